@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * main.c - mvgpu module entry: parameters, registration order, teardown.
+ *
+ * mvgpu is one module that both creates vGPUs (VFIO mdev parent driver) and
+ * emulates them.  Parents come from two places: PCI functions bound to the
+ * "mvgpu" PCI driver through dynamic IDs (new_id), and virtual parents made
+ * here when the virtual_parents parameter asks for them.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+
+#include "mvgpu.h"
+
+unsigned int mvgpu_fb_pool_mib = 1024;
+module_param_named(fb_pool_mb, mvgpu_fb_pool_mib, uint, 0444);
+MODULE_PARM_DESC(fb_pool_mb,
+		 "framebuffer pool of each parent in MiB (64..65536, default 1024)");
+
+static unsigned int virtual_parents;
+module_param(virtual_parents, uint, 0444);
+MODULE_PARM_DESC(virtual_parents,
+		 "number of virtual parents to create (0..8, default 0)");
+
+static int __init mvgpu_init(void)
+{
+	int ret;
+
+	if (mvgpu_fb_pool_mib < 64 || mvgpu_fb_pool_mib > 65536) {
+		pr_err("fb_pool_mb=%u is out of range 64..65536\n",
+		       mvgpu_fb_pool_mib);
+		return -EINVAL;
+	}
+	if (virtual_parents > MVGPU_MAX_VPARENTS) {
+		pr_err("virtual_parents=%u is out of range 0..%d\n",
+		       virtual_parents, MVGPU_MAX_VPARENTS);
+		return -EINVAL;
+	}
+
+	mvgpu_stats_init();
+
+	ret = mdev_register_driver(&mvgpu_mdev_driver);
+	if (ret)
+		goto err_stats;
+
+	ret = mvgpu_virtual_parents_create(virtual_parents);
+	if (ret)
+		goto err_mdev;
+
+	ret = pci_register_driver(&mvgpu_pci_driver);
+	if (ret)
+		goto err_virtual;
+
+	pr_info("version %s loaded: pool %u MiB per parent, %u virtual parent(s)\n",
+		MVGPU_DRIVER_VERSION, mvgpu_fb_pool_mib, virtual_parents);
+	return 0;
+
+err_virtual:
+	mvgpu_virtual_parents_destroy();
+err_mdev:
+	mdev_unregister_driver(&mvgpu_mdev_driver);
+err_stats:
+	mvgpu_stats_exit();
+	return ret;
+}
+
+/*
+ * Every vGPU holds a reference on this module (see mvgpu_vgpu_probe()), so
+ * exit only runs once no vGPU exists: rmmod with vGPUs present fails with
+ * EBUSY ("Module mvgpu is in use") instead of tearing live devices down.
+ */
+static void __exit mvgpu_exit(void)
+{
+	pci_unregister_driver(&mvgpu_pci_driver);
+	mvgpu_virtual_parents_destroy();
+	mdev_unregister_driver(&mvgpu_mdev_driver);
+	mvgpu_stats_exit();
+}
+
+module_init(mvgpu_init);
+module_exit(mvgpu_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_VERSION(MVGPU_DRIVER_VERSION);
+MODULE_DESCRIPTION("mvgpu: live-migratable mediated virtual GPU");
+MODULE_IMPORT_NS(IOMMUFD);

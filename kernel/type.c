@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * type.c - vGPU types and the framebuffer pool they draw from.
+ *
+ * Every parent offers every type of the ABI type table.  Types may be mixed
+ * freely on one parent: what limits them is the parent's framebuffer pool,
+ * so available_instances of a type is the free pool divided by the type's
+ * framebuffer size, and it moves when a vGPU of *any* type comes or goes.
+ */
+#include <linux/mdev.h>
+#include <linux/sysfs.h>
+
+#include "mvgpu.h"
+
+static const struct mvgpu_type_desc mvgpu_type_table[MVGPU_NUM_TYPES] =
+	MVGPU_TYPES_INIT;
+
+/**
+ * mvgpu_types_init() - fill in a parent's types from the ABI type table.
+ * @parent: the parent, before mdev_register_parent().
+ */
+void mvgpu_types_init(struct mvgpu_parent *parent)
+{
+	unsigned int i;
+
+	for (i = 0; i < MVGPU_NUM_TYPES; i++) {
+		struct mvgpu_vtype *vt = &parent->vtypes[i];
+
+		vt->desc = &mvgpu_type_table[i];
+		vt->index = i;
+		vt->fb_size = (u64)vt->desc->fb_mib << 20;
+		vt->mtype.sysfs_name = vt->desc->id;
+		vt->mtype.pretty_name = vt->desc->name;
+		parent->mtypes[i] = &vt->mtype;
+	}
+}
+
+/**
+ * mvgpu_type_available() - how many more vGPUs of a type fit in the pool.
+ * @mtype: the type.
+ *
+ * Return: the number of instances that can still be created.
+ */
+unsigned int mvgpu_type_available(struct mdev_type *mtype)
+{
+	struct mvgpu_parent *parent = mtype_to_parent(mtype);
+	struct mvgpu_vtype *vt = mtype_to_vtype(mtype);
+	u64 avail;
+
+	mutex_lock(&parent->lock);
+	avail = div64_u64(parent->fb_total - parent->fb_used, vt->fb_size);
+	mutex_unlock(&parent->lock);
+	return avail;
+}
+
+/**
+ * mvgpu_type_description() - the type's ``description`` attribute.
+ * @mtype: the type.
+ * @buf: sysfs page.
+ *
+ * The format follows NVIDIA's vGPU types: comma-separated key=value pairs.
+ * max_instance is what an empty parent holds of this type alone.
+ *
+ * Return: bytes written to @buf.
+ */
+ssize_t mvgpu_type_description(struct mdev_type *mtype, char *buf)
+{
+	struct mvgpu_parent *parent = mtype_to_parent(mtype);
+	const struct mvgpu_vtype *vt = mtype_to_vtype(mtype);
+	const struct mvgpu_type_desc *d = vt->desc;
+
+	return sysfs_emit(buf,
+			  "num_heads=%u, frl_config=%u, framebuffer=%uM, max_resolution=%ux%u, max_instance=%llu\n",
+			  d->heads, d->frl, d->fb_mib, d->max_width,
+			  d->max_height,
+			  div64_u64(parent->fb_total, vt->fb_size));
+}
+
+/**
+ * mvgpu_pool_reserve() - take framebuffer from a parent's pool.
+ * @parent: the parent.
+ * @bytes: how much.
+ *
+ * Return: 0, or -ENOSPC when the pool cannot hold @bytes more.
+ */
+int mvgpu_pool_reserve(struct mvgpu_parent *parent, u64 bytes)
+{
+	int ret = 0;
+
+	mutex_lock(&parent->lock);
+	if (parent->fb_total - parent->fb_used < bytes)
+		ret = -ENOSPC;
+	else
+		parent->fb_used += bytes;
+	mutex_unlock(&parent->lock);
+	return ret;
+}
+
+/**
+ * mvgpu_pool_release() - give framebuffer back to a parent's pool.
+ * @parent: the parent.
+ * @bytes: what an earlier mvgpu_pool_reserve() took.
+ */
+void mvgpu_pool_release(struct mvgpu_parent *parent, u64 bytes)
+{
+	mutex_lock(&parent->lock);
+	if (!WARN_ON(parent->fb_used < bytes))
+		parent->fb_used -= bytes;
+	mutex_unlock(&parent->lock);
+}

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * mvgpu_abi.h - the mvgpu device ABI, shared by the kernel module, libmvgpu
+ * and the tests: PCI identity, BAR layout and the vGPU type table.
+ *
+ * Everything a guest driver (or a userspace VFIO program standing in for one)
+ * may rely on is here; docs/registers.md explains it in prose.  Values are
+ * little-endian on the wire and in device memory.
+ */
+#ifndef MVGPU_ABI_H
+#define MVGPU_ABI_H
+
+#include <linux/types.h>
+
+/*
+ * PCI identity.  Vendor 0x1234 is QEMU's experimental vendor; no in-tree
+ * guest driver binds device 0x4d47 ("MG").  Class 0x0380 (display
+ * controller, other) keeps firmware and the VGA arbiter away from it.
+ */
+#define MVGPU_PCI_VENDOR_ID	0x1234
+#define MVGPU_PCI_DEVICE_ID	0x4d47
+#define MVGPU_PCI_SUBVENDOR_ID	0x1234
+/* subsystem device id = MVGPU_PCI_SUBDEV_BASE + type index */
+#define MVGPU_PCI_SUBDEV_BASE	0x0100
+#define MVGPU_PCI_CLASS		0x038000	/* base 03, sub 80, prog-if 00 */
+#define MVGPU_PCI_REVISION	0x01
+
+/* BAR layout */
+#define MVGPU_BAR_MMIO		0	/* 32-bit memory, registers */
+#define MVGPU_BAR_FB		2	/* 64-bit prefetchable memory, framebuffer */
+#define MVGPU_MMIO_SIZE		0x10000	/* 64 KiB of registers */
+
+/* Config space capabilities */
+#define MVGPU_CFG_CAP_MSI	0x50	/* MSI: 64-bit, per-vector masking, 1 vector */
+
+/**
+ * struct mvgpu_type_desc - one vGPU type, as offered by every parent.
+ * @id:		suffix of the sysfs type directory ("mvgpu-<id>").
+ * @name:	human name shown by the type's ``name`` attribute.
+ * @fb_mib:	framebuffer size in MiB (also the BAR2 size; a power of two).
+ * @heads:	number of display heads.
+ * @max_width:	largest mode width.
+ * @max_height:	largest mode height.
+ * @frl:	frame rate limit (frames per second) of the console plane.
+ */
+struct mvgpu_type_desc {
+	const char *id;
+	const char *name;
+	__u32 fb_mib;
+	__u32 heads;
+	__u32 max_width;
+	__u32 max_height;
+	__u32 frl;
+};
+
+/*
+ * The type table.  Index order is ABI: the index is in the subsystem id and
+ * (later) in the migration stream.  Append only.
+ */
+#define MVGPU_TYPES_INIT {						\
+	{ "64M",  "MVGPU-64M",    64, 1, 1280, 1024, 60 },		\
+	{ "256M", "MVGPU-256M",  256, 1, 1920, 1080, 60 },		\
+	{ "512M", "MVGPU-512M",  512, 2, 2560, 1600, 60 },		\
+	{ "1G",   "MVGPU-1G",   1024, 4, 3840, 2160, 60 },		\
+}
+#define MVGPU_NUM_TYPES		4
+
+/*
+ * BAR0 registers.  32-bit, little-endian, naturally aligned 4-byte access
+ * only (other sizes read as ~0 and are ignored on write).  Unlisted offsets
+ * read 0 and ignore writes.
+ */
+#define MVGPU_ABI_MAJOR		1
+#define MVGPU_ABI_MINOR		0
+#define MVGPU_ID_MAGIC		0x5047564d	/* "MVGP" */
+
+#define MVGPU_REG_ID		0x0000	/* RO MVGPU_ID_MAGIC */
+#define MVGPU_REG_VERSION	0x0004	/* RO major << 16 | minor */
+#define MVGPU_REG_FB_SIZE_LO	0x0008	/* RO framebuffer bytes */
+#define MVGPU_REG_FB_SIZE_HI	0x000c
+#define MVGPU_REG_CAPS		0x0010	/* RO channels [7:0], heads [15:8], type index [23:16] */
+#define MVGPU_REG_RESET		0x0014	/* WO MVGPU_RESET_MAGIC: device reset */
+#define MVGPU_REG_SCRATCH	0x0018	/* RW, no effect */
+#define MVGPU_REG_INTR_STATUS	0x0020	/* RO pending interrupt sources */
+#define MVGPU_REG_INTR_MASK	0x0024	/* RW enabled sources (0 at reset) */
+#define MVGPU_REG_INTR_ACK	0x0028	/* WO write 1s to clear STATUS bits */
+
+#define MVGPU_RESET_MAGIC	0x52534554	/* "RSET" */
+
+#define MVGPU_NUM_CHANNELS	4
+#define MVGPU_INTR_FENCE(ch)	(1u << (ch))		/* a FENCE with MVGPU_CMD_F_IRQ */
+#define MVGPU_INTR_ERROR(ch)	(1u << (8 + (ch)))	/* channel entered error */
+#define MVGPU_INTR_ALL		0x0f0f
+
+/* Display head 0: the console plane is built from these. */
+#define MVGPU_REG_DISP_WIDTH	0x0100	/* pixels, 1..max width of the type */
+#define MVGPU_REG_DISP_HEIGHT	0x0104	/* lines, 1..max height of the type */
+#define MVGPU_REG_DISP_STRIDE	0x0108	/* bytes per line, >= width * 4, multiple of 4 */
+#define MVGPU_REG_DISP_FORMAT	0x010c	/* DRM fourcc; only MVGPU_FMT_XRGB8888 */
+#define MVGPU_REG_DISP_OFFSET	0x0110	/* byte offset of the first pixel in the framebuffer */
+#define MVGPU_REG_DISP_ENABLE	0x0114	/* 1: scan out */
+#define MVGPU_REG_DISP_STATUS	0x0118	/* RO 1 while enabled with a valid mode */
+
+#define MVGPU_FMT_XRGB8888	0x34325258	/* fourcc 'XR24' */
+
+/* Channel n's registers at MVGPU_REG_CH_BASE + n * MVGPU_REG_CH_STRIDE. */
+#define MVGPU_REG_CH_BASE	0x1000
+#define MVGPU_REG_CH_STRIDE	0x0100
+#define MVGPU_REG_CH(ch, reg)	(MVGPU_REG_CH_BASE + (ch) * MVGPU_REG_CH_STRIDE + (reg))
+
+#define MVGPU_CH_RING_BASE_LO	0x00	/* RW ring IOVA, 4 KiB aligned */
+#define MVGPU_CH_RING_BASE_HI	0x04
+#define MVGPU_CH_RING_SIZE	0x08	/* RW bytes: power of two, 4 KiB..1 MiB */
+#define MVGPU_CH_CTRL		0x0c	/* RW MVGPU_CH_CTRL_* */
+#define MVGPU_CH_PUT		0x10	/* RW doorbell: producer offset in bytes */
+#define MVGPU_CH_GET		0x14	/* RO consumer offset in bytes */
+#define MVGPU_CH_FENCE		0x18	/* RO value of the last completed FENCE */
+#define MVGPU_CH_STATUS		0x1c	/* RO MVGPU_CH_STATUS_* */
+#define MVGPU_CH_ERROR		0x20	/* RO MVGPU_ERR_* of the first error */
+#define MVGPU_CH_ERROR_GET	0x24	/* RO ring offset of the failing command */
+
+#define MVGPU_CH_CTRL_ENABLE	(1u << 0)	/* validates the ring; GET = PUT = 0 */
+#define MVGPU_CH_CTRL_RESET	(1u << 1)	/* write-only: disable, clear error */
+
+#define MVGPU_CH_STATUS_ENABLED	(1u << 0)
+#define MVGPU_CH_STATUS_BUSY	(1u << 1)	/* GET != PUT */
+#define MVGPU_CH_STATUS_ERROR	(1u << 2)	/* stopped; MVGPU_CH_ERROR says why */
+
+#define MVGPU_RING_MIN		0x1000
+#define MVGPU_RING_MAX		0x100000
+
+/* Why a channel stopped (MVGPU_CH_ERROR). */
+enum mvgpu_err {
+	MVGPU_ERR_NONE		= 0,
+	MVGPU_ERR_RING		= 1,	/* ring base or size invalid at ENABLE */
+	MVGPU_ERR_PUT		= 2,	/* PUT beyond the ring or misaligned */
+	MVGPU_ERR_OPCODE	= 3,	/* unknown opcode or flags */
+	MVGPU_ERR_DMA		= 4,	/* ring or DMA address not mapped */
+	MVGPU_ERR_FB_RANGE	= 5,	/* framebuffer range out of bounds */
+	MVGPU_ERR_ALIGN		= 6,	/* offset or size not 4-byte aligned */
+};
+
+/*
+ * Commands: 32 bytes each, little-endian, at ring offsets that are
+ * multiples of 32.  The producer writes commands at PUT and then advances
+ * PUT (modulo the ring size); the device consumes up to PUT and advances
+ * GET.  The ring is empty when GET == PUT, so at most size/32 - 1 commands
+ * are outstanding.  Framebuffer offsets and sizes are 4-byte aligned.
+ */
+struct mvgpu_cmd {
+	__le32 op;
+	__le32 flags;
+	__le64 a;
+	__le64 b;
+	__le64 c;
+};
+
+#define MVGPU_CMD_SIZE		32
+
+enum mvgpu_op {
+	MVGPU_OP_NOP		= 0,	/* nothing */
+	MVGPU_OP_FILL		= 1,	/* a = fb offset, b = bytes, c = 32-bit pattern */
+	MVGPU_OP_COPY		= 2,	/* a = src fb offset, b = dst fb offset, c = bytes (overlap ok) */
+	MVGPU_OP_DMA_TO_FB	= 3,	/* a = guest IOVA, b = fb offset, c = bytes */
+	MVGPU_OP_DMA_FROM_FB	= 4,	/* a = fb offset, b = guest IOVA, c = bytes */
+	MVGPU_OP_FENCE		= 5,	/* a = 32-bit value; b = IOVA if MVGPU_CMD_F_FENCE_MEM */
+	MVGPU_OP_MAX		= MVGPU_OP_FENCE,
+};
+
+#define MVGPU_CMD_F_IRQ		(1u << 0)	/* FENCE: raise MVGPU_INTR_FENCE(ch) */
+#define MVGPU_CMD_F_FENCE_MEM	(1u << 1)	/* FENCE: also write the value (le32) at b */
+#define MVGPU_CMD_F_ALL		(MVGPU_CMD_F_IRQ | MVGPU_CMD_F_FENCE_MEM)
+
+#endif /* MVGPU_ABI_H */

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lab.h - helpers for the suites that run inside a lab host against the
+ * real mvgpu module: raw sysfs and VFIO access, independent of libmvgpu so
+ * that the kernel is tested on its own terms.
+ */
+#ifndef MVGPU_LAB_H
+#define MVGPU_LAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LAB_MAX_PARENTS 16
+#define LAB_PATH 512
+
+/* sysfs */
+int lab_read_str(const char *path, char *buf, size_t len); /* 0 or -errno */
+long long lab_read_ll(const char *path);                  /* <0: -errno */
+int lab_write_str(const char *path, const char *s);        /* 0 or -errno */
+bool lab_exists(const char *path);
+
+/* Parents with mvgpu types: sysfs dirs, sorted. Returns the count. */
+int lab_parents(char dirs[][LAB_PATH], int max);
+/* Path of a type dir: <parent>/mdev_supported_types/mvgpu-<id> */
+void lab_type_dir(char *out, const char *parent, const char *type_id);
+long long lab_available(const char *parent, const char *type_id);
+
+/* vGPUs */
+void lab_new_uuid(char out[37]);
+int lab_create(const char *parent, const char *type_id, char uuid_out[37]);
+int lab_create_uuid(const char *parent, const char *type_id, const char *uuid);
+int lab_remove(const char *uuid);
+int lab_count_vgpus(void);
+void lab_remove_all(void);
+
+/* debugfs object counters: value of "name", or -1 */
+long long lab_stat(const char *name);
+long long lab_module_refcnt(void);
+
+/* VFIO access to one vGPU */
+struct lab_vfio {
+	int container, group, device;
+};
+int lab_vfio_open(struct lab_vfio *v, const char *uuid);
+void lab_vfio_close(struct lab_vfio *v);
+/* offset of a region (from GET_REGION_INFO), or -1 */
+long long lab_region_offset(struct lab_vfio *v, unsigned int index,
+			    uint64_t *size);
+
+#endif

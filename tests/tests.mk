@@ -1,0 +1,24 @@
+# tests/tests.mk - the lab suites: one Criterion binary, built with the
+# sanitizers, run inside a booted lab host against the freshly built module.
+#
+#   make check-lab            boot a lab host and run every lab suite
+#   make check-lab LAB_ARGS='--filter create/*'   pass options to Criterion
+
+USER_CFLAGS ?= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g
+ASAN_FLAGS ?= -fsanitize=address,undefined -fno-omit-frame-pointer
+
+LAB_TEST_SRCS := $(wildcard tests/lab/*.c)
+LAB_TEST_BIN := $(BUILD)/asan/tests/lab/mvgpu-lab-tests
+
+$(LAB_TEST_BIN): $(LAB_TEST_SRCS) tests/lab/lab.h proto/mvgpu_abi.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(USER_CFLAGS) $(ASAN_FLAGS) -Iproto -Iuserspace/include \
+		-o $@ $(LAB_TEST_SRCS) -lcriterion -luuid
+
+.PHONY: lab-tests check-lab
+lab-tests: $(LAB_TEST_BIN)
+
+# --jobs=1: the suites share one module and its sysfs; they run in order.
+check-lab: kernel userspace lab-tests
+	$(Q)tools/lab/lab run --timeout 1200 --modparams "virtual_parents=1" -- \
+		$(LAB_TEST_BIN) --jobs=1 $(LAB_ARGS)

@@ -1,0 +1,285 @@
+/*
+ * fake_sysfs.c - fake mvgpu sysfs tree for the unit tests.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "fake_sysfs.h"
+
+static void abs_path(struct fake *f, const char *rel, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/%s", f->root, rel);
+
+	cr_assert(n > 0 && (size_t)n < len, "fake path too long: %s", rel);
+}
+
+struct fake *fake_new(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct fake *f = calloc(1, sizeof(*f));
+
+	cr_assert_not_null(f);
+	snprintf(f->root, sizeof(f->root), "%s/mvgpu-fake.XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	cr_assert_not_null(mkdtemp(f->root), "mkdtemp: %s", strerror(errno));
+	fake_mkdirs(f, "class/mdev_bus");
+	fake_mkdirs(f, "bus/mdev/devices");
+	fake_mkdirs(f, "kernel/iommu_groups");
+	cr_assert_eq(setenv("MVGPU_SYSFS", f->root, 1), 0);
+	return f;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		return rmdir(path);
+	return unlink(path);
+}
+
+void fake_free(struct fake *f)
+{
+	if (!f)
+		return;
+	nftw(f->root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+}
+
+void fake_mkdirs(struct fake *f, const char *rel)
+{
+	char path[PATH_MAX], *p;
+
+	abs_path(f, rel, path, sizeof(path));
+	for (p = path + strlen(f->root) + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		cr_assert(mkdir(path, 0755) == 0 || errno == EEXIST,
+			  "mkdir %s: %s", path, strerror(errno));
+		*p = '/';
+	}
+	cr_assert(mkdir(path, 0755) == 0 || errno == EEXIST, "mkdir %s: %s",
+		  path, strerror(errno));
+}
+
+void fake_write_bytes(struct fake *f, const char *rel, const void *data,
+		      size_t len)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	abs_path(f, rel, path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	cr_assert(fd >= 0, "open %s: %s", path, strerror(errno));
+	cr_assert_eq(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+void fake_write(struct fake *f, const char *rel, const char *content)
+{
+	fake_write_bytes(f, rel, content, strlen(content));
+}
+
+char *fake_read(struct fake *f, const char *rel)
+{
+	char path[PATH_MAX], *buf;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	abs_path(f, rel, path, sizeof(path));
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return NULL;
+	cr_assert_eq(fstat(fd, &st), 0);
+	buf = calloc(1, (size_t)st.st_size + 1);
+	cr_assert_not_null(buf);
+	n = read(fd, buf, (size_t)st.st_size);
+	cr_assert_eq(n, st.st_size);
+	close(fd);
+	return buf;
+}
+
+int fake_exists(struct fake *f, const char *rel)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	abs_path(f, rel, path, sizeof(path));
+	return lstat(path, &st) == 0;
+}
+
+void fake_symlink(struct fake *f, const char *target, const char *rel)
+{
+	char path[PATH_MAX];
+
+	abs_path(f, rel, path, sizeof(path));
+	cr_assert_eq(symlink(target, path), 0, "symlink %s: %s", path,
+		     strerror(errno));
+}
+
+void fake_unlink(struct fake *f, const char *rel)
+{
+	char path[PATH_MAX];
+
+	abs_path(f, rel, path, sizeof(path));
+	cr_assert_eq(unlink(path), 0, "unlink %s: %s", path, strerror(errno));
+}
+
+void fake_parent_dir(const char *parent, char *buf, size_t len)
+{
+	if (!strncmp(parent, "0000:", 5))
+		snprintf(buf, len, "devices/pci0000:00/%s", parent);
+	else
+		snprintf(buf, len, "devices/virtual/mvgpu/%s", parent);
+}
+
+void fake_type_attr(const char *parent, const char *type, const char *attr,
+		    char *buf, size_t len)
+{
+	char pd[PATH_MAX / 2];
+
+	fake_parent_dir(parent, pd, sizeof(pd));
+	snprintf(buf, len, "%s/mdev_supported_types/%s/%s", pd, type, attr);
+}
+
+void fake_add_parent(struct fake *f, const char *parent)
+{
+	char pd[PATH_MAX / 2], link[PATH_MAX], target[PATH_MAX];
+
+	fake_parent_dir(parent, pd, sizeof(pd));
+	fake_mkdirs(f, pd);
+	snprintf(link, sizeof(link), "class/mdev_bus/%s", parent);
+	snprintf(target, sizeof(target), "../../%s", pd);
+	fake_symlink(f, target, link);
+}
+
+void fake_add_type(struct fake *f, const char *parent, const char *type,
+		   const char *name, const char *desc, const char *api,
+		   const char *avail)
+{
+	char p[PATH_MAX];
+
+	fake_type_attr(parent, type, "devices", p, sizeof(p));
+	fake_mkdirs(f, p);
+	fake_type_attr(parent, type, "create", p, sizeof(p));
+	fake_write(f, p, "");
+	if (name) {
+		fake_type_attr(parent, type, "name", p, sizeof(p));
+		fake_write(f, p, name);
+	}
+	if (desc) {
+		fake_type_attr(parent, type, "description", p, sizeof(p));
+		fake_write(f, p, desc);
+	}
+	if (api) {
+		fake_type_attr(parent, type, "device_api", p, sizeof(p));
+		fake_write(f, p, api);
+	}
+	if (avail) {
+		fake_type_attr(parent, type, "available_instances", p,
+			       sizeof(p));
+		fake_write(f, p, avail);
+	}
+}
+
+void fake_add_std_type(struct fake *f, const char *parent, const char *type,
+		       unsigned fb_mib, unsigned max, unsigned avail)
+{
+	char name[64], desc[256], av[32];
+
+	/* "MVGPU-256M" / "MVGPU-1G", as the module names them. */
+	if (fb_mib % 1024 == 0)
+		snprintf(name, sizeof(name), "MVGPU-%uG\n", fb_mib / 1024);
+	else
+		snprintf(name, sizeof(name), "MVGPU-%uM\n", fb_mib);
+	if (fb_mib % 1024 == 0)
+		snprintf(desc, sizeof(desc),
+			 "num_heads=%u, frl_config=60, framebuffer=%uG, max_resolution=%s, max_instance=%u\n",
+			 fb_mib >= 512 ? 2u : 1u, fb_mib / 1024,
+			 fb_mib >= 512 ? "3840x2160" : "1920x1080", max);
+	else
+		snprintf(desc, sizeof(desc),
+			 "num_heads=%u, frl_config=60, framebuffer=%uM, max_resolution=%s, max_instance=%u\n",
+			 fb_mib >= 512 ? 2u : 1u, fb_mib,
+			 fb_mib >= 512 ? "3840x2160" : "1920x1080", max);
+	snprintf(av, sizeof(av), "%u\n", avail);
+	fake_add_type(f, parent, type, name, desc, "vfio-pci\n", av);
+}
+
+void fake_add_vgpu(struct fake *f, const char *parent, const char *type,
+		   const char *uuid, int group, const char *in_use)
+{
+	char pd[1024], dev[2048], p[PATH_MAX], t[PATH_MAX];
+
+	fake_parent_dir(parent, pd, sizeof(pd));
+	snprintf(dev, sizeof(dev), "%s/%s", pd, uuid);
+	fake_mkdirs(f, dev);
+	snprintf(p, sizeof(p), "%s/mdev_type", dev);
+	snprintf(t, sizeof(t), "../mdev_supported_types/%s", type);
+	fake_symlink(f, t, p);
+	snprintf(p, sizeof(p), "%s/remove", dev);
+	fake_write(f, p, "");
+	if (group >= 0) {
+		snprintf(p, sizeof(p), "kernel/iommu_groups/%d", group);
+		fake_mkdirs(f, p);
+		snprintf(p, sizeof(p), "%s/iommu_group", dev);
+		/* dev is devices/<...>/<parent>/<uuid>: climb to the root. */
+		snprintf(t, sizeof(t), "%s/kernel/iommu_groups/%d", f->root,
+			 group);
+		fake_symlink(f, t, p);
+	}
+	if (in_use) {
+		snprintf(p, sizeof(p), "%s/mvgpu", dev);
+		fake_mkdirs(f, p);
+		snprintf(p, sizeof(p), "%s/mvgpu/in_use", dev);
+		fake_write(f, p, in_use);
+	}
+	snprintf(p, sizeof(p), "bus/mdev/devices/%s", uuid);
+	snprintf(t, sizeof(t), "../../../%s", dev);
+	fake_symlink(f, t, p);
+	fake_type_attr(parent, type, "devices", p, sizeof(p));
+	snprintf(p + strlen(p), sizeof(p) - strlen(p), "/%s", uuid);
+	snprintf(t, sizeof(t), "../../../%s", uuid);
+	fake_symlink(f, t, p);
+}
+
+void fake_std(struct fake *f)
+{
+	static const char *const parents[] = { "0000:00:04.0", "mvgpu0" };
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		fake_add_parent(f, parents[i]);
+		/* Created out of size order: discovery must sort them. */
+		fake_add_std_type(f, parents[i], "mvgpu-1G", 1024, 1, 1);
+		fake_add_std_type(f, parents[i], "mvgpu-256M", 256, 4, 4);
+		fake_add_std_type(f, parents[i], "mvgpu-64M", 64, 16, 16);
+		fake_add_std_type(f, parents[i], "mvgpu-512M", 512, 2, 2);
+	}
+	fake_add_parent(f, "0000:00:05.0");
+	fake_add_type(f, "0000:00:05.0", "nvidia-63", "GRID M60-0B\n",
+		      "num_heads=2, frl_config=45, framebuffer=512M\n",
+		      "vfio-pci\n", "16\n");
+}
+
+char *fake_created(struct fake *f, const char *parent, const char *type)
+{
+	char p[PATH_MAX];
+	char *s;
+
+	fake_type_attr(parent, type, "create", p, sizeof(p));
+	s = fake_read(f, p);
+	cr_assert_not_null(s, "no create file for %s/%s", parent, type);
+	return s;
+}

@@ -1,0 +1,38 @@
+#!/bin/sh
+# tools/demo.sh - the main job, run inside a lab host by `make demo`:
+# the physical GPU's vGPU types in sysfs, as on NVIDIA's KVM vGPU, then a
+# vGPU created and listed through the mvgpu CLI.
+set -eu
+MVGPU=${MVGPU:-build/bin/mvgpu}
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "the physical GPU (a PCI function bound to mvgpu via new_id)"
+for gpu in /sys/bus/pci/drivers/mvgpu/0000:*; do
+	echo "$gpu"
+	ls "$gpu/mdev_supported_types"
+	gpu_one=$gpu
+done
+
+step "a type, as libvirt and mdevctl see it"
+t=$gpu_one/mdev_supported_types/mvgpu-256M
+for a in name description device_api available_instances; do
+	printf '%-20s %s\n' "$a" "$(cat "$t/$a")"
+done
+
+step "mvgpu types"
+$MVGPU types
+
+step "mvgpu create --type mvgpu-256M"
+uuid=$($MVGPU create --type mvgpu-256M --parent "${gpu_one##*/}")
+echo "$uuid"
+ls -l "/sys/bus/mdev/devices/$uuid/" | sed 1d
+
+step "mvgpu list"
+$MVGPU list
+step "mvgpu types (available instances follow the pool)"
+$MVGPU types --parent "${gpu_one##*/}"
+
+step "mvgpu remove $uuid"
+$MVGPU remove "$uuid"
+$MVGPU --json list

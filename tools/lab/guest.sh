@@ -1,0 +1,120 @@
+#!/bin/bash
+# tools/lab/guest.sh - stage 2 of a lab host, run by tools/lab/init chrooted
+# into the machine's root (overlay).  Reads /lab-out/run.conf, sets the host
+# up (hostname, network, vfio/mdev, mvgpu.ko, the edu PCI parent), runs
+# /lab-out/cmd.sh from the repo root with its output on the console, then
+# writes /lab-out/rc, /lab-out/times and /lab-out/dmesg.txt.
+#
+# A setup failure is written to /lab-out/error (the host side reports it and
+# exits 126); the command is then not run.
+set -uo pipefail
+
+OUT=/lab-out
+# shellcheck source=/dev/null
+. "$OUT/run.conf"
+
+export PATH="$LAB_REPO/build/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/run/lab/bin"
+
+msg() { echo "lab[$LAB_HOST]: $*"; }
+
+setup_fail() {
+	msg "SETUP FAILED: $*"
+	echo "$*" >>"$OUT/error"
+	exit 1
+}
+
+save_dmesg() { dmesg >"$OUT/dmesg.txt" 2>&1; }
+
+uptime_s() { local up _; read -r up _ </proc/uptime; echo "$up"; }
+
+# Name the host; /etc/hosts knows both run2 hosts; a machine-id of its own.
+set_identity() {
+	hostname "$LAB_HOSTNAME"
+	echo "$LAB_HOSTNAME" >/etc/hostname
+	printf '%s\n' "169.254.77.1 mvgpu-a" "169.254.77.2 mvgpu-b" >>/etc/hosts
+	echo "${LAB_UUID//-/}" >/etc/machine-id
+}
+
+# Busybox applets (ping, nc, ...) as a fallback: /run/lab/bin is last in
+# PATH.  One --install, no lookups: each 9p lookup of a missing file costs
+# milliseconds under TCG (checking ~400 names took 4 s).
+fallback_bin() {
+	local bb
+	bb=$(command -v busybox) || return 0
+	mkdir -p /run/lab/bin
+	"$bb" --install -s /run/lab/bin
+}
+
+setup_network() {
+	ip link set lo up
+	[[ -n $LAB_ADDR ]] || return 0
+	ip addr add "$LAB_ADDR/24" dev eth0 || setup_fail "cannot configure eth0"
+	ip link set eth0 up || setup_fail "cannot bring eth0 up"
+}
+
+# vfio + mdev from the machine's modules, then the module under test.
+load_modules() {
+	modprobe -a vfio vfio_iommu_type1 mdev || setup_fail "modprobe vfio vfio_iommu_type1 mdev failed"
+	((LAB_MODULE)) || return 0
+	[[ -f kernel/mvgpu.ko ]] || setup_fail "$LAB_REPO/kernel/mvgpu.ko is missing (run make)"
+	# shellcheck disable=SC2086  # k=v words
+	insmod kernel/mvgpu.ko $LAB_MODPARAMS || setup_fail "insmod kernel/mvgpu.ko $LAB_MODPARAMS failed"
+	msg "mvgpu.ko loaded${LAB_MODPARAMS:+ ($LAB_MODPARAMS)}"
+}
+
+# Bind the edu function (1234:11e8) to the mvgpu PCI driver via new_id.
+bind_pci_parent() {
+	local drv=/sys/bus/pci/drivers/mvgpu dev i
+	((LAB_MODULE && LAB_PCI_PARENT)) || return 0
+	[[ -d $drv ]] || setup_fail "mvgpu.ko registered no PCI driver named mvgpu"
+	echo 1234 11e8 >"$drv/new_id" ||
+		setup_fail "echo 1234 11e8 > $drv/new_id failed (EINVAL: is the driver's id_table empty but not NULL?)"
+	for ((i = 0; i < 50; i++)); do
+		for dev in "$drv"/0000:*; do
+			[[ -e $dev ]] || continue
+			export MVGPU_LAB_PARENT=${dev##*/}
+			msg "edu function $MVGPU_LAB_PARENT bound to mvgpu"
+			return 0
+		done
+		sleep 0.1
+	done
+	msg "warning: the edu function did not bind to mvgpu (see dmesg)"
+}
+
+# run2: wait (bounded) until the peer answers, so both commands start with
+# a working wire.
+wait_for_peer() {
+	local i
+	[[ -n $LAB_PEER ]] || return 0
+	for ((i = 0; i < 120; i++)); do
+		busybox ping -c 1 -W 1 "$LAB_PEER" >/dev/null 2>&1 && return 0
+	done
+	msg "warning: peer $LAB_PEER does not answer; running the command anyway"
+}
+
+run_command() {
+	local rc t0 t1
+	export MVGPU_LAB=1 MVGPU_LAB_HOST=$LAB_HOST MVGPU_LAB_OUT=$OUT HOME=/root
+	[[ -n $LAB_PEER ]] && export MVGPU_LAB_PEER=$LAB_PEER
+	t0=$(uptime_s)
+	msg "running the command (boot took ${t0} s)"
+	bash "$OUT/cmd.sh" </dev/null
+	rc=$?
+	t1=$(uptime_s)
+	echo "$rc" >"$OUT/rc"
+	echo "boot=$t0 end=$t1" >"$OUT/times"
+}
+
+main() {
+	trap save_dmesg EXIT
+	cd "$LAB_REPO" || setup_fail "no repo at $LAB_REPO"
+	set_identity
+	fallback_bin
+	setup_network
+	load_modules
+	bind_pci_parent
+	wait_for_peer
+	run_command
+}
+
+main

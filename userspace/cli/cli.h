@@ -1,0 +1,86 @@
+/*
+ * cli.h - shared declarations of the mvgpu command-line tool.
+ */
+#ifndef MVGPU_CLI_H
+#define MVGPU_CLI_H
+
+#include <stddef.h>
+
+#include "mvgpu.h"
+
+/* Exit codes (documented in `mvgpu help`). */
+#define EXIT_OK     0	/* success */
+#define EXIT_FAIL   1	/* the operation failed */
+#define EXIT_USAGE  2	/* bad command line */
+
+struct cli {
+	int json;		/* --json: one JSON document on stdout */
+	int help;		/* --help seen by cli_parse() */
+	int doc_written;	/* a JSON document was printed */
+	const char *cmd;	/* current command, for messages */
+	mvgpu_ctx *ctx;
+};
+
+/* A subcommand.  @run gets argv[0] = the command name. */
+struct cli_cmd {
+	const char *name;
+	int (*run)(struct cli *cli, int argc, char **argv);
+	const char *args;	/* synopsis after the name */
+	const char *summary;	/* one line */
+	const char *help;	/* details, may be NULL */
+};
+
+/* Table of commands (main.c), terminated by a NULL name. */
+extern const struct cli_cmd cli_commands[];
+const struct cli_cmd *cli_find_cmd(const char *name);
+void cli_print_cmd_help(const struct cli_cmd *c, FILE *f);
+
+/* Command implementations. */
+int cmd_types(struct cli *cli, int argc, char **argv);
+int cmd_list(struct cli *cli, int argc, char **argv);
+int cmd_create(struct cli *cli, int argc, char **argv);
+int cmd_remove(struct cli *cli, int argc, char **argv);
+
+/* ---- common.c -------------------------------------------------------- */
+
+/* Options of a command.  Flags set *flag = 1; options with an argument
+ * store it in *value ("--name VALUE" or "--name=VALUE"). */
+struct cli_opt {
+	const char *name;	/* long name, without "--" */
+	char short_name;	/* 0: none */
+	int takes_arg;
+	const char **value;
+	int *flag;
+};
+
+/* Parse argv[1..] of a command: @opts (NULL-name terminated) plus the
+ * global --json and -h/--help; "--" ends options; other words are
+ * positional (at most @max_pos, stored in @pos).
+ * @return 0, or EXIT_USAGE after printing why. */
+int cli_parse(struct cli *cli, int argc, char **argv,
+	      const struct cli_opt *opts, const char **pos, int max_pos,
+	      int *npos);
+
+/* The library context (created on first use); NULL after reporting. */
+mvgpu_ctx *cli_ctx(struct cli *cli);
+
+/* Print "mvgpu: <message>" on stderr and, with --json, an error document
+ * {"ok": false, "error": {...}} on stdout.  @err is a -errno or 0.
+ * @return @code. */
+int cli_fail(struct cli *cli, int code, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Usage error: message plus a pointer to `mvgpu help CMD`; EXIT_USAGE. */
+int cli_usage(struct cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Comma-separated known type ids (of @parent, or of all parents; in
+ * framebuffer order) or parents into @buf; "" if none. */
+void cli_known_types(struct cli *cli, const char *parent, char *buf,
+		     size_t len);
+void cli_known_parents(struct cli *cli, char *buf, size_t len);
+
+#define MSG_NO_TYPES \
+	"no vGPU types found: is the mvgpu module loaded? (modprobe mvgpu, " \
+	"or bind a PCI function via /sys/bus/pci/drivers/mvgpu/new_id)"
+
+#endif

@@ -1,0 +1,180 @@
+/*
+ * main.c - mvgpu command-line tool: global options and the command table.
+ *
+ * New subcommands are added by writing cmd_<name>.c and adding one row to
+ * cli_commands[] below.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "output.h"
+
+static int cmd_help(struct cli *cli, int argc, char **argv);
+static int cmd_version(struct cli *cli, int argc, char **argv);
+
+const struct cli_cmd cli_commands[] = {
+	{ "types", cmd_types, "[--parent PARENT]",
+	  "list the vGPU types of each physical GPU, with free instances",
+	  "  --parent PARENT  only the types of PARENT (e.g. 0000:00:04.0)\n" },
+	{ "list", cmd_list, "",
+	  "list the vGPUs (UUID, parent, type, IOMMU group, in use)", NULL },
+	{ "create", cmd_create, "--type TYPE [--uuid UUID] [--parent PARENT]",
+	  "create a vGPU and print its UUID",
+	  "  --type TYPE      vGPU type, e.g. mvgpu-256M (see 'mvgpu types')\n"
+	  "  --uuid UUID      UUID of the new vGPU (default: a random one)\n"
+	  "  --parent PARENT  physical GPU to create it on (default: the\n"
+	  "                   first one, in 'mvgpu types' order, with a free\n"
+	  "                   instance of TYPE)\n" },
+	{ "remove", cmd_remove, "UUID [--force]",
+	  "remove a vGPU",
+	  "  --force  remove it even if a VFIO user (e.g. a VM) has it open:\n"
+	  "           waits until that user closes it\n" },
+	{ "help", cmd_help, "[COMMAND]", "show this help, or a command's", NULL },
+	{ "version", cmd_version, "", "print the version (same as --version)",
+	  NULL },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+const struct cli_cmd *cli_find_cmd(const char *name)
+{
+	const struct cli_cmd *c;
+
+	for (c = cli_commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+void cli_print_cmd_help(const struct cli_cmd *c, FILE *f)
+{
+	fprintf(f, "usage: mvgpu [--json] %s%s%s\n\n%s\n", c->name,
+		*c->args ? " " : "", c->args, c->summary);
+	if (c->help)
+		fprintf(f, "\n%s", c->help);
+}
+
+static void usage(FILE *f)
+{
+	const struct cli_cmd *c;
+
+	fprintf(f,
+		"usage: mvgpu [--json] COMMAND [ARGS]\n"
+		"       mvgpu --version | --help\n"
+		"\n"
+		"Manage mvgpu vGPUs (VFIO mediated devices) for KVM guests.\n"
+		"\n"
+		"Commands:\n");
+	for (c = cli_commands; c->name; c++)
+		fprintf(f, "  %-8s %s\n", c->name, c->summary);
+	fprintf(f,
+		"\n"
+		"Run 'mvgpu help COMMAND' for a command's options.\n"
+		"\n"
+		"Global options:\n"
+		"  --json     print one JSON document on stdout (also on failure:\n"
+		"             {\"ok\": false, \"error\": {...}})\n"
+		"  --version  print the version\n"
+		"  -h, --help this help\n"
+		"\n"
+		"Exit status:\n"
+		"  0  success\n"
+		"  1  the operation failed (message on stderr)\n"
+		"  2  usage error: bad command, option or argument (e.g. a\n"
+		"     malformed UUID)\n"
+		"\n"
+		"Environment:\n"
+		"  MVGPU_SYSFS  sysfs root to use instead of /sys (for tests)\n");
+}
+
+static int print_version(struct cli *cli)
+{
+	struct json j;
+
+	if (cli->json) {
+		json_init(&j, stdout);
+		json_obj_begin(&j, NULL);
+		json_bool(&j, "ok", 1);
+		json_str(&j, "version", mvgpu_version_string());
+		json_obj_end(&j);
+		json_end(&j);
+		cli->doc_written = 1;
+	} else {
+		printf("mvgpu %s\n", mvgpu_version_string());
+	}
+	return EXIT_OK;
+}
+
+static int cmd_version(struct cli *cli, int argc, char **argv)
+{
+	int ret = cli_parse(cli, argc, argv, NULL, NULL, 0, NULL);
+
+	if (ret)
+		return ret;
+	if (cli->help) {
+		cli_print_cmd_help(cli_find_cmd("version"), stdout);
+		return EXIT_OK;
+	}
+	return print_version(cli);
+}
+
+static int cmd_help(struct cli *cli, int argc, char **argv)
+{
+	const struct cli_cmd *c;
+	const char *pos[1];
+	int n, ret;
+
+	ret = cli_parse(cli, argc, argv, NULL, pos, 1, &n);
+	if (ret)
+		return ret;
+	if (n == 0 || cli->help) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	c = cli_find_cmd(pos[0]);
+	if (!c)
+		return cli_usage(cli, "unknown command '%s'", pos[0]);
+	cli_print_cmd_help(c, stdout);
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = { 0 };
+	const struct cli_cmd *c;
+	int i, version = 0, help = 0, ret;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--json"))
+			cli.json = 1;
+		else if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "-V"))
+			version = 1;
+		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			help = 1;
+		else
+			return cli_usage(&cli, "unknown option '%s'", argv[i]);
+	}
+	if (version) {
+		ret = print_version(&cli);
+	} else if (help) {
+		usage(stdout);
+		ret = EXIT_OK;
+	} else if (i >= argc) {
+		usage(stderr);
+		return cli_usage(&cli, "missing command");
+	} else {
+		c = cli_find_cmd(argv[i]);
+		if (!c)
+			return cli_usage(&cli, "unknown command '%s'", argv[i]);
+		cli.cmd = c->name;
+		ret = c->run(&cli, argc - i, argv + i);
+	}
+	mvgpu_ctx_free(cli.ctx);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "mvgpu: cannot write output: %s\n",
+			strerror(errno));
+		return EXIT_FAIL;
+	}
+	return ret;
+}

@@ -1,0 +1,78 @@
+/*
+ * internal.h - libmvgpu private declarations (not installed).
+ */
+#ifndef MVGPU_INTERNAL_H
+#define MVGPU_INTERNAL_H
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mvgpu.h"
+
+#define MVGPU_ERR_MAX   512
+#define MVGPU_ATTR_MAX  4096    /* a sysfs attribute is at most one page */
+
+struct mvgpu_ctx {
+	char root[PATH_MAX / 2];
+	char err[MVGPU_ERR_MAX];
+	mvgpu_warn_fn warn;
+	void *warn_opaque;
+};
+
+/* ctx.c: error detail and warnings.  mvgpu__err() records the detail and
+ * returns @ret so callers can `return mvgpu__err(ctx, -EBADMSG, ...)`. */
+int mvgpu__err(mvgpu_ctx *ctx, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void mvgpu__warn(mvgpu_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Copy @in to @out as printable ASCII (others become '?'), truncated with
+ * "..." to fit @len; for quoting hostile content in messages. */
+void mvgpu__quote(char *out, size_t len, const char *in);
+
+/* sysfs.c: low-level sysfs access.  Paths are relative to ctx->root. */
+int mvgpu__path(mvgpu_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Read attribute @path into @buf (@len bytes, >= 2): one trailing newline
+ * is stripped; content must be printable ASCII.  @return its length;
+ * -ENOENT..., -EOVERFLOW (does not fit), -EBADMSG (control/non-ASCII). */
+int mvgpu__read_attr(mvgpu_ctx *ctx, const char *path, char *buf, size_t len);
+/* Read a decimal attribute.  -EBADMSG if not a plain decimal <= @max. */
+int mvgpu__read_uint_attr(mvgpu_ctx *ctx, const char *path, uint64_t max,
+			  uint64_t *out);
+/* Write @s to the attribute @path in a single write(2).  Never creates. */
+int mvgpu__write_attr(mvgpu_ctx *ctx, const char *path, const char *s);
+/* List the entries of directory @path (no "." prefix), in natural order
+ * (strverscmp).  -ENOENT if missing.  Free with mvgpu__free_names(). */
+int mvgpu__list_dir(mvgpu_ctx *ctx, const char *path, char ***names,
+		    size_t *count);
+void mvgpu__free_names(char **names, size_t count);
+/* 1 if @path exists (lstat), 0 if not, -errno on other errors. */
+int mvgpu__exists(const char *path);
+/* Basename of the target of symlink @path into @out. */
+int mvgpu__link_basename(mvgpu_ctx *ctx, const char *path, char *out,
+			 size_t len);
+
+/* parse.c: strict parsers; all return 0 or -EBADMSG. */
+int mvgpu__parse_u64(const char *s, uint64_t max, uint64_t *out);
+int mvgpu__parse_size(const char *s, uint64_t *out);
+int mvgpu__parse_resolution(const char *s, unsigned *w, unsigned *h);
+/* A sysfs name we accept as parent/type id: 1..MVGPU_ID_MAX-1 printable
+ * ASCII characters, no '/', not starting with '.'. */
+int mvgpu__valid_id(const char *s);
+
+/* uuid.c */
+int mvgpu__uuid_generate(char out[MVGPU_UUID_LEN]);
+/* 1 if @s is already a canonical lower-case UUID. */
+int mvgpu__uuid_is_canonical(const char *s);
+
+/* types.c */
+int mvgpu__read_type(mvgpu_ctx *ctx, const char *parent, const char *type_id,
+		     mvgpu_type_info *t);
+int mvgpu__type_cmp(const void *a, const void *b);
+
+/* vgpu.c */
+int mvgpu__read_vgpu(mvgpu_ctx *ctx, const char *uuid, mvgpu_vgpu_info *v);
+
+#endif /* MVGPU_INTERNAL_H */
