@@ -38,6 +38,9 @@ static int __init mvgpu_init(void)
 		return -EINVAL;
 	}
 
+	mvgpu_wq = alloc_workqueue("mvgpu", WQ_UNBOUND, 0);
+	if (!mvgpu_wq)
+		return -ENOMEM;
 	mvgpu_stats_init();
 
 	ret = mdev_register_driver(&mvgpu_mdev_driver);
@@ -62,6 +65,7 @@ err_mdev:
 	mdev_unregister_driver(&mvgpu_mdev_driver);
 err_stats:
 	mvgpu_stats_exit();
+	destroy_workqueue(mvgpu_wq);
 	return ret;
 }
 
@@ -76,6 +80,7 @@ static void __exit mvgpu_exit(void)
 	mvgpu_virtual_parents_destroy();
 	mdev_unregister_driver(&mvgpu_mdev_driver);
 	mvgpu_stats_exit();
+	destroy_workqueue(mvgpu_wq);
 }
 
 module_init(mvgpu_init);

@@ -13,8 +13,10 @@
 #ifndef MVGPU_H
 #define MVGPU_H
 
+#include <linux/eventfd.h>
 #include <linux/mdev.h>
 #include <linux/mutex.h>
+#include <linux/workqueue.h>
 #include <linux/pci.h>
 #include <linux/types.h>
 #include <linux/vfio.h>
@@ -23,6 +25,12 @@
 
 #define MVGPU_DRIVER_VERSION	"0.1.0"
 #define MVGPU_MAX_VPARENTS	8
+
+/* Region offsets on the device fd, as vfio-pci encodes them: index on top. */
+#define MVGPU_REGION_SHIFT	40
+#define MVGPU_REGION_OFFSET(i)	((u64)(i) << MVGPU_REGION_SHIFT)
+#define MVGPU_REGION_INDEX(o)	((o) >> MVGPU_REGION_SHIFT)
+#define MVGPU_REGION_MASK	(MVGPU_REGION_OFFSET(1) - 1)
 
 /**
  * struct mvgpu_vtype - one vGPU type of one parent.
@@ -60,14 +68,68 @@ struct mvgpu_parent {
 };
 
 /**
+ * struct mvgpu_display - head 0's display registers.
+ */
+struct mvgpu_display {
+	u32 width, height, stride, format, offset, enable;
+};
+
+/**
+ * struct mvgpu_channel - one command channel.
+ * @ring_base:	ring IOVA as programmed.
+ * @ring_size:	ring bytes as programmed.
+ * @ctrl:	MVGPU_CH_CTRL_ENABLE when enabled.
+ * @put:	producer offset (doorbell).
+ * @get:	consumer offset: the next command to run.
+ * @fence:	value of the last completed FENCE.
+ * @error:	MVGPU_ERR_* once the channel stopped, else 0.
+ * @error_get:	ring offset of the command that failed.
+ * @cmd_done:	bytes of the command at @get already done: long commands are
+ *		split into steps so that one command cannot hog the processor.
+ *		Non-zero only between steps of one command.
+ * @cmd:	that command, as read from the ring (valid if @cmd_done).
+ */
+struct mvgpu_channel {
+	u64 ring_base;
+	u32 ring_size;
+	u32 ctrl;
+	u32 put;
+	u32 get;
+	u32 fence;
+	u32 error;
+	u32 error_get;
+	u64 cmd_done;
+	struct mvgpu_cmd cmd;
+};
+
+/**
  * struct mvgpu_vgpu - one vGPU.
  * @vdev:	the VFIO device; first member (vfio_alloc_device() wants it).
  * @mdev:	the mdev device it was created on.
  * @parent:	the parent whose pool it draws from.
  * @vtype:	its type.
- * @lock:	serialises device emulation: config space, open state.
+ * @lock:	serialises device emulation: config space, registers, channels,
+ *		interrupt configuration, open state.  The command processor
+ *		takes it per step; it is never held while waiting for
+ *		userspace (the framebuffer's own paths do not take it, so a
+ *		copy_*_user() that faults on an mmap of the framebuffer is safe).
  * @open_count:	number of opens (the VFIO core allows one at a time).
  * @cfg:	emulated PCI config space.
+ * @cfg_wmask:	writable bits of @cfg.
+ * @cfg_w1c:	write-1-to-clear bits of @cfg.
+ * @fb_pages:	framebuffer backing, one slot per page, filled on first
+ *		write (cmpxchg, no lock); an empty slot reads as zeroes.
+ * @fb_npages:	number of slots.
+ * @intr_status: pending interrupt sources (MVGPU_INTR_*).
+ * @intr_mask:	enabled interrupt sources.
+ * @scratch:	MVGPU_REG_SCRATCH.
+ * @disp:	display registers.
+ * @ch:		command channels.
+ * @work:	the command processor (runs on mvgpu_wq).
+ * @running:	the processor may run (device open, not quiesced).
+ * @intx_trigger, @msi_trigger, @err_trigger, @req_trigger: eventfds set
+ *		by VFIO_DEVICE_SET_IRQS.
+ * @intx_masked: INTx is masked (automasked after each assertion).
  */
 struct mvgpu_vgpu {
 	struct vfio_device vdev;
@@ -79,6 +141,24 @@ struct mvgpu_vgpu {
 	u8 cfg[PCI_CFG_SPACE_SIZE];
 	u8 cfg_wmask[PCI_CFG_SPACE_SIZE];
 	u8 cfg_w1c[PCI_CFG_SPACE_SIZE];
+
+	struct page **fb_pages;
+	unsigned long fb_npages;
+
+	u32 intr_status;
+	u32 intr_mask;
+	u32 scratch;
+	struct mvgpu_display disp;
+	struct mvgpu_channel ch[MVGPU_NUM_CHANNELS];
+
+	struct work_struct work;
+	bool running;
+
+	struct eventfd_ctx *intx_trigger;
+	struct eventfd_ctx *msi_trigger;
+	struct eventfd_ctx *err_trigger;
+	struct eventfd_ctx *req_trigger;
+	bool intx_masked;
 };
 
 static inline struct mvgpu_vgpu *vdev_to_vgpu(struct vfio_device *vdev)
@@ -121,6 +201,51 @@ int mvgpu_cfg_read(struct mvgpu_vgpu *vgpu, unsigned int off, void *val,
 int mvgpu_cfg_write(struct mvgpu_vgpu *vgpu, unsigned int off,
 		    const void *val, unsigned int len);
 
+/* fb.c */
+int mvgpu_fb_init(struct mvgpu_vgpu *vgpu);
+void mvgpu_fb_free(struct mvgpu_vgpu *vgpu);
+void mvgpu_fb_zero(struct mvgpu_vgpu *vgpu);
+ssize_t mvgpu_fb_rw_user(struct mvgpu_vgpu *vgpu, char __user *ubuf,
+			 u64 off, size_t count, bool write);
+int mvgpu_fb_mmap(struct mvgpu_vgpu *vgpu, struct vm_area_struct *vma,
+		  u64 region_off);
+int mvgpu_fb_fill(struct mvgpu_vgpu *vgpu, u64 off, u64 len, u32 pattern);
+int mvgpu_fb_copy(struct mvgpu_vgpu *vgpu, u64 src, u64 dst, u64 len);
+int mvgpu_fb_dma(struct mvgpu_vgpu *vgpu, u64 fb_off, dma_addr_t iova,
+		 u64 len, bool to_fb);
+
+/* vgpu.c */
+void mvgpu_engine_reset(struct mvgpu_vgpu *vgpu);
+
+/* mmio.c */
+void mvgpu_mmio_reset(struct mvgpu_vgpu *vgpu);
+bool mvgpu_display_valid(struct mvgpu_vgpu *vgpu);
+u32 mvgpu_mmio_read(struct mvgpu_vgpu *vgpu, u32 off);
+void mvgpu_mmio_write(struct mvgpu_vgpu *vgpu, u32 off, u32 val);
+
+/* channel.c */
+extern struct workqueue_struct *mvgpu_wq;
+void mvgpu_channels_reset(struct mvgpu_vgpu *vgpu);
+u32 mvgpu_channel_read(struct mvgpu_vgpu *vgpu, unsigned int ch, u32 reg);
+void mvgpu_channel_write(struct mvgpu_vgpu *vgpu, unsigned int ch, u32 reg,
+			 u32 val);
+void mvgpu_processor_start(struct mvgpu_vgpu *vgpu);
+void mvgpu_processor_stop(struct mvgpu_vgpu *vgpu);
+void mvgpu_processor_work(struct work_struct *work);
+
+/* irq.c */
+int mvgpu_irq_info(struct mvgpu_vgpu *vgpu, struct vfio_irq_info *info);
+int mvgpu_set_irqs(struct mvgpu_vgpu *vgpu, struct vfio_irq_set *hdr,
+		   void __user *data);
+void mvgpu_irq_raise(struct mvgpu_vgpu *vgpu, u32 sources);
+void mvgpu_irq_update(struct mvgpu_vgpu *vgpu);
+void mvgpu_irq_error(struct mvgpu_vgpu *vgpu);
+void mvgpu_irq_request(struct mvgpu_vgpu *vgpu);
+void mvgpu_irq_release(struct mvgpu_vgpu *vgpu);
+
+/* gfx.c */
+int mvgpu_query_gfx_plane(struct mvgpu_vgpu *vgpu, void __user *arg);
+
 /* sysfs.c */
 extern const struct attribute_group *mvgpu_vgpu_groups[];
 
@@ -130,6 +255,7 @@ enum mvgpu_stat {
 	MVGPU_STAT_VGPUS,
 	MVGPU_STAT_VGPU_OBJS,
 	MVGPU_STAT_OPEN,
+	MVGPU_STAT_FB_PAGES,
 	MVGPU_NR_STATS,
 };
 void mvgpu_stat_inc(enum mvgpu_stat s);

@@ -20,6 +20,7 @@ static const char *const mvgpu_stat_names[MVGPU_NR_STATS] = {
 	[MVGPU_STAT_VGPUS]	= "vgpus",
 	[MVGPU_STAT_VGPU_OBJS]	= "vgpu_objects",
 	[MVGPU_STAT_OPEN]	= "open_vgpus",
+	[MVGPU_STAT_FB_PAGES]	= "fb_pages",
 };
 
 void mvgpu_stat_inc(enum mvgpu_stat s)

@@ -11,22 +11,23 @@
 
 #include "mvgpu.h"
 
-/* Region offsets, as vfio-pci encodes them: index in the top bits. */
-#define MVGPU_REGION_SHIFT	40
-#define MVGPU_REGION_OFFSET(i)	((u64)(i) << MVGPU_REGION_SHIFT)
-#define MVGPU_REGION_INDEX(o)	((o) >> MVGPU_REGION_SHIFT)
-#define MVGPU_REGION_MASK	(MVGPU_REGION_OFFSET(1) - 1)
-
 static int mvgpu_vgpu_init_dev(struct vfio_device *vdev)
 {
 	struct mvgpu_vgpu *vgpu = vdev_to_vgpu(vdev);
 	struct mdev_device *mdev = to_mdev_device(vdev->dev);
+	int ret;
 
 	vgpu->mdev = mdev;
 	vgpu->parent = mtype_to_parent(mdev->type);
 	vgpu->vtype = mtype_to_vtype(mdev->type);
+	ret = mvgpu_fb_init(vgpu);
+	if (ret)
+		return ret;
 	mutex_init(&vgpu->lock);
+	INIT_WORK(&vgpu->work, mvgpu_processor_work);
 	mvgpu_cfg_init(vgpu);
+	mvgpu_mmio_reset(vgpu);
+	mvgpu_channels_reset(vgpu);
 	mvgpu_stat_inc(MVGPU_STAT_VGPU_OBJS);
 	return 0;
 }
@@ -35,8 +36,33 @@ static void mvgpu_vgpu_release_dev(struct vfio_device *vdev)
 {
 	struct mvgpu_vgpu *vgpu = vdev_to_vgpu(vdev);
 
+	mvgpu_fb_free(vgpu);
 	mutex_destroy(&vgpu->lock);
 	mvgpu_stat_dec(MVGPU_STAT_VGPU_OBJS);
+}
+
+/**
+ * mvgpu_engine_reset() - the engine to its power-on state: registers,
+ * channels, interrupt state.  Config space and framebuffer are kept (this
+ * is MVGPU_REG_RESET; VFIO_DEVICE_RESET also resets those).
+ * @vgpu: the vGPU; caller holds vgpu->lock.
+ */
+void mvgpu_engine_reset(struct mvgpu_vgpu *vgpu)
+{
+	mvgpu_mmio_reset(vgpu);
+	mvgpu_channels_reset(vgpu);
+	vgpu->intx_masked = false;
+	mvgpu_irq_update(vgpu);
+}
+
+/* VFIO_DEVICE_RESET: a function-level reset, as at power-on. */
+static void mvgpu_vgpu_reset(struct mvgpu_vgpu *vgpu)
+{
+	mutex_lock(&vgpu->lock);
+	mvgpu_cfg_init(vgpu);
+	mvgpu_engine_reset(vgpu);
+	mutex_unlock(&vgpu->lock);
+	mvgpu_fb_zero(vgpu);
 }
 
 static int mvgpu_vgpu_open(struct vfio_device *vdev)
@@ -45,26 +71,24 @@ static int mvgpu_vgpu_open(struct vfio_device *vdev)
 
 	mutex_lock(&vgpu->lock);
 	vgpu->open_count++;
+	mvgpu_processor_start(vgpu);
 	mutex_unlock(&vgpu->lock);
 	mvgpu_stat_inc(MVGPU_STAT_OPEN);
 	return 0;
 }
 
+/* The next user finds the engine idle, with no stale eventfds. */
 static void mvgpu_vgpu_close(struct vfio_device *vdev)
 {
 	struct mvgpu_vgpu *vgpu = vdev_to_vgpu(vdev);
 
+	mvgpu_processor_stop(vgpu);
 	mutex_lock(&vgpu->lock);
+	mvgpu_engine_reset(vgpu);
+	mvgpu_irq_release(vgpu);
 	vgpu->open_count--;
 	mutex_unlock(&vgpu->lock);
 	mvgpu_stat_dec(MVGPU_STAT_OPEN);
-}
-
-static void mvgpu_vgpu_reset(struct mvgpu_vgpu *vgpu)
-{
-	mutex_lock(&vgpu->lock);
-	mvgpu_cfg_init(vgpu);
-	mutex_unlock(&vgpu->lock);
 }
 
 static u64 mvgpu_region_size(struct mvgpu_vgpu *vgpu, unsigned int index)
@@ -72,6 +96,10 @@ static u64 mvgpu_region_size(struct mvgpu_vgpu *vgpu, unsigned int index)
 	switch (index) {
 	case VFIO_PCI_CONFIG_REGION_INDEX:
 		return PCI_CFG_SPACE_SIZE;
+	case VFIO_PCI_BAR0_REGION_INDEX:
+		return MVGPU_MMIO_SIZE;
+	case VFIO_PCI_BAR2_REGION_INDEX:
+		return vgpu->vtype->fb_size;
 	default:
 		return 0;
 	}
@@ -92,11 +120,31 @@ static int mvgpu_ioctl_get_info(struct mvgpu_vgpu *vgpu, void __user *arg)
 	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
 }
 
+/* BAR2 is mmap-able whole: one sparse area, which QEMU 7.2 wants. */
+static int mvgpu_fb_sparse_cap(struct mvgpu_vgpu *vgpu,
+			       struct vfio_info_cap *caps)
+{
+	struct {
+		struct vfio_region_info_cap_sparse_mmap sparse;
+		struct vfio_region_sparse_mmap_area area;
+	} cap = {
+		.sparse.header.id = VFIO_REGION_INFO_CAP_SPARSE_MMAP,
+		.sparse.header.version = 1,
+		.sparse.nr_areas = 1,
+		.area.offset = 0,
+		.area.size = vgpu->vtype->fb_size,
+	};
+
+	return vfio_info_add_capability(caps, &cap.sparse.header, sizeof(cap));
+}
+
 static int mvgpu_ioctl_get_region_info(struct mvgpu_vgpu *vgpu,
 				       void __user *arg)
 {
 	unsigned long minsz = offsetofend(struct vfio_region_info, offset);
+	struct vfio_info_cap caps = { .buf = NULL, .size = 0 };
 	struct vfio_region_info info;
+	int ret;
 
 	if (copy_from_user(&info, arg, minsz))
 		return -EFAULT;
@@ -110,6 +158,29 @@ static int mvgpu_ioctl_get_region_info(struct mvgpu_vgpu *vgpu,
 	info.flags = info.size ? VFIO_REGION_INFO_FLAG_READ |
 				 VFIO_REGION_INFO_FLAG_WRITE : 0;
 	info.cap_offset = 0;
+
+	if (info.index == VFIO_PCI_BAR2_REGION_INDEX) {
+		info.flags |= VFIO_REGION_INFO_FLAG_MMAP;
+		ret = mvgpu_fb_sparse_cap(vgpu, &caps);
+		if (ret)
+			return ret;
+	}
+
+	if (caps.size) {
+		info.flags |= VFIO_REGION_INFO_FLAG_CAPS;
+		if (info.argsz < sizeof(info) + caps.size) {
+			info.argsz = sizeof(info) + caps.size;
+		} else {
+			vfio_info_cap_shift(&caps, sizeof(info));
+			if (copy_to_user(arg + sizeof(info), caps.buf,
+					 caps.size)) {
+				kfree(caps.buf);
+				return -EFAULT;
+			}
+			info.cap_offset = sizeof(info);
+		}
+		kfree(caps.buf);
+	}
 	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
 }
 
@@ -117,14 +188,30 @@ static int mvgpu_ioctl_get_irq_info(struct mvgpu_vgpu *vgpu, void __user *arg)
 {
 	unsigned long minsz = offsetofend(struct vfio_irq_info, count);
 	struct vfio_irq_info info;
+	int ret;
 
 	if (copy_from_user(&info, arg, minsz))
 		return -EFAULT;
-	if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_IRQS)
+	if (info.argsz < minsz)
 		return -EINVAL;
-	info.flags = 0;
-	info.count = 0;
+	ret = mvgpu_irq_info(vgpu, &info);
+	if (ret)
+		return ret;
 	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
+}
+
+static int mvgpu_ioctl_set_irqs(struct mvgpu_vgpu *vgpu, void __user *arg)
+{
+	unsigned long minsz = offsetofend(struct vfio_irq_set, count);
+	struct vfio_irq_set hdr;
+	int ret;
+
+	if (copy_from_user(&hdr, arg, minsz))
+		return -EFAULT;
+	mutex_lock(&vgpu->lock);
+	ret = mvgpu_set_irqs(vgpu, &hdr, arg + minsz);
+	mutex_unlock(&vgpu->lock);
+	return ret;
 }
 
 static long mvgpu_vgpu_ioctl(struct vfio_device *vdev, unsigned int cmd,
@@ -140,6 +227,10 @@ static long mvgpu_vgpu_ioctl(struct vfio_device *vdev, unsigned int cmd,
 		return mvgpu_ioctl_get_region_info(vgpu, uarg);
 	case VFIO_DEVICE_GET_IRQ_INFO:
 		return mvgpu_ioctl_get_irq_info(vgpu, uarg);
+	case VFIO_DEVICE_SET_IRQS:
+		return mvgpu_ioctl_set_irqs(vgpu, uarg);
+	case VFIO_DEVICE_QUERY_GFX_PLANE:
+		return mvgpu_query_gfx_plane(vgpu, uarg);
 	case VFIO_DEVICE_RESET:
 		mvgpu_vgpu_reset(vgpu);
 		return 0;
@@ -147,20 +238,66 @@ static long mvgpu_vgpu_ioctl(struct vfio_device *vdev, unsigned int cmd,
 	return -ENOTTY;
 }
 
-/*
- * Region accesses: config space is emulated byte-exact for any offset and
- * length inside the region, so one pread() may cover all of it.
- */
+/* Config space: byte-exact at any offset and length inside it. */
+static ssize_t mvgpu_cfg_rw(struct mvgpu_vgpu *vgpu, char __user *ubuf,
+			    u64 off, size_t count, bool write)
+{
+	u8 buf[PCI_CFG_SPACE_SIZE];
+	int ret;
+
+	if (write && copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	mutex_lock(&vgpu->lock);
+	if (write) {
+		ret = mvgpu_cfg_write(vgpu, off, buf, count);
+		if (!ret)
+			mvgpu_irq_update(vgpu);	/* INTx disable may change */
+	} else {
+		ret = mvgpu_cfg_read(vgpu, off, buf, count);
+	}
+	mutex_unlock(&vgpu->lock);
+	if (ret)
+		return ret;
+	if (!write && copy_to_user(ubuf, buf, count))
+		return -EFAULT;
+	return count;
+}
+
+/* Registers: whole aligned 32-bit words, up to 64 per call. */
+static ssize_t mvgpu_mmio_rw(struct mvgpu_vgpu *vgpu, char __user *ubuf,
+			     u64 off, size_t count, bool write)
+{
+	__le32 buf[64];
+	unsigned int i, n;
+
+	if (!IS_ALIGNED(off, 4) || !IS_ALIGNED(count, 4))
+		return -EINVAL;
+	count = min(count, sizeof(buf));
+	n = count / 4;
+	if (write && copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	mutex_lock(&vgpu->lock);
+	for (i = 0; i < n; i++) {
+		if (write)
+			mvgpu_mmio_write(vgpu, off + 4 * i, le32_to_cpu(buf[i]));
+		else
+			buf[i] = cpu_to_le32(mvgpu_mmio_read(vgpu, off + 4 * i));
+	}
+	mutex_unlock(&vgpu->lock);
+	if (!write && copy_to_user(ubuf, buf, count))
+		return -EFAULT;
+	return count;
+}
+
 static ssize_t mvgpu_vgpu_rw(struct mvgpu_vgpu *vgpu, char __user *ubuf,
 			     size_t count, loff_t *ppos, bool write)
 {
 	unsigned int index = MVGPU_REGION_INDEX(*ppos);
 	u64 off = *ppos & MVGPU_REGION_MASK;
-	u8 buf[PCI_CFG_SPACE_SIZE];
+	ssize_t ret;
 	u64 size;
-	int ret;
 
-	if (*ppos < 0 || index >= VFIO_PCI_NUM_REGIONS)
+	if (*ppos < 0 || index >= VFIO_PCI_NUM_REGIONS || !count)
 		return -EINVAL;
 	size = mvgpu_region_size(vgpu, index);
 	if (off >= size)
@@ -169,24 +306,20 @@ static ssize_t mvgpu_vgpu_rw(struct mvgpu_vgpu *vgpu, char __user *ubuf,
 
 	switch (index) {
 	case VFIO_PCI_CONFIG_REGION_INDEX:
-		if (write && copy_from_user(buf, ubuf, count))
-			return -EFAULT;
-		mutex_lock(&vgpu->lock);
-		if (write)
-			ret = mvgpu_cfg_write(vgpu, off, buf, count);
-		else
-			ret = mvgpu_cfg_read(vgpu, off, buf, count);
-		mutex_unlock(&vgpu->lock);
-		if (ret)
-			return ret;
-		if (!write && copy_to_user(ubuf, buf, count))
-			return -EFAULT;
+		ret = mvgpu_cfg_rw(vgpu, ubuf, off, count, write);
+		break;
+	case VFIO_PCI_BAR0_REGION_INDEX:
+		ret = mvgpu_mmio_rw(vgpu, ubuf, off, count, write);
+		break;
+	case VFIO_PCI_BAR2_REGION_INDEX:
+		ret = mvgpu_fb_rw_user(vgpu, ubuf, off, count, write);
 		break;
 	default:
-		return -EINVAL;
+		ret = -EINVAL;
 	}
-	*ppos += count;
-	return count;
+	if (ret > 0)
+		*ppos += ret;
+	return ret;
 }
 
 static ssize_t mvgpu_vgpu_read(struct vfio_device *vdev, char __user *buf,
@@ -203,11 +336,32 @@ static ssize_t mvgpu_vgpu_write(struct vfio_device *vdev,
 			     ppos, true);
 }
 
+static int mvgpu_vgpu_mmap(struct vfio_device *vdev,
+			   struct vm_area_struct *vma)
+{
+	u64 pos = (u64)vma->vm_pgoff << PAGE_SHIFT;
+
+	if (MVGPU_REGION_INDEX(pos) != VFIO_PCI_BAR2_REGION_INDEX)
+		return -EINVAL;
+	return mvgpu_fb_mmap(vdev_to_vgpu(vdev), vma,
+			     pos & MVGPU_REGION_MASK);
+}
+
 static void mvgpu_vgpu_request(struct vfio_device *vdev, unsigned int count)
 {
+	struct mvgpu_vgpu *vgpu = vdev_to_vgpu(vdev);
+
+	mutex_lock(&vgpu->lock);
+	mvgpu_irq_request(vgpu);
+	mutex_unlock(&vgpu->lock);
 	if (count == 0)
 		dev_notice(vdev->dev,
 			   "removal waits until the VFIO user closes this vGPU\n");
+}
+
+static void mvgpu_vgpu_dma_unmap(struct vfio_device *vdev, u64 iova, u64 len)
+{
+	/* Nothing is pinned: every DMA goes through vfio_dma_rw(). */
 }
 
 static const struct vfio_device_ops mvgpu_vfio_ops = {
@@ -219,7 +373,9 @@ static const struct vfio_device_ops mvgpu_vfio_ops = {
 	.ioctl		= mvgpu_vgpu_ioctl,
 	.read		= mvgpu_vgpu_read,
 	.write		= mvgpu_vgpu_write,
+	.mmap		= mvgpu_vgpu_mmap,
 	.request	= mvgpu_vgpu_request,
+	.dma_unmap	= mvgpu_vgpu_dma_unmap,
 	.bind_iommufd	= vfio_iommufd_emulated_bind,
 	.unbind_iommufd	= vfio_iommufd_emulated_unbind,
 	.attach_ioas	= vfio_iommufd_emulated_attach_ioas,

@@ -66,9 +66,10 @@ struct mvgpu_type_desc {
 #define MVGPU_NUM_TYPES		4
 
 /*
- * BAR0 registers.  32-bit, little-endian, naturally aligned 4-byte access
- * only (other sizes read as ~0 and are ignored on write).  Unlisted offsets
- * read 0 and ignore writes.
+ * BAR0 registers.  32-bit, little-endian; accesses must be 4-byte aligned
+ * and a multiple of 4 bytes long (VFIO read/write fails others with EINVAL,
+ * which a guest sees as all-ones).  Unlisted offsets read 0 and ignore
+ * writes.
  */
 #define MVGPU_ABI_MAJOR		1
 #define MVGPU_ABI_MINOR		0
@@ -138,6 +139,7 @@ enum mvgpu_err {
 	MVGPU_ERR_DMA		= 4,	/* ring or DMA address not mapped */
 	MVGPU_ERR_FB_RANGE	= 5,	/* framebuffer range out of bounds */
 	MVGPU_ERR_ALIGN		= 6,	/* offset or size not 4-byte aligned */
+	MVGPU_ERR_NOMEM		= 7,	/* the host could not back the framebuffer */
 };
 
 /*

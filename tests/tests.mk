@@ -21,4 +21,4 @@ lab-tests: $(LAB_TEST_BIN)
 # --jobs=1: the suites share one module and its sysfs; they run in order.
 check-lab: kernel userspace lab-tests
 	$(Q)tools/lab/lab run --timeout 1200 --modparams "virtual_parents=1" -- \
-		$(LAB_TEST_BIN) --jobs=1 --ascii $(LAB_ARGS)
+		$(LAB_TEST_BIN) --jobs=1 --color=never $(LAB_ARGS)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <uuid/uuid.h>
 
@@ -243,4 +244,55 @@ long long lab_region_offset(struct lab_vfio *v, unsigned int index,
 	if (size)
 		*size = ri.size;
 	return (long long)ri.offset;
+}
+
+uint32_t lab_reg_read(struct lab_vfio *v, uint32_t off)
+{
+	long long base = lab_region_offset(v, VFIO_PCI_BAR0_REGION_INDEX, NULL);
+	uint32_t val = 0xdeadbeef;
+
+	if (base < 0 || pread(v->device, &val, 4, base + off) != 4)
+		return 0xdeadbeef;
+	return val;
+}
+
+void lab_reg_write(struct lab_vfio *v, uint32_t off, uint32_t val)
+{
+	long long base = lab_region_offset(v, VFIO_PCI_BAR0_REGION_INDEX, NULL);
+
+	if (base >= 0 && pwrite(v->device, &val, 4, base + off) != 4)
+		fprintf(stderr, "lab: register write %#x failed\n", off);
+}
+
+void *lab_dma_map(struct lab_vfio *v, size_t size, uint64_t iova)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.size = size,
+		.iova = iova,
+	};
+	void *va = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (va == MAP_FAILED)
+		return NULL;
+	memset(va, 0, size);
+	map.vaddr = (uintptr_t)va;
+	if (ioctl(v->container, VFIO_IOMMU_MAP_DMA, &map)) {
+		munmap(va, size);
+		return NULL;
+	}
+	return va;
+}
+
+int lab_dma_unmap(struct lab_vfio *v, void *va, size_t size, uint64_t iova)
+{
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap), .size = size, .iova = iova,
+	};
+	int ret = ioctl(v->container, VFIO_IOMMU_UNMAP_DMA, &unmap);
+
+	munmap(va, size);
+	return ret ? -errno : 0;
 }

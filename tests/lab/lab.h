@@ -48,4 +48,11 @@ void lab_vfio_close(struct lab_vfio *v);
 long long lab_region_offset(struct lab_vfio *v, unsigned int index,
 			    uint64_t *size);
 
+/* BAR0 register access through the region */
+uint32_t lab_reg_read(struct lab_vfio *v, uint32_t off);
+void lab_reg_write(struct lab_vfio *v, uint32_t off, uint32_t val);
+/* anonymous memory mapped for the device at iova; NULL on failure */
+void *lab_dma_map(struct lab_vfio *v, size_t size, uint64_t iova);
+int lab_dma_unmap(struct lab_vfio *v, void *va, size_t size, uint64_t iova);
+
 #endif
