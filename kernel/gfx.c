@@ -44,7 +44,8 @@ int mvgpu_query_gfx_plane(struct mvgpu_vgpu *vgpu, void __user *arg)
 		return -EINVAL;
 	if (plane.flags & VFIO_GFX_PLANE_TYPE_PROBE)
 		return 0;
-	if (plane.drm_plane_type != DRM_PLANE_TYPE_PRIMARY)
+	/* QEMU's region path leaves drm_plane_type 0; there is no cursor */
+	if (plane.drm_plane_type == DRM_PLANE_TYPE_CURSOR)
 		return -EINVAL;
 
 	plane.drm_format_mod = 0;

@@ -10,13 +10,21 @@ ASAN_FLAGS ?= -fsanitize=address,undefined -fno-omit-frame-pointer
 LAB_TEST_SRCS := $(wildcard tests/lab/*.c)
 LAB_TEST_BIN := $(BUILD)/asan/tests/lab/mvgpu-lab-tests
 
-$(LAB_TEST_BIN): $(LAB_TEST_SRCS) tests/lab/lab.h proto/mvgpu_abi.h
+$(LAB_TEST_BIN): $(LAB_TEST_SRCS) tests/lab/lab.h proto/mvgpu_abi.h tests/nested/draw.h
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(USER_CFLAGS) $(ASAN_FLAGS) -Iproto -Iuserspace/include \
 		-o $@ $(LAB_TEST_SRCS) -lcriterion -luuid
 
+# The nested check's guest: a 32-bit multiboot program, no libc.
+NESTED_GUEST := $(BUILD)/nested/draw.elf
+$(NESTED_GUEST): tests/nested/draw.c tests/nested/draw.h tests/nested/draw.ld
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -m32 -ffreestanding -fno-pic -fno-stack-protector -nostdlib -O2 \
+		-Wall -Wextra -Werror -Itests/nested -c $< -o $(@:.elf=.o)
+	$(Q)$(LD) -m elf_i386 -T tests/nested/draw.ld -o $@ $(@:.elf=.o)
+
 .PHONY: lab-tests check-lab
-lab-tests: $(LAB_TEST_BIN)
+lab-tests: $(LAB_TEST_BIN) $(NESTED_GUEST)
 
 # --jobs=1: the suites share one module and its sysfs; they run in order.
 check-lab: kernel userspace lab-tests
