@@ -30,6 +30,7 @@ sparse:
 
 -include userspace/userspace.mk
 -include tests/tests.mk
+-include tools/bench/bench.mk
 
 check: all check-unit check-lab
 

@@ -1,0 +1,19 @@
+# tools/bench/bench.mk - benchmarks (release builds: no sanitizers).
+#   make bench-engine   command processor vs memset/memcpy, in a lab host
+
+BENCH_ENGINE := $(BUILD)/bin/bench_engine
+
+$(BENCH_ENGINE): tools/bench/bench_engine.c $(LIBMVGPU)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(USER_CFLAGS) -Iproto -o $@ $< $(LIBMVGPU) $(USER_LIBS)
+
+# Twice: TCG emulates ERMS "rep movsb" (the guest kernel's memcpy/memmove
+# with -cpu max) one byte per iteration, so the figures depend on the
+# emulated CPU more than on the engine; docs/benchmarks.md explains.
+.PHONY: bench-engine
+bench-engine: kernel $(BENCH_ENGINE)
+	@echo "== lab CPU: max"
+	$(Q)tools/lab/lab run --timeout 900 --modparams "virtual_parents=1" -- $(BENCH_ENGINE)
+	@echo "== lab CPU: max,erms=off,fsrm=off"
+	$(Q)LAB_CPU=max,erms=off,fsrm=off tools/lab/lab run --timeout 900 \
+		--modparams "virtual_parents=1" -- $(BENCH_ENGINE)
