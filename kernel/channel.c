@@ -76,9 +76,14 @@ static void ch_fail(struct mvgpu_vgpu *vgpu, unsigned int n, u32 err)
 	mvgpu_irq_error(vgpu);
 }
 
+static bool may_run(struct mvgpu_vgpu *vgpu)
+{
+	return vgpu->open && !vgpu->quiesced;
+}
+
 static void mvgpu_kick(struct mvgpu_vgpu *vgpu)
 {
-	if (vgpu->running)
+	if (may_run(vgpu))
 		queue_work(mvgpu_wq, &vgpu->work);
 }
 
@@ -248,10 +253,15 @@ static u32 cmd_step(struct mvgpu_vgpu *vgpu, unsigned int n)
 		ret = mvgpu_fb_fill(vgpu, a + done, step, le64_to_cpu(cmd->c));
 		break;
 	case MVGPU_OP_COPY:
-		/* whole overlapping copies at once keep memmove semantics */
-		if (a < b + len && b < a + len)
-			step = len;
-		ret = mvgpu_fb_copy(vgpu, a + done, b + done, step);
+		/*
+		 * memmove semantics across steps: when the destination
+		 * overlaps the tail of the source, walk from the end.
+		 */
+		if (b > a && b < a + len)
+			ret = mvgpu_fb_copy(vgpu, a + len - done - step,
+					    b + len - done - step, step);
+		else
+			ret = mvgpu_fb_copy(vgpu, a + done, b + done, step);
 		break;
 	case MVGPU_OP_DMA_TO_FB:
 		ret = mvgpu_fb_dma(vgpu, b + done, a + done, step, true);
@@ -339,9 +349,9 @@ void mvgpu_processor_work(struct work_struct *work)
 	for (round = 0; round < MVGPU_ROUNDS; round++) {
 		mutex_lock(&vgpu->lock);
 		busy = false;
-		for (n = 0; n < MVGPU_NUM_CHANNELS && vgpu->running; n++)
+		for (n = 0; n < MVGPU_NUM_CHANNELS && may_run(vgpu); n++)
 			busy |= ch_step(vgpu, n);
-		busy &= vgpu->running;
+		busy &= may_run(vgpu);
 		mutex_unlock(&vgpu->lock);
 		if (!busy)
 			return;
@@ -358,21 +368,39 @@ void mvgpu_processor_work(struct work_struct *work)
  */
 void mvgpu_processor_start(struct mvgpu_vgpu *vgpu)
 {
-	vgpu->running = true;
+	vgpu->open = true;
 	mvgpu_kick(vgpu);
 }
 
 /**
- * mvgpu_processor_stop() - stop the processor at a step boundary and wait.
+ * mvgpu_processor_stop() - stop the processor at a step boundary and wait
+ * (the device is closing).
  * @vgpu: the vGPU; caller must NOT hold vgpu->lock.
- *
- * Channel state stays as it is: GET points at the next command (or
- * cmd_done into the current one), so a later start resumes exactly there.
  */
 void mvgpu_processor_stop(struct mvgpu_vgpu *vgpu)
 {
 	mutex_lock(&vgpu->lock);
-	vgpu->running = false;
+	vgpu->open = false;
 	mutex_unlock(&vgpu->lock);
 	cancel_work_sync(&vgpu->work);
+}
+
+/**
+ * mvgpu_processor_quiesce() - stop or restart the processor for migration.
+ * @vgpu: the vGPU; caller must NOT hold vgpu->lock.
+ * @quiet: stop (true) or run again (false).
+ *
+ * Stopping waits for the step in flight: afterwards no DMA is started and
+ * channel state is still (GET, and cmd_done into a long command), so it can
+ * be saved and a later start resumes exactly there.  Doorbells written
+ * meanwhile are latched in PUT.
+ */
+void mvgpu_processor_quiesce(struct mvgpu_vgpu *vgpu, bool quiet)
+{
+	mutex_lock(&vgpu->lock);
+	vgpu->quiesced = quiet;
+	mvgpu_kick(vgpu);
+	mutex_unlock(&vgpu->lock);
+	if (quiet)
+		cancel_work_sync(&vgpu->work);
 }

@@ -63,8 +63,10 @@ void mvgpu_fb_zero(struct mvgpu_vgpu *vgpu)
 	for (i = 0; i < vgpu->fb_npages; i++) {
 		struct page *page = READ_ONCE(vgpu->fb_pages[i]);
 
-		if (page)
+		if (page) {
 			clear_highpage(page);
+			set_bit(i, vgpu->fb_dirty);
+		}
 		cond_resched();
 	}
 }
@@ -128,6 +130,8 @@ ssize_t mvgpu_fb_rw_user(struct mvgpu_vgpu *vgpu, char __user *ubuf,
 				left = copy_to_user(ubuf + done, kaddr, n);
 			kunmap_local(kaddr);
 		}
+		if (write)
+			mvgpu_fb_mark_dirty(vgpu, off + done, n - left);
 		done += n - left;
 		if (left)
 			return done ? done : -EFAULT;
@@ -154,6 +158,7 @@ static vm_fault_t mvgpu_fb_fault(struct vm_fault *vmf)
 
 static const struct vm_operations_struct mvgpu_fb_vm_ops = {
 	.fault = mvgpu_fb_fault,
+	.page_mkwrite = mvgpu_fb_page_mkwrite,
 };
 
 /**
@@ -180,6 +185,7 @@ int mvgpu_fb_mmap(struct mvgpu_vgpu *vgpu, struct vm_area_struct *vma,
 	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &mvgpu_fb_vm_ops;
 	vma->vm_private_data = vgpu;
+	WRITE_ONCE(vgpu->fb_mapping, vma->vm_file->f_mapping);
 	return 0;
 }
 
@@ -208,6 +214,7 @@ int mvgpu_fb_fill(struct mvgpu_vgpu *vgpu, u64 off, u64 len, u32 pattern)
 				for (i = 0; i < n / 4; i++)
 					p[i] = cpu_to_le32(pattern);
 			kunmap_local(p);
+			mvgpu_fb_mark_dirty(vgpu, off, n);
 		} else if (pattern) {
 			return -ENOMEM;
 		}
@@ -235,6 +242,7 @@ static int fb_copy_chunk(struct mvgpu_vgpu *vgpu, u64 src, u64 dst, size_t n)
 		memset(d, 0, n);
 	}
 	kunmap_local(d);
+	mvgpu_fb_mark_dirty(vgpu, dst, n);
 	return 0;
 }
 
@@ -308,6 +316,8 @@ int mvgpu_fb_dma(struct mvgpu_vgpu *vgpu, u64 fb_off, dma_addr_t iova,
 			kunmap_local(kaddr);
 		if (ret)
 			return ret;
+		if (to_fb)
+			mvgpu_fb_mark_dirty(vgpu, fb_off, n);
 		fb_off += n;
 		iova += n;
 		len -= n;

@@ -23,6 +23,8 @@
 
 #include "mvgpu_abi.h"
 
+struct mvgpu_mig_file;
+
 #define MVGPU_DRIVER_VERSION	"0.1.0"
 #define MVGPU_MAX_VPARENTS	8
 
@@ -120,16 +122,25 @@ struct mvgpu_channel {
  * @fb_pages:	framebuffer backing, one slot per page, filled on first
  *		write (cmpxchg, no lock); an empty slot reads as zeroes.
  * @fb_npages:	number of slots.
+ * @fb_dirty:	pages written since the last collection (dirty.c).
+ * @fb_mapping:	the address space VFIO users map BAR2 through (set at mmap),
+ *		for write-protecting pages again after a collection.
  * @intr_status: pending interrupt sources (MVGPU_INTR_*).
  * @intr_mask:	enabled interrupt sources.
  * @scratch:	MVGPU_REG_SCRATCH.
  * @disp:	display registers.
  * @ch:		command channels.
  * @work:	the command processor (runs on mvgpu_wq).
- * @running:	the processor may run (device open, not quiesced).
+ * @open:	a VFIO user has the device open.
+ * @quiesced:	migration stopped the processor (RUNNING_P2P and later).
+ *		It runs while @open && !@quiesced.
  * @intx_trigger, @msi_trigger, @err_trigger, @req_trigger: eventfds set
  *		by VFIO_DEVICE_SET_IRQS.
  * @intx_masked: INTx is masked (automasked after each assertion).
+ * @mig_lock:	the migration state machine (mig.c); outside vgpu->lock.
+ * @mig_state:	its state.
+ * @mig_saving:	the saving data fd, if any.
+ * @mig_resuming: the resuming data fd, if any.
  */
 struct mvgpu_vgpu {
 	struct vfio_device vdev;
@@ -144,6 +155,8 @@ struct mvgpu_vgpu {
 
 	struct page **fb_pages;
 	unsigned long fb_npages;
+	unsigned long *fb_dirty;
+	struct address_space *fb_mapping;
 
 	u32 intr_status;
 	u32 intr_mask;
@@ -152,13 +165,19 @@ struct mvgpu_vgpu {
 	struct mvgpu_channel ch[MVGPU_NUM_CHANNELS];
 
 	struct work_struct work;
-	bool running;
+	bool open;
+	bool quiesced;
 
 	struct eventfd_ctx *intx_trigger;
 	struct eventfd_ctx *msi_trigger;
 	struct eventfd_ctx *err_trigger;
 	struct eventfd_ctx *req_trigger;
 	bool intx_masked;
+
+	struct mutex mig_lock;
+	enum vfio_device_mig_state mig_state;
+	struct mvgpu_mig_file *mig_saving;
+	struct mvgpu_mig_file *mig_resuming;
 };
 
 static inline struct mvgpu_vgpu *vdev_to_vgpu(struct vfio_device *vdev)
@@ -194,6 +213,10 @@ void mvgpu_virtual_parents_destroy(void);
 /* vgpu.c */
 extern struct mdev_driver mvgpu_mdev_driver;
 
+/* compat_sysfs.c */
+int mvgpu_compat_sysfs_add(struct mvgpu_parent *parent);
+void mvgpu_compat_sysfs_remove(struct mvgpu_parent *parent);
+
 /* cfg.c */
 void mvgpu_cfg_init(struct mvgpu_vgpu *vgpu);
 int mvgpu_cfg_read(struct mvgpu_vgpu *vgpu, unsigned int off, void *val,
@@ -217,6 +240,14 @@ int mvgpu_fb_dma(struct mvgpu_vgpu *vgpu, u64 fb_off, dma_addr_t iova,
 /* vgpu.c */
 void mvgpu_engine_reset(struct mvgpu_vgpu *vgpu);
 
+/* dirty.c */
+int mvgpu_dirty_init(struct mvgpu_vgpu *vgpu);
+void mvgpu_dirty_free(struct mvgpu_vgpu *vgpu);
+void mvgpu_fb_mark_dirty(struct mvgpu_vgpu *vgpu, u64 off, u64 len);
+unsigned long mvgpu_dirty_collect(struct mvgpu_vgpu *vgpu, unsigned long *out);
+int mvgpu_dirty_start(struct mvgpu_vgpu *vgpu);
+vm_fault_t mvgpu_fb_page_mkwrite(struct vm_fault *vmf);
+
 /* mmio.c */
 void mvgpu_mmio_reset(struct mvgpu_vgpu *vgpu);
 bool mvgpu_display_valid(struct mvgpu_vgpu *vgpu);
@@ -231,6 +262,7 @@ void mvgpu_channel_write(struct mvgpu_vgpu *vgpu, unsigned int ch, u32 reg,
 			 u32 val);
 void mvgpu_processor_start(struct mvgpu_vgpu *vgpu);
 void mvgpu_processor_stop(struct mvgpu_vgpu *vgpu);
+void mvgpu_processor_quiesce(struct mvgpu_vgpu *vgpu, bool quiet);
 void mvgpu_processor_work(struct work_struct *work);
 
 /* irq.c */

@@ -34,20 +34,28 @@ static struct mvgpu_parent *mvgpu_parent_create(struct device *dev)
 
 	ret = mdev_register_parent(&parent->mparent, dev, &mvgpu_mdev_driver,
 				   parent->mtypes, MVGPU_NUM_TYPES);
+	if (ret)
+		goto err_free;
+	ret = mvgpu_compat_sysfs_add(parent);
 	if (ret) {
-		mutex_destroy(&parent->lock);
-		kfree(parent);
-		return ERR_PTR(ret);
+		mdev_unregister_parent(&parent->mparent);
+		goto err_free;
 	}
 	mvgpu_stat_inc(MVGPU_STAT_PARENTS);
 	dev_info(dev, "mvgpu parent: %u MiB framebuffer pool\n",
 		 mvgpu_fb_pool_mib);
 	return parent;
+
+err_free:
+	mutex_destroy(&parent->lock);
+	kfree(parent);
+	return ERR_PTR(ret);
 }
 
 /* Removes every vGPU of the parent (waiting for open ones to be closed). */
 static void mvgpu_parent_destroy(struct mvgpu_parent *parent)
 {
+	mvgpu_compat_sysfs_remove(parent);
 	mdev_unregister_parent(&parent->mparent);
 	WARN_ON(parent->fb_used);
 	mutex_destroy(&parent->lock);

@@ -10,6 +10,7 @@
 #include <linux/vfio.h>
 
 #include "mvgpu.h"
+#include "mig.h"
 
 static int mvgpu_vgpu_init_dev(struct vfio_device *vdev)
 {
@@ -21,10 +22,15 @@ static int mvgpu_vgpu_init_dev(struct vfio_device *vdev)
 	vgpu->parent = mtype_to_parent(mdev->type);
 	vgpu->vtype = mtype_to_vtype(mdev->type);
 	ret = mvgpu_fb_init(vgpu);
-	if (ret)
+	if (!ret)
+		ret = mvgpu_dirty_init(vgpu);
+	if (ret) {
+		mvgpu_fb_free(vgpu);
 		return ret;
+	}
 	mutex_init(&vgpu->lock);
 	INIT_WORK(&vgpu->work, mvgpu_processor_work);
+	mvgpu_mig_init(vgpu);
 	mvgpu_cfg_init(vgpu);
 	mvgpu_mmio_reset(vgpu);
 	mvgpu_channels_reset(vgpu);
@@ -36,7 +42,9 @@ static void mvgpu_vgpu_release_dev(struct vfio_device *vdev)
 {
 	struct mvgpu_vgpu *vgpu = vdev_to_vgpu(vdev);
 
+	mvgpu_dirty_free(vgpu);
 	mvgpu_fb_free(vgpu);
+	mutex_destroy(&vgpu->mig_lock);
 	mutex_destroy(&vgpu->lock);
 	mvgpu_stat_dec(MVGPU_STAT_VGPU_OBJS);
 }
@@ -55,9 +63,13 @@ void mvgpu_engine_reset(struct mvgpu_vgpu *vgpu)
 	mvgpu_irq_update(vgpu);
 }
 
-/* VFIO_DEVICE_RESET: a function-level reset, as at power-on. */
+/*
+ * VFIO_DEVICE_RESET: a function-level reset, as at power-on.  It also ends
+ * any migration in progress (state RUNNING, data fds dead).
+ */
 static void mvgpu_vgpu_reset(struct mvgpu_vgpu *vgpu)
 {
+	mvgpu_mig_reset(vgpu);
 	mutex_lock(&vgpu->lock);
 	mvgpu_cfg_init(vgpu);
 	mvgpu_engine_reset(vgpu);
@@ -82,6 +94,7 @@ static void mvgpu_vgpu_close(struct vfio_device *vdev)
 {
 	struct mvgpu_vgpu *vgpu = vdev_to_vgpu(vdev);
 
+	mvgpu_mig_close(vgpu);
 	mvgpu_processor_stop(vgpu);
 	mutex_lock(&vgpu->lock);
 	mvgpu_engine_reset(vgpu);

@@ -118,10 +118,12 @@ struct mvgpu_type_desc {
 #define MVGPU_CH_FENCE		0x18	/* RO value of the last completed FENCE */
 #define MVGPU_CH_STATUS		0x1c	/* RO MVGPU_CH_STATUS_* */
 #define MVGPU_CH_ERROR		0x20	/* RO MVGPU_ERR_* of the first error */
-#define MVGPU_CH_ERROR_GET	0x24	/* RO ring offset of the failing command */
+#define MVGPU_CH_ERROR_GET	0x24	/* RO ring offset of the failing command
+					 * (for RING and PUT errors: GET then) */
 
 #define MVGPU_CH_CTRL_ENABLE	(1u << 0)	/* validates the ring; GET = PUT = 0 */
-#define MVGPU_CH_CTRL_RESET	(1u << 1)	/* write-only: disable, clear error */
+#define MVGPU_CH_CTRL_RESET	(1u << 1)	/* write-only: disable, clear error;
+						 * FENCE keeps its value */
 
 #define MVGPU_CH_STATUS_ENABLED	(1u << 0)
 #define MVGPU_CH_STATUS_BUSY	(1u << 1)	/* GET != PUT */
@@ -133,7 +135,8 @@ struct mvgpu_type_desc {
 /* Why a channel stopped (MVGPU_CH_ERROR). */
 enum mvgpu_err {
 	MVGPU_ERR_NONE		= 0,
-	MVGPU_ERR_RING		= 1,	/* ring base or size invalid at ENABLE */
+	MVGPU_ERR_RING		= 1,	/* ring base or size invalid at ENABLE
+					 * (an unmapped ring is DMA, at fetch) */
 	MVGPU_ERR_PUT		= 2,	/* PUT beyond the ring or misaligned */
 	MVGPU_ERR_OPCODE	= 3,	/* unknown opcode or flags */
 	MVGPU_ERR_DMA		= 4,	/* ring or DMA address not mapped */
@@ -147,7 +150,11 @@ enum mvgpu_err {
  * multiples of 32.  The producer writes commands at PUT and then advances
  * PUT (modulo the ring size); the device consumes up to PUT and advances
  * GET.  The ring is empty when GET == PUT, so at most size/32 - 1 commands
- * are outstanding.  Framebuffer offsets and sizes are 4-byte aligned.
+ * are outstanding.  Framebuffer offsets and sizes are 4-byte aligned;
+ * guest IOVAs need no alignment.  FILL's pattern and FENCE's value use the
+ * low 32 bits of their field.  The device does not look at the bus-master
+ * and MSI-enable bits of its config space: it DMAs and signals MSI as the
+ * VFIO user configured it.
  */
 struct mvgpu_cmd {
 	__le32 op;

@@ -10,10 +10,12 @@ ASAN_FLAGS ?= -fsanitize=address,undefined -fno-omit-frame-pointer
 LAB_TEST_SRCS := $(wildcard tests/lab/*.c)
 LAB_TEST_BIN := $(BUILD)/asan/tests/lab/mvgpu-lab-tests
 
-$(LAB_TEST_BIN): $(LAB_TEST_SRCS) tests/lab/lab.h proto/mvgpu_abi.h tests/nested/draw.h
+# Suites use libmvgpu (the "device" suite tests it) as well as raw VFIO.
+$(LAB_TEST_BIN): $(LAB_TEST_SRCS) tests/lab/lab.h proto/mvgpu_abi.h tests/nested/draw.h \
+		userspace/include/mvgpu.h $(LIBMVGPU_ASAN)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(USER_CFLAGS) $(ASAN_FLAGS) -Iproto -Iuserspace/include \
-		-o $@ $(LAB_TEST_SRCS) -lcriterion -luuid
+		-o $@ $(LAB_TEST_SRCS) $(LIBMVGPU_ASAN) -lcriterion -luuid
 
 # The nested check's guest: a 32-bit multiboot program, no libc.
 NESTED_GUEST := $(BUILD)/nested/draw.elf
@@ -24,7 +26,7 @@ $(NESTED_GUEST): tests/nested/draw.c tests/nested/draw.h tests/nested/draw.ld
 	$(Q)$(LD) -m elf_i386 -T tests/nested/draw.ld -o $@ $(@:.elf=.o)
 
 .PHONY: lab-tests check-lab
-lab-tests: $(LAB_TEST_BIN) $(NESTED_GUEST)
+lab-tests: $(LAB_TEST_BIN) $(NESTED_GUEST) $(MVGPU_CLI_ASAN)
 
 # --jobs=1: the suites share one module and its sysfs; they run in order.
 check-lab: kernel userspace lab-tests

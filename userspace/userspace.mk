@@ -16,17 +16,19 @@
 
 USER_CC      ?= $(CC)
 USER_CFLAGS  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g \
-                -Iuserspace/include
+                -Iuserspace/include -Iproto
 ASAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \
                 -fno-sanitize-recover=undefined
-USER_LIBS    := -luuid
+# proto/*.c (stream codec, compatibility rules) go into libmvgpu too.
+-include proto/proto.mk
+USER_LIBS    := -luuid $(PROTO_LIBS)
 
 LIBMVGPU       := $(BUILD)/lib/libmvgpu.a
 LIBMVGPU_ASAN  := $(BUILD)/asan/lib/libmvgpu.a
 MVGPU_CLI      := $(BUILD)/bin/mvgpu
 MVGPU_CLI_ASAN := $(BUILD)/asan/bin/mvgpu
 
-MVGPU_LIB_SRCS := $(sort $(wildcard userspace/lib/*.c))
+MVGPU_LIB_SRCS := $(sort $(wildcard userspace/lib/*.c)) $(PROTO_SRCS)
 MVGPU_CLI_SRCS := $(sort $(wildcard userspace/cli/*.c))
 # Everything of the CLI but main() also goes into an internal archive the
 # unit tests link (output.c's JSON writer, option parsing).

@@ -40,6 +40,7 @@ int cmd_types(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_create(struct cli *cli, int argc, char **argv);
 int cmd_remove(struct cli *cli, int argc, char **argv);
+int cmd_exercise(struct cli *cli, int argc, char **argv);
 
 /* ---- common.c -------------------------------------------------------- */
 

@@ -34,6 +34,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mvgpu_abi.h"   /* the device ABI, for the device-access section */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -254,6 +256,476 @@ int mvgpu_create(mvgpu_ctx *ctx, const char *type_id, const char *parent,
  *          -EBUSY (in use and !@force); -EBADMSG (in_use unreadable and
  *          !@force; see mvgpu_last_error()). */
 int mvgpu_remove(mvgpu_ctx *ctx, const char *uuid, int force);
+
+/*=====================================================================
+ *  Device access: one vGPU as a VFIO user (a guest driver) sees it
+ *=====================================================================
+ *
+ * The functions below open a vGPU through VFIO (container/group API, type1
+ * IOMMU) and drive the device described by proto/mvgpu_abi.h: registers on
+ * BAR0 (trapped: read and written with pread/pwrite), the framebuffer on
+ * BAR2 (mmap-able, or pread/pwrite at any offset and size), DMA memory that
+ * the device reads and writes (anonymous memory mapped into the IOMMU),
+ * interrupts delivered to eventfds, and command channels whose rings live
+ * in that DMA memory.
+ *
+ * Conventions, in addition to the ones at the top of this file:
+ *  - A device is input too: every value read from it (region layout, IDs,
+ *    GET, FENCE, STATUS, ...) is checked.  A device that breaks the ABI
+ *    makes the call fail with -EPROTO and a detail in mvgpu_last_error().
+ *  - The mvgpu_ctx given to mvgpu_dev_open() must outlive the device: the
+ *    detail of each failure is left there (mvgpu_last_error()).
+ *  - A device and its channels are not thread-safe; use them from one
+ *    thread (several devices may be used from several threads, each with
+ *    its own context).
+ *  - Timeouts are in milliseconds; a negative timeout waits forever.
+ *  - Waits sleep on the device's interrupt (MSI, else INTx) and re-read the
+ *    registers at least every 100 ms, so a lost interrupt costs latency but
+ *    never a hang; mvgpu_dev_stats_get() tells which woke them.
+ *
+ * Typical use:
+ *
+ *     mvgpu_dev *dev;  mvgpu_chan *ch;  uint32_t v;
+ *     struct mvgpu_cmd c = mvgpu_cmd_fill(0, 4096, 0x00ff0000);
+ *     mvgpu_dev_open(ctx, uuid, &dev);
+ *     mvgpu_chan_open(dev, 0, 65536, &ch);
+ *     mvgpu_chan_submit(ch, &c, 1);
+ *     mvgpu_chan_fence(ch, MVGPU_FENCE_IRQ, &v);
+ *     mvgpu_chan_wait(ch, v, 1000);      // -EIO: see mvgpu_chan_error(ch)
+ *     mvgpu_dev_close(dev);              // closes the channels too
+ */
+typedef struct mvgpu_dev mvgpu_dev;     /* opaque: one open vGPU */
+typedef struct mvgpu_chan mvgpu_chan;   /* opaque: one enabled channel */
+
+/*! What mvgpu_dev_open() learnt about the device (all of it checked). */
+typedef struct {
+	char     uuid[MVGPU_UUID_LEN];
+	int      iommu_group;
+	int      iommu_type;    /* VFIO_TYPE1v2_IOMMU (3) or VFIO_TYPE1_IOMMU (1) */
+	uint32_t version;       /* REG_VERSION: major << 16 | minor */
+	uint64_t fb_size;       /* framebuffer bytes (= BAR2 size, a power of two) */
+	int      fb_mmap;       /* 1: mvgpu_fb_map() works (BAR2 is mmap-able) */
+	unsigned channels;      /* 1..MVGPU_NUM_CHANNELS (REG_CAPS) */
+	unsigned heads;         /* REG_CAPS */
+	unsigned type_index;    /* REG_CAPS: row of MVGPU_TYPES_INIT */
+	unsigned max_width;     /* largest mode of that type */
+	unsigned max_height;
+	unsigned irq_count[5];  /* VFIO_DEVICE_GET_IRQ_INFO count per index */
+} mvgpu_dev_info;
+
+/*! mvgpu_dev_open() :
+ *  Open the vGPU @uuid: look it up in sysfs (it must be an mvgpu vGPU),
+ *  open /dev/vfio/vfio and its group /dev/vfio/<iommu_group>, attach the
+ *  group to a new container with the type1v2 IOMMU (type1 if v2 is not
+ *  offered), get the device fd and check the device: a PCI device with at
+ *  least 9 regions, BAR0 >= MVGPU_MMIO_SIZE and readable/writable, BAR2
+ *  readable/writable, ID = MVGPU_ID_MAGIC, ABI major MVGPU_ABI_MAJOR,
+ *  FB_SIZE = BAR2 size, sane CAPS.  Then, as a guest driver would, enables
+ *  memory decoding and bus mastering in the PCI command register.
+ *  @uuid  any case.
+ *  @out   receives the device; unchanged on failure.
+ *  @return 0;
+ *          -EINVAL  @uuid is not a UUID, NULL argument;
+ *          -ENOENT  no such mvgpu vGPU;
+ *          -ENODEV  VFIO is not available (no /dev/vfio/vfio, no type1
+ *                   IOMMU, the vGPU has no IOMMU group or no group node);
+ *          -EPERM   the group is not viable (another device in it is bound
+ *                   to a host driver);
+ *          -EACCES  no permission on /dev/vfio/...;
+ *          -EBUSY   the vGPU is open elsewhere (e.g. by QEMU);
+ *          -EPROTO  the device does not look like an mvgpu device of a
+ *                   supported ABI (see mvgpu_last_error());
+ *          -ENOMEM. */
+int mvgpu_dev_open(mvgpu_ctx *ctx, const char *uuid, mvgpu_dev **out);
+
+/*! mvgpu_dev_close() :
+ *  Close the channels still open on @dev (mvgpu_chan_close()), free all its
+ *  DMA memory, unmap the framebuffer, close the eventfds, the device, the
+ *  group and the container.  NULL is a no-op.  The device resets its
+ *  engine when closed (docs/registers.md); the framebuffer is kept. */
+void mvgpu_dev_close(mvgpu_dev *dev);
+
+/*! mvgpu_dev_get_info() : @return @dev's info; valid until close. */
+const mvgpu_dev_info *mvgpu_dev_get_info(const mvgpu_dev *dev);
+
+/*! mvgpu_dev_fd() :
+ *  @return the VFIO device fd, for direct ioctls and region accesses
+ *  (tests); it stays owned by @dev. */
+int mvgpu_dev_fd(const mvgpu_dev *dev);
+
+/*! mvgpu_dev_region() :
+ *  Where VFIO region @index (VFIO_PCI_*_REGION_INDEX) is in the device fd.
+ *  Any out pointer may be NULL.
+ *  @return 0, or -EINVAL (@index >= 9). */
+int mvgpu_dev_region(const mvgpu_dev *dev, unsigned index, uint64_t *offset,
+		     uint64_t *size, uint32_t *flags);
+
+/*! Counters of @dev since open, for reports and tests. */
+typedef struct {
+	uint64_t irq_wakeups;   /* waits woken by the interrupt eventfd */
+	uint64_t poll_wakeups;  /* wait slices that ended without one */
+	uint64_t doorbells;     /* PUT writes */
+	uint64_t cmds;          /* commands submitted */
+	uint64_t ring_full;     /* times mvgpu_chan_submit() waited for room */
+} mvgpu_dev_stats;
+
+/*! mvgpu_dev_stats_get() : @return @dev's counters. */
+const mvgpu_dev_stats *mvgpu_dev_stats_get(const mvgpu_dev *dev);
+
+#define MVGPU_RESET_VFIO  0   /* VFIO_DEVICE_RESET (function-level reset) */
+#define MVGPU_RESET_REG   1   /* write MVGPU_RESET_MAGIC to REG_RESET */
+
+/*! mvgpu_dev_reset() :
+ *  Reset the device @how (MVGPU_RESET_*): registers return to their
+ *  power-on values and every channel is disabled.  Afterwards the library
+ *  re-enables memory decoding, bus mastering and MSI (if an MSI eventfd is
+ *  set) in config space, as a guest driver would, and writes no BAR0
+ *  register.  Channel objects stay allocated but are disabled: their
+ *  calls fail with -ENOTCONN until mvgpu_chan_reset().
+ *  @return 0, -EINVAL (bad @how), or the failing call's -errno. */
+int mvgpu_dev_reset(mvgpu_dev *dev, int how);
+
+/*-************************************
+ *  Registers (BAR0)
+ **************************************/
+
+/*! mvgpu_reg_read() / mvgpu_reg_write() :
+ *  One 4-byte access to the register at @off (MVGPU_REG_*).
+ *  @return 0; -EINVAL (@off not 4-byte aligned or >= MVGPU_MMIO_SIZE, NULL
+ *          @val); -EIO (short access); other -errno from pread/pwrite. */
+int mvgpu_reg_read(mvgpu_dev *dev, uint32_t off, uint32_t *val);
+int mvgpu_reg_write(mvgpu_dev *dev, uint32_t off, uint32_t val);
+
+/*-************************************
+ *  Framebuffer (BAR2)
+ **************************************/
+
+/*! mvgpu_fb_map() :
+ *  Map the whole framebuffer (MAP_SHARED, read/write) once; later calls
+ *  return the same mapping, which lives until mvgpu_dev_close().
+ *  @return 0 with *@ptr and *@size (= info.fb_size); -ENOTSUP (BAR2 is not
+ *          mmap-able as a whole); -errno from mmap. */
+int mvgpu_fb_map(mvgpu_dev *dev, void **ptr, size_t *size);
+
+/*! mvgpu_fb_read() / mvgpu_fb_write() :
+ *  Copy @len bytes at framebuffer offset @off through the region's
+ *  read/write path (no mmap): any offset, any size.  Short transfers are
+ *  continued; @len 0 does nothing.
+ *  @return 0; -EINVAL (the range is not inside the framebuffer, nothing is
+ *          transferred); -EIO (the device transferred nothing); -errno. */
+int mvgpu_fb_read(mvgpu_dev *dev, uint64_t off, void *buf, size_t len);
+int mvgpu_fb_write(mvgpu_dev *dev, uint64_t off, const void *buf, size_t len);
+
+/*-************************************
+ *  DMA memory (guest memory the device reads and writes)
+ **************************************/
+
+/*! A DMA buffer: @size bytes at @va in this process, at @iova for the
+ *  device.  Zero-filled when allocated. */
+typedef struct {
+	void    *va;
+	uint64_t iova;
+	size_t   size;
+} mvgpu_dma;
+
+/* IOVAs the library hands out start here and are separated by at least
+ * one unmapped page; nothing below is ever mapped, so a test can use
+ * e.g. MVGPU_DMA_IOVA_BASE - 4096 as an unmapped address. */
+#define MVGPU_DMA_IOVA_BASE   (1ull << 30)
+#define MVGPU_DMA_IOVA_LIMIT  (1ull << 47)
+
+/*! mvgpu_dma_alloc() :
+ *  Allocate @size bytes (rounded up to whole pages) of anonymous memory and
+ *  map it for the device (VFIO_IOMMU_MAP_DMA, read and write) at an IOVA
+ *  chosen by the library.
+ *  @return 0 and fills @out; -EINVAL (@size 0 or > 1 GiB); -ENOSPC (no
+ *          IOVA range left); -ENOMEM; -errno from the map (e.g. -ENOSPC
+ *          when the IOMMU's mapping limit is reached). */
+int mvgpu_dma_alloc(mvgpu_dev *dev, size_t size, mvgpu_dma *out);
+
+/*! mvgpu_dma_free() :
+ *  Unmap and free a buffer from mvgpu_dma_alloc(), and zero @buf.  A
+ *  zeroed @buf is a no-op.  The device must no longer use it.
+ *  @return 0, or -EINVAL (@buf is not a live allocation of @dev). */
+int mvgpu_dma_free(mvgpu_dev *dev, mvgpu_dma *buf);
+
+/*-************************************
+ *  Interrupts
+ **************************************/
+/* Indexes, as VFIO numbers them (VFIO_PCI_*_IRQ_INDEX). */
+#define MVGPU_IRQ_INTX  0   /* level: asserted while STATUS & MASK != 0; automasked */
+#define MVGPU_IRQ_MSI   1   /* one vector: a message per source firing */
+#define MVGPU_IRQ_ERR   3   /* error reporting: a channel entered error */
+
+/*! mvgpu_irq_enable() :
+ *  Create an eventfd (non-blocking, close-on-exec) and make it the trigger
+ *  of interrupt @index (VFIO_DEVICE_SET_IRQS, ACTION_TRIGGER|DATA_EVENTFD,
+ *  start 0, count 1).  For MSI, also sets the enable bit of the MSI
+ *  capability in config space.  If @index already has one, it is kept.
+ *  The library's waits use the MSI eventfd if set, else the INTx one.
+ *  @efd  may be NULL; receives the eventfd, owned by @dev (poll and read
+ *        it, never close it).
+ *  @return 0; -EINVAL (bad index); -ENOTSUP (the device has no such
+ *          interrupt); -errno. */
+int mvgpu_irq_enable(mvgpu_dev *dev, unsigned index, int *efd);
+
+/*! mvgpu_irq_disable() :
+ *  Tear down interrupt @index (ACTION_TRIGGER|DATA_NONE, count 0), clear
+ *  the MSI enable bit for MSI, close its eventfd.  No-op if not enabled.
+ *  @return 0, -EINVAL (bad index), -errno. */
+int mvgpu_irq_disable(mvgpu_dev *dev, unsigned index);
+
+/*! mvgpu_irq_unmask() :
+ *  Unmask @index (ACTION_UNMASK|DATA_NONE): INTx is masked automatically
+ *  each time it fires; acknowledge the sources (REG_INTR_ACK) first, or it
+ *  fires again at once.
+ *  @return 0, -EINVAL, -errno. */
+int mvgpu_irq_unmask(mvgpu_dev *dev, unsigned index);
+
+/*! mvgpu_irq_wait() :
+ *  Wait until @index's eventfd fires or @timeout_ms passes, and consume it.
+ *  Does not acknowledge or unmask anything.
+ *  @count  may be NULL; receives how many times it fired (eventfd count).
+ *  @return 0; -ETIMEDOUT; -ENOTCONN (no eventfd set for @index); -errno. */
+int mvgpu_irq_wait(mvgpu_dev *dev, unsigned index, int timeout_ms,
+		   uint64_t *count);
+
+/*-************************************
+ *  Commands (proto/mvgpu_abi.h: 32 bytes, little-endian)
+ **************************************/
+/* Builders: they encode, they do not check (tests build bad commands on
+ * purpose).  Offsets and sizes are in bytes. */
+struct mvgpu_cmd mvgpu_cmd_nop(void);
+struct mvgpu_cmd mvgpu_cmd_fill(uint64_t fb_off, uint64_t bytes,
+				uint32_t pattern);
+struct mvgpu_cmd mvgpu_cmd_copy(uint64_t src_off, uint64_t dst_off,
+				uint64_t bytes);
+struct mvgpu_cmd mvgpu_cmd_dma_to_fb(uint64_t iova, uint64_t fb_off,
+				     uint64_t bytes);
+struct mvgpu_cmd mvgpu_cmd_dma_from_fb(uint64_t fb_off, uint64_t iova,
+				       uint64_t bytes);
+/* @flags: MVGPU_CMD_F_*; @iova used with MVGPU_CMD_F_FENCE_MEM. */
+struct mvgpu_cmd mvgpu_cmd_fence(uint32_t value, uint32_t flags,
+				 uint64_t iova);
+/* A raw command (any opcode and flags), little-endian encoded. */
+struct mvgpu_cmd mvgpu_cmd_raw(uint32_t op, uint32_t flags, uint64_t a,
+			       uint64_t b, uint64_t c);
+
+/*! mvgpu_err_name() :
+ *  @return "NONE", "RING", "PUT", "OPCODE", "DMA", "FB_RANGE", "ALIGN",
+ *  "NOMEM" for MVGPU_ERR_* values, "UNKNOWN" otherwise. */
+const char *mvgpu_err_name(uint32_t code);
+
+/*-************************************
+ *  Channels
+ **************************************/
+
+/*! mvgpu_chan_open() :
+ *  Enable channel @ch: allocate a @ring_bytes ring and a fence slot in DMA
+ *  memory, program RING_BASE_LO/HI and RING_SIZE, write CTRL = ENABLE and
+ *  check that STATUS says ENABLED without ERROR and GET = PUT = 0.  Adds
+ *  the channel's FENCE and ERROR sources to INTR_MASK, and enables the MSI
+ *  eventfd if neither MSI nor INTx has one yet (and the device has MSI).
+ *  Fence values continue from the FENCE register's value at enable.
+ *  @ring_bytes  a power of two, MVGPU_RING_MIN..MVGPU_RING_MAX.
+ *  @return 0;
+ *          -EINVAL  bad @ch (>= info.channels) or @ring_bytes;
+ *          -EBUSY   @ch is already open on @dev;
+ *          -EIO     the device refused the ring (mvgpu_last_error() names
+ *                   the MVGPU_ERR_* code);
+ *          -EPROTO  inconsistent STATUS/GET/PUT after enable;
+ *          -errno   from DMA allocation or register access. */
+int mvgpu_chan_open(mvgpu_dev *dev, unsigned ch, size_t ring_bytes,
+		    mvgpu_chan **out);
+
+/*! mvgpu_chan_close() :
+ *  Write CTRL = RESET (disables the channel), drop its INTR_MASK sources,
+ *  free the ring and slot.  NULL is a no-op. */
+void mvgpu_chan_close(mvgpu_chan *chan);
+
+/*! mvgpu_chan_index() : @return the channel number. */
+unsigned mvgpu_chan_index(const mvgpu_chan *chan);
+
+/*! mvgpu_chan_set_timeout() :
+ *  Bound (ms, negative = forever) for mvgpu_chan_submit() waiting for ring
+ *  space; default 10000. */
+void mvgpu_chan_set_timeout(mvgpu_chan *chan, int timeout_ms);
+
+/*! mvgpu_chan_submit() :
+ *  Copy @n commands into the ring at PUT (wrapping at its end), then write
+ *  PUT once.  If the ring cannot take them all, as many as fit are
+ *  submitted (one doorbell) and the rest follow as GET moves; waiting for
+ *  room sleeps on the interrupt and re-reads GET, bounded by the channel's
+ *  timeout.  @n 0 does nothing.
+ *  @return 0;
+ *          -EIO       the channel is in error (mvgpu_chan_error());
+ *                     commands after the failing one were not consumed;
+ *          -ETIMEDOUT no room freed within the timeout (some commands may
+ *                     have been submitted);
+ *          -ENOTCONN  the channel was disabled by a device reset;
+ *          -EPROTO    the device reported an impossible GET;
+ *          -errno. */
+int mvgpu_chan_submit(mvgpu_chan *chan, const struct mvgpu_cmd *cmds,
+		      size_t n);
+
+/* mvgpu_chan_fence() flags */
+#define MVGPU_FENCE_IRQ  (1u << 0)  /* MVGPU_CMD_F_IRQ: interrupt on completion */
+#define MVGPU_FENCE_MEM  (1u << 1)  /* MVGPU_CMD_F_FENCE_MEM to the channel's slot */
+
+/*! mvgpu_chan_fence_cmd() :
+ *  Take the channel's next fence value (values increase by one per fence,
+ *  wrapping at 2^32) and build its FENCE command, to end a batch with.
+ *  The caller must submit it, or waits for that value time out.
+ *  @flags  MVGPU_FENCE_* (others: -EINVAL).
+ *  @return 0, -EINVAL. */
+int mvgpu_chan_fence_cmd(mvgpu_chan *chan, unsigned flags,
+			 struct mvgpu_cmd *cmd, uint32_t *value);
+
+/*! mvgpu_chan_fence() :
+ *  mvgpu_chan_fence_cmd() and submit it.
+ *  @return 0 and *@value, or mvgpu_chan_submit()'s errors. */
+int mvgpu_chan_fence(mvgpu_chan *chan, unsigned flags, uint32_t *value);
+
+/*! mvgpu_chan_wait() :
+ *  Wait until the channel's FENCE register has reached @value (wrap-safe:
+ *  FENCE - @value, as a signed 32-bit number, >= 0), sleeping on the
+ *  interrupt and acknowledging INTR_STATUS.
+ *  @return 0;
+ *          -EIO       the channel entered error (STATUS_ERROR):
+ *                     mvgpu_chan_error() and mvgpu_chan_error_get() say
+ *                     which and where;
+ *          -ETIMEDOUT @value not reached within @timeout_ms;
+ *          -ENOTCONN  disabled by a device reset or not enabled any more;
+ *          -errno. */
+int mvgpu_chan_wait(mvgpu_chan *chan, uint32_t value, int timeout_ms);
+
+/*! mvgpu_chan_error() :
+ *  @return the MVGPU_ERR_* code read when a call last returned -EIO (0 if
+ *  none since open/reset). */
+uint32_t mvgpu_chan_error(const mvgpu_chan *chan);
+/*! mvgpu_chan_error_get() : @return ERROR_GET read with that code. */
+uint32_t mvgpu_chan_error_get(const mvgpu_chan *chan);
+
+/*! mvgpu_chan_last_fence() : @return the value of the last fence issued
+ *  (the FENCE register value at enable if none yet). */
+uint32_t mvgpu_chan_last_fence(const mvgpu_chan *chan);
+
+/*! mvgpu_chan_fence_mem() :
+ *  @return the value the device last wrote to the channel's fence slot
+ *  (MVGPU_FENCE_MEM fences), 0 before any. */
+uint32_t mvgpu_chan_fence_mem(const mvgpu_chan *chan);
+
+/*! A channel's registers, read together (for tests and diagnostics). */
+typedef struct {
+	uint32_t ctrl, put, get, fence, status, error, error_get;
+} mvgpu_chan_regs;
+
+/*! mvgpu_chan_read_regs() : @return 0 or -errno. */
+int mvgpu_chan_read_regs(mvgpu_chan *chan, mvgpu_chan_regs *out);
+
+/*! mvgpu_chan_reset() :
+ *  Recover a channel after an error or a device reset: write CTRL = RESET
+ *  (clears the error), then enable it again on the same ring as
+ *  mvgpu_chan_open() does.  Fence values keep increasing.
+ *  @return as mvgpu_chan_open(). */
+int mvgpu_chan_reset(mvgpu_chan *chan);
+
+
+/*=====================================================================
+ *  Migration: VFIO migration v2 on an open vGPU
+ *=====================================================================
+ * The vGPU's state leaves through the kernel's VFIO migration interface as
+ * one stream (proto/mvgpu_stream.h) while the guest keeps working
+ * (PRE_COPY), and arrives whole or not at all (RESUMING validates all of it
+ * before the device changes).  These functions move the stream to and from
+ * any file descriptor: a file, a pipe, a socket. */
+
+/* Device migration states: the values of the kernel's enum
+ * vfio_device_mig_state (Debian 12's 6.1 uAPI headers lack the PRE_COPY
+ * ones). */
+enum mvgpu_mig_state {
+	MVGPU_MIG_ERROR        = 0,
+	MVGPU_MIG_STOP         = 1,
+	MVGPU_MIG_RUNNING      = 2,
+	MVGPU_MIG_STOP_COPY    = 3,
+	MVGPU_MIG_RESUMING     = 4,
+	MVGPU_MIG_RUNNING_P2P  = 5,
+	MVGPU_MIG_PRE_COPY     = 6,
+	MVGPU_MIG_PRE_COPY_P2P = 7,
+};
+
+/*! mvgpu_mig_state_name() : "RUNNING", "PRE_COPY", ...; "?" if unknown. */
+const char *mvgpu_mig_state_name(uint32_t state);
+
+/*! mvgpu_mig_flags() :
+ *  VFIO_DEVICE_FEATURE_MIGRATION: the VFIO_MIGRATION_* flags (STOP_COPY 1,
+ *  P2P 2, PRE_COPY 4).
+ *  @return 0, or -errno (-ENOTTY/-EINVAL: the vGPU cannot migrate). */
+int mvgpu_mig_flags(mvgpu_dev *dev, uint64_t *flags);
+
+/*! mvgpu_mig_get_state() : the current MVGPU_MIG_* state.
+ *  @return 0 or -errno. */
+int mvgpu_mig_get_state(mvgpu_dev *dev, uint32_t *state);
+
+/*! mvgpu_mig_set_state() :
+ *  Move to @state (the kernel walks multi-step arcs).  Arcs ending in
+ *  PRE_COPY, STOP_COPY (from STOP) and RESUMING return a data fd in
+ *  *@data_fd (else -1); pass NULL to have it closed.
+ *  @return 0, or -errno with the device in the last state it reached
+ *          (-EINVAL for an illegal arc; from RESUMING to STOP, the
+ *          kernel's verdict on the stream: -ENODATA incomplete, -EINVAL
+ *          incompatible, -EPROTO/-EBADMSG malformed). */
+int mvgpu_mig_set_state(mvgpu_dev *dev, uint32_t state, int *data_fd);
+
+/*! mvgpu_mig_precopy_info() :
+ *  VFIO_MIG_GET_PRECOPY_INFO on a pre-copy data fd.
+ *  @return 0, or -errno (-EINVAL outside PRE_COPY*). */
+int mvgpu_mig_precopy_info(int data_fd, uint64_t *initial_bytes,
+			   uint64_t *dirty_bytes);
+
+/*! mvgpu_mig_stop_copy_size() :
+ *  VFIO_DEVICE_FEATURE_MIG_DATA_SIZE: the bytes stop-copy would carry now.
+ *  @return 0 or -errno. */
+int mvgpu_mig_stop_copy_size(mvgpu_dev *dev, uint64_t *bytes);
+
+typedef struct {
+	unsigned max_passes;        /* pre-copy passes at most; 0 counts as 1 */
+	uint64_t switchover_bytes;  /* switch to stop-copy once the dirty bytes
+	                             * reported after a pass are at most this */
+	int precopy;                /* 0: stop the vGPU first (no pre-copy) */
+	/* Optional: called after each pre-copy pass while the vGPU runs (a
+	 * workload may use it); non-zero cancels the save with that value. */
+	int (*between_passes)(void *opaque, unsigned pass, uint64_t dirty_bytes);
+	void *opaque;
+} mvgpu_save_opts;
+
+typedef struct {
+	unsigned passes;             /* pre-copy passes */
+	uint64_t precopy_bytes;      /* bytes read while the vGPU ran */
+	uint64_t stop_copy_bytes;    /* bytes read with the vGPU stopped */
+	uint64_t stop_copy_estimate; /* what the kernel predicted for those */
+	uint64_t last_dirty_bytes;   /* dirty bytes reported after the last pass */
+} mvgpu_save_stats;
+
+/*! mvgpu_save() :
+ *  Save the (RUNNING) vGPU's whole state to @out: pre-copy passes while it
+ *  keeps running, then stop-copy.  @opts NULL: 8 passes at most, switch
+ *  over at 1 MiB dirty, with pre-copy.
+ *  On success the vGPU is left in STOP (its state is in the stream; the
+ *  caller resumes it with mvgpu_mig_set_state(RUNNING) or gives it up).
+ *  On failure it is back in RUNNING with its state intact.
+ *  @return 0 or -errno (details: mvgpu_last_error()). */
+int mvgpu_save(mvgpu_dev *dev, int out, const mvgpu_save_opts *opts,
+	       mvgpu_save_stats *stats);
+
+/*! mvgpu_restore() :
+ *  Load a stream from @in (to its end) into the vGPU and run it: RESUMING,
+ *  the bytes, STOP (the kernel validates the whole stream and only then
+ *  applies it), RUNNING.  The vGPU must not be in use by a workload.
+ *  On failure nothing of the stream was applied; the vGPU is reset to
+ *  leave RESUMING (a fresh vGPU is then as it was).
+ *  @return 0 or -errno; *@bytes (may be NULL) the bytes fed. */
+int mvgpu_restore(mvgpu_dev *dev, int in, uint64_t *bytes);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,529 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mig.c - VFIO migration protocol v2: the state machine and its data fds.
+ *
+ * Arcs implemented here (the VFIO core composes every other legal arc from
+ * them with vfio_mig_get_next_state()):
+ *
+ *   RUNNING      -> RUNNING_P2P   quiesce the command processor
+ *   RUNNING_P2P  -> RUNNING       resume it
+ *   RUNNING_P2P  -> STOP          (nothing: already quiet)
+ *   STOP         -> RUNNING_P2P   (nothing)
+ *   RUNNING      -> PRE_COPY      new saving fd: descriptor + whole fb, then
+ *                                 dirty pages; the guest keeps running
+ *   PRE_COPY     -> RUNNING       cancel: the saving fd goes dead
+ *   PRE_COPY     -> PRE_COPY_P2P  quiesce
+ *   PRE_COPY_P2P -> PRE_COPY      resume
+ *   PRE_COPY_P2P -> RUNNING_P2P   cancel
+ *   RUNNING_P2P  -> PRE_COPY_P2P  new saving fd, device quiet
+ *   PRE_COPY_P2P -> STOP_COPY     the same fd carries the rest to its end
+ *   STOP         -> STOP_COPY     new saving fd with the whole image
+ *   STOP_COPY    -> STOP          the saving fd goes dead
+ *   STOP         -> RESUMING      new resuming fd
+ *   RESUMING     -> STOP          validate the whole stream and apply it;
+ *                                 on failure the device is as it was
+ *
+ * "Quiet" (RUNNING_P2P and every state after it) means the processor is
+ * stopped at a step boundary and starts no DMA; MMIO is still accepted and
+ * doorbells are latched, so nothing the guest does is lost.
+ *
+ * Locking: mig_lock (the state machine) -> file->lock (one data fd) ->
+ * vgpu->lock (device state).  read()/write() on a data fd take only the
+ * file's lock, never mig_lock, so a reset or a state change can always
+ * disable a fd that a reader is blocked on; a disabled fd fails with
+ * ENODEV.  A device reset in the middle of a migration returns the state
+ * machine to RUNNING and disables the fds - it never silently restarts a
+ * stream.  ERROR is left only through VFIO_DEVICE_RESET.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vfio.h>
+
+#include "mvgpu.h"
+#include "mig.h"
+
+#define MVGPU_MIG_BUF	(256 * 1024)
+
+/**
+ * struct mvgpu_mig_file - one migration data fd.
+ * @filp: the anonymous file.
+ * @vgpu: its vGPU.
+ * @lock: serialises read/write/ioctl on the fd against disabling it.
+ * @disabled: the state machine let go of it; I/O fails with ENODEV.
+ * @save: the producer (saving fds).
+ * @load: the consumer (resuming fds).
+ * @buf: encoded bytes not yet read (saving fds).
+ * @fill: bytes in @buf.
+ * @pos: bytes of @buf already read.
+ * @error: sticky error of the producer/consumer.
+ * @save_precopy: the save is in pre-copy (an empty read is -ENOMSG).
+ */
+struct mvgpu_mig_file {
+	struct file *filp;
+	struct mvgpu_vgpu *vgpu;
+	struct mutex lock;
+	bool disabled;
+	struct mvgpu_save *save;
+	struct mvgpu_load *load;
+	u8 *buf;
+	size_t fill, pos;
+	int error;
+	bool save_precopy;
+};
+
+static void mig_file_disable(struct mvgpu_mig_file *mf)
+{
+	mutex_lock(&mf->lock);
+	mf->disabled = true;
+	mutex_unlock(&mf->lock);
+}
+
+static void mig_release_files(struct mvgpu_vgpu *vgpu)
+{
+	if (vgpu->mig_saving) {
+		mig_file_disable(vgpu->mig_saving);
+		fput(vgpu->mig_saving->filp);
+		vgpu->mig_saving = NULL;
+	}
+	if (vgpu->mig_resuming) {
+		mig_file_disable(vgpu->mig_resuming);
+		fput(vgpu->mig_resuming->filp);
+		vgpu->mig_resuming = NULL;
+	}
+}
+
+static int mig_file_release(struct inode *inode, struct file *filp)
+{
+	struct mvgpu_mig_file *mf = filp->private_data;
+
+	mvgpu_save_destroy(mf->save);
+	mvgpu_load_destroy(mf->load);
+	kvfree(mf->buf);
+	mutex_destroy(&mf->lock);
+	kfree(mf);
+	return 0;
+}
+
+static bool mig_precopy(enum vfio_device_mig_state s)
+{
+	return s == VFIO_DEVICE_STATE_PRE_COPY ||
+	       s == VFIO_DEVICE_STATE_PRE_COPY_P2P;
+}
+
+static ssize_t mig_save_read(struct file *filp, char __user *ubuf,
+			     size_t len, loff_t *pos)
+{
+	struct mvgpu_mig_file *mf = filp->private_data;
+	ssize_t done = 0, n;
+
+	if (pos)
+		return -ESPIPE;
+	mutex_lock(&mf->lock);
+	if (mf->disabled) {
+		done = -ENODEV;
+		goto out;
+	}
+	while (len) {
+		if (mf->pos == mf->fill) {
+			if (mf->error) {
+				done = done ? done : mf->error;
+				break;
+			}
+			n = mvgpu_save_produce(mf->save, mf->buf, MVGPU_MIG_BUF);
+			if (n < 0) {
+				mf->error = n;
+				continue;
+			}
+			if (n == 0) {
+				/*
+				 * Nothing more now: the temporary end of
+				 * pre-copy data, or the end of the stream.
+				 */
+				if (!done && mf->save_precopy)
+					done = -ENOMSG;
+				break;
+			}
+			mf->fill = n;
+			mf->pos = 0;
+		}
+		n = min(len, mf->fill - mf->pos);
+		if (copy_to_user(ubuf + done, mf->buf + mf->pos, n)) {
+			done = done ? done : -EFAULT;
+			break;
+		}
+		mf->pos += n;
+		done += n;
+		len -= n;
+	}
+out:
+	mutex_unlock(&mf->lock);
+	return done;
+}
+
+static __poll_t mig_file_poll(struct file *filp, struct poll_table_struct *wait)
+{
+	struct mvgpu_mig_file *mf = filp->private_data;
+	__poll_t mask;
+
+	/* Data is produced on demand by read(): it never has to wait. */
+	mutex_lock(&mf->lock);
+	if (mf->disabled)
+		mask = EPOLLERR;
+	else
+		mask = mf->save ? EPOLLIN | EPOLLRDNORM : EPOLLOUT | EPOLLWRNORM;
+	mutex_unlock(&mf->lock);
+	return mask;
+}
+
+static long mig_save_ioctl(struct file *filp, unsigned int cmd,
+			   unsigned long arg)
+{
+	struct mvgpu_mig_file *mf = filp->private_data;
+	struct mvgpu_vgpu *vgpu = mf->vgpu;
+	unsigned long minsz = offsetofend(struct vfio_precopy_info, dirty_bytes);
+	struct vfio_precopy_info info;
+	u64 initial, dirty;
+	int ret = 0;
+
+	if (cmd != VFIO_MIG_GET_PRECOPY_INFO)
+		return -ENOTTY;
+	if (copy_from_user(&info, (void __user *)arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+
+	mutex_lock(&vgpu->mig_lock);
+	if (!mig_precopy(vgpu->mig_state) || vgpu->mig_saving != mf) {
+		ret = -EINVAL;
+		goto unlock;
+	}
+	mutex_lock(&mf->lock);
+	if (mf->disabled) {
+		ret = -ENODEV;
+	} else {
+		mvgpu_save_pending(mf->save, &initial, &dirty);
+		/* bytes encoded but not read yet belong to the initial part */
+		info.initial_bytes = initial + (mf->fill - mf->pos);
+		info.dirty_bytes = dirty;
+		info.flags = 0;
+	}
+	mutex_unlock(&mf->lock);
+unlock:
+	mutex_unlock(&vgpu->mig_lock);
+	if (ret)
+		return ret;
+	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
+}
+
+static const struct file_operations mvgpu_save_fops = {
+	.owner		= THIS_MODULE,
+	.read		= mig_save_read,
+	.poll		= mig_file_poll,
+	.unlocked_ioctl	= mig_save_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.release	= mig_file_release,
+};
+
+static ssize_t mig_load_write(struct file *filp, const char __user *ubuf,
+			      size_t len, loff_t *pos)
+{
+	struct mvgpu_mig_file *mf = filp->private_data;
+	ssize_t done = 0;
+	int ret;
+
+	if (pos)
+		return -ESPIPE;
+	mutex_lock(&mf->lock);
+	if (mf->disabled) {
+		done = -ENODEV;
+		goto out;
+	}
+	if (mf->error) {
+		done = mf->error;
+		goto out;
+	}
+	while (len) {
+		size_t n = min_t(size_t, len, MVGPU_MIG_BUF);
+
+		if (copy_from_user(mf->buf, ubuf + done, n)) {
+			done = done ? done : -EFAULT;
+			break;
+		}
+		ret = mvgpu_load_feed(mf->load, mf->buf, n);
+		if (ret) {
+			mf->error = ret;
+			dev_warn_ratelimited(mf->vgpu->vdev.dev,
+					     "migration stream rejected: %d\n", ret);
+			done = ret;
+			break;
+		}
+		done += n;
+		len -= n;
+	}
+out:
+	mutex_unlock(&mf->lock);
+	return done;
+}
+
+static const struct file_operations mvgpu_load_fops = {
+	.owner		= THIS_MODULE,
+	.write		= mig_load_write,
+	.poll		= mig_file_poll,
+	.release	= mig_file_release,
+};
+
+static struct mvgpu_mig_file *mig_file_create(struct mvgpu_vgpu *vgpu,
+					      bool saving, bool precopy)
+{
+	struct mvgpu_mig_file *mf;
+	int ret = -ENOMEM;
+
+	mf = kzalloc(sizeof(*mf), GFP_KERNEL_ACCOUNT);
+	if (!mf)
+		return ERR_PTR(-ENOMEM);
+	mf->vgpu = vgpu;
+	mutex_init(&mf->lock);
+	mf->buf = kvmalloc(MVGPU_MIG_BUF, GFP_KERNEL_ACCOUNT);
+	if (!mf->buf)
+		goto err;
+	if (saving) {
+		mf->save = mvgpu_save_create(vgpu, precopy);
+		mf->save_precopy = precopy;
+		if (IS_ERR(mf->save)) {
+			ret = PTR_ERR(mf->save);
+			mf->save = NULL;
+			goto err;
+		}
+	} else {
+		mf->load = mvgpu_load_create(vgpu);
+		if (IS_ERR(mf->load)) {
+			ret = PTR_ERR(mf->load);
+			mf->load = NULL;
+			goto err;
+		}
+	}
+	mf->filp = anon_inode_getfile(saving ? "mvgpu_save" : "mvgpu_load",
+				      saving ? &mvgpu_save_fops : &mvgpu_load_fops,
+				      mf, saving ? O_RDONLY : O_WRONLY);
+	if (IS_ERR(mf->filp)) {
+		ret = PTR_ERR(mf->filp);
+		goto err;
+	}
+	stream_open(mf->filp->f_inode, mf->filp);
+	return mf;
+err:
+	mvgpu_save_destroy(mf->save);
+	mvgpu_load_destroy(mf->load);
+	kvfree(mf->buf);
+	mutex_destroy(&mf->lock);
+	kfree(mf);
+	return ERR_PTR(ret);
+}
+
+/* Hands a new fd's file to the VFIO core, keeping a reference for us. */
+static struct file *mig_new_saving(struct mvgpu_vgpu *vgpu, bool precopy)
+{
+	struct mvgpu_mig_file *mf = mig_file_create(vgpu, true, precopy);
+
+	if (IS_ERR(mf))
+		return ERR_CAST(mf);
+	get_file(mf->filp);
+	vgpu->mig_saving = mf;
+	return mf->filp;
+}
+
+static struct file *mvgpu_mig_step(struct mvgpu_vgpu *vgpu,
+				   enum vfio_device_mig_state next)
+{
+	enum vfio_device_mig_state cur = vgpu->mig_state;
+	struct mvgpu_mig_file *mf;
+	int ret;
+
+	if (cur == VFIO_DEVICE_STATE_RUNNING &&
+	    next == VFIO_DEVICE_STATE_RUNNING_P2P) {
+		mvgpu_processor_quiesce(vgpu, true);
+		return NULL;
+	}
+	if (cur == VFIO_DEVICE_STATE_RUNNING_P2P &&
+	    next == VFIO_DEVICE_STATE_RUNNING) {
+		mvgpu_processor_quiesce(vgpu, false);
+		return NULL;
+	}
+	if ((cur == VFIO_DEVICE_STATE_RUNNING_P2P &&
+	     next == VFIO_DEVICE_STATE_STOP) ||
+	    (cur == VFIO_DEVICE_STATE_STOP &&
+	     next == VFIO_DEVICE_STATE_RUNNING_P2P))
+		return NULL;
+
+	if ((cur == VFIO_DEVICE_STATE_RUNNING &&
+	     next == VFIO_DEVICE_STATE_PRE_COPY) ||
+	    (cur == VFIO_DEVICE_STATE_RUNNING_P2P &&
+	     next == VFIO_DEVICE_STATE_PRE_COPY_P2P))
+		return mig_new_saving(vgpu, true);
+
+	if ((cur == VFIO_DEVICE_STATE_PRE_COPY &&
+	     next == VFIO_DEVICE_STATE_RUNNING) ||
+	    (cur == VFIO_DEVICE_STATE_PRE_COPY_P2P &&
+	     next == VFIO_DEVICE_STATE_RUNNING_P2P) ||
+	    (cur == VFIO_DEVICE_STATE_STOP_COPY &&
+	     next == VFIO_DEVICE_STATE_STOP)) {
+		mig_release_files(vgpu);
+		return NULL;
+	}
+	if (cur == VFIO_DEVICE_STATE_PRE_COPY &&
+	    next == VFIO_DEVICE_STATE_PRE_COPY_P2P) {
+		mvgpu_processor_quiesce(vgpu, true);
+		return NULL;
+	}
+	if (cur == VFIO_DEVICE_STATE_PRE_COPY_P2P &&
+	    next == VFIO_DEVICE_STATE_PRE_COPY) {
+		mvgpu_processor_quiesce(vgpu, false);
+		return NULL;
+	}
+	if (cur == VFIO_DEVICE_STATE_PRE_COPY_P2P &&
+	    next == VFIO_DEVICE_STATE_STOP_COPY) {
+		mf = vgpu->mig_saving;
+		mutex_lock(&mf->lock);
+		ret = mvgpu_save_stop_copy(mf->save);
+		if (!ret)
+			mf->save_precopy = false;
+		mutex_unlock(&mf->lock);
+		return ret ? ERR_PTR(ret) : NULL;
+	}
+	if (cur == VFIO_DEVICE_STATE_STOP &&
+	    next == VFIO_DEVICE_STATE_STOP_COPY)
+		return mig_new_saving(vgpu, false);
+
+	if (cur == VFIO_DEVICE_STATE_STOP &&
+	    next == VFIO_DEVICE_STATE_RESUMING) {
+		mf = mig_file_create(vgpu, false, false);
+		if (IS_ERR(mf))
+			return ERR_CAST(mf);
+		get_file(mf->filp);
+		vgpu->mig_resuming = mf;
+		return mf->filp;
+	}
+	if (cur == VFIO_DEVICE_STATE_RESUMING &&
+	    next == VFIO_DEVICE_STATE_STOP) {
+		mf = vgpu->mig_resuming;
+		mutex_lock(&mf->lock);
+		ret = mf->error ? mf->error : mvgpu_load_commit(mf->load);
+		mutex_unlock(&mf->lock);
+		if (ret) {
+			dev_warn_ratelimited(vgpu->vdev.dev,
+					     "cannot resume from the stream: %d; device unchanged\n",
+					     ret);
+			return ERR_PTR(ret);
+		}
+		mig_release_files(vgpu);
+		return NULL;
+	}
+
+	/* vfio_mig_get_next_state() never asks for anything else */
+	WARN_ON_ONCE(1);
+	return ERR_PTR(-EINVAL);
+}
+
+static struct file *
+mvgpu_mig_set_state(struct vfio_device *vdev,
+		    enum vfio_device_mig_state new_state)
+{
+	struct mvgpu_vgpu *vgpu = vdev_to_vgpu(vdev);
+	enum vfio_device_mig_state next;
+	struct file *res = NULL;
+	int ret;
+
+	mutex_lock(&vgpu->mig_lock);
+	while (new_state != vgpu->mig_state) {
+		ret = vfio_mig_get_next_state(vdev, vgpu->mig_state,
+					      new_state, &next);
+		if (ret) {
+			res = ERR_PTR(ret);
+			break;
+		}
+		res = mvgpu_mig_step(vgpu, next);
+		if (IS_ERR(res))
+			break;
+		vgpu->mig_state = next;
+		if (WARN_ON(res && new_state != vgpu->mig_state)) {
+			fput(res);
+			res = ERR_PTR(-EINVAL);
+			break;
+		}
+	}
+	mutex_unlock(&vgpu->mig_lock);
+	return res;
+}
+
+static int mvgpu_mig_get_state(struct vfio_device *vdev,
+			       enum vfio_device_mig_state *state)
+{
+	struct mvgpu_vgpu *vgpu = vdev_to_vgpu(vdev);
+
+	mutex_lock(&vgpu->mig_lock);
+	*state = vgpu->mig_state;
+	mutex_unlock(&vgpu->mig_lock);
+	return 0;
+}
+
+static int mvgpu_mig_get_data_size(struct vfio_device *vdev,
+				   unsigned long *stop_copy_length)
+{
+	struct mvgpu_vgpu *vgpu = vdev_to_vgpu(vdev);
+	struct mvgpu_save *save = NULL;
+
+	mutex_lock(&vgpu->mig_lock);
+	if (vgpu->mig_saving && mig_precopy(vgpu->mig_state))
+		save = vgpu->mig_saving->save;
+	*stop_copy_length = mvgpu_save_stop_copy_size(vgpu, save);
+	mutex_unlock(&vgpu->mig_lock);
+	return 0;
+}
+
+static const struct vfio_migration_ops mvgpu_mig_ops = {
+	.migration_set_state	= mvgpu_mig_set_state,
+	.migration_get_state	= mvgpu_mig_get_state,
+	.migration_get_data_size = mvgpu_mig_get_data_size,
+};
+
+/**
+ * mvgpu_mig_init() - make a vGPU migratable (before VFIO registration).
+ * @vgpu: the vGPU.
+ *
+ * Return: 0.
+ */
+int mvgpu_mig_init(struct mvgpu_vgpu *vgpu)
+{
+	mutex_init(&vgpu->mig_lock);
+	vgpu->mig_state = VFIO_DEVICE_STATE_RUNNING;
+	vgpu->vdev.migration_flags = VFIO_MIGRATION_STOP_COPY |
+				     VFIO_MIGRATION_P2P |
+				     VFIO_MIGRATION_PRE_COPY;
+	vgpu->vdev.mig_ops = &mvgpu_mig_ops;
+	return 0;
+}
+
+/**
+ * mvgpu_mig_reset() - a device reset ends any migration: RUNNING, fds dead.
+ * @vgpu: the vGPU.  Takes mig_lock; the caller holds no vGPU lock.
+ */
+void mvgpu_mig_reset(struct mvgpu_vgpu *vgpu)
+{
+	mutex_lock(&vgpu->mig_lock);
+	mig_release_files(vgpu);
+	vgpu->mig_state = VFIO_DEVICE_STATE_RUNNING;
+	mvgpu_processor_quiesce(vgpu, false);
+	mutex_unlock(&vgpu->mig_lock);
+}
+
+/**
+ * mvgpu_mig_close() - the VFIO user closed the device.
+ * @vgpu: the vGPU.
+ */
+void mvgpu_mig_close(struct mvgpu_vgpu *vgpu)
+{
+	mvgpu_mig_reset(vgpu);
+}

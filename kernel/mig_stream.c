@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mig_stream.c - the migration engine's two ends, on proto/'s codec.
+ *
+ * Save: the descriptor, then every backed framebuffer page (pre-copy's
+ * initial bytes; pages never written are zero and need not travel, the
+ * target stages into a zeroed framebuffer), then - once a pass is through -
+ * the pages dirtied since, one collection per pass.  At stop-copy the
+ * device is quiet: the last collection, the small state and the trailer.
+ *
+ * Load: the decoder validates as bytes arrive; pages are staged in a page
+ * table of their own and the small state in a struct mvgpu_state.  Only
+ * mvgpu_load_commit() touches the device, after the whole stream checked
+ * out: it swaps the staged pages in, zaps user mappings of the old ones
+ * and applies the state.  A failed load leaves the device as it was.
+ */
+#include <linux/bitmap.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/vfio.h>
+
+#include "mvgpu.h"
+#include "mig.h"
+#include "mvgpu_stream.h"
+
+enum save_phase { SAVE_DESC, SAVE_PASS, SAVE_STATE, SAVE_END, SAVE_DONE };
+
+/**
+ * struct mvgpu_save - one saving stream.
+ * @vgpu:	its vGPU.
+ * @enc:	the encoder.
+ * @phase:	what comes next.
+ * @precopy:	still in pre-copy: an empty collection is a temporary end.
+ * @initial:	the first pass (every backed page) is not through yet.
+ * @todo:	pages of the current pass still to send.
+ * @todo_left:	bits set in @todo.
+ * @cursor:	where the current pass is.
+ * @passes:	passes started (the first is the initial one).
+ */
+struct mvgpu_save {
+	struct mvgpu_vgpu *vgpu;
+	struct mvgpu_enc enc;
+	enum save_phase phase;
+	bool precopy;
+	bool initial;
+	unsigned long *todo;
+	unsigned long todo_left;
+	unsigned long cursor;
+	unsigned int passes;
+};
+
+static int mvgpu_local_info(struct mvgpu_vgpu *vgpu,
+			    struct mvgpu_compat_info *info)
+{
+	return mvgpu_compat_local(info, vgpu->vtype->index,
+				  MVGPU_DRIVER_VERSION);
+}
+
+static unsigned long backed_pages(struct mvgpu_vgpu *vgpu, unsigned long *map)
+{
+	unsigned long i, n = 0;
+
+	for (i = 0; i < vgpu->fb_npages; i++) {
+		if (READ_ONCE(vgpu->fb_pages[i])) {
+			if (map)
+				__set_bit(i, map);
+			n++;
+		}
+	}
+	return n;
+}
+
+/**
+ * mvgpu_save_create() - start saving a vGPU.
+ * @vgpu: the vGPU.
+ * @precopy: the guest keeps running (PRE_COPY); else it is stopped.
+ *
+ * Starts a dirty-tracking epoch before reading anything, so every write
+ * after a page was read is sent again.
+ *
+ * Return: the save, or an ERR_PTR.
+ */
+struct mvgpu_save *mvgpu_save_create(struct mvgpu_vgpu *vgpu, bool precopy)
+{
+	struct mvgpu_compat_info local;
+	struct mvgpu_save *save;
+	int ret;
+
+	BUILD_BUG_ON(PAGE_SIZE != MVGPU_STREAM_PAGE_SIZE);
+
+	ret = mvgpu_local_info(vgpu, &local);
+	if (ret)
+		return ERR_PTR(ret);
+	save = kvzalloc(sizeof(*save), GFP_KERNEL_ACCOUNT);
+	if (!save)
+		return ERR_PTR(-ENOMEM);
+	save->vgpu = vgpu;
+	save->precopy = precopy;
+	save->initial = true;
+	save->todo = bitmap_zalloc(vgpu->fb_npages, GFP_KERNEL_ACCOUNT);
+	ret = save->todo ? mvgpu_enc_init(&save->enc, &local) : -ENOMEM;
+	if (!ret)
+		ret = mvgpu_dirty_start(vgpu);
+	if (ret) {
+		bitmap_free(save->todo);
+		kvfree(save);
+		return ERR_PTR(ret);
+	}
+	save->todo_left = backed_pages(vgpu, save->todo);
+	save->passes = 1;
+	return save;
+}
+
+/**
+ * mvgpu_save_destroy() - free a save.  NULL is fine.
+ * @save: the save.
+ */
+void mvgpu_save_destroy(struct mvgpu_save *save)
+{
+	if (!save)
+		return;
+	bitmap_free(save->todo);
+	kvfree(save);
+}
+
+static void state_from_vgpu(struct mvgpu_vgpu *vgpu, struct mvgpu_state *st)
+{
+	unsigned int i;
+
+	memset(st, 0, sizeof(*st));
+	mutex_lock(&vgpu->lock);
+	memcpy(st->cfg, vgpu->cfg, sizeof(st->cfg));
+	st->intr_status = vgpu->intr_status;
+	st->intr_mask = vgpu->intr_mask;
+	st->scratch = vgpu->scratch;
+	st->irq_kind = vgpu->msi_trigger ? MVGPU_IRQ_KIND_MSI :
+		       vgpu->intx_trigger ? MVGPU_IRQ_KIND_INTX :
+		       MVGPU_IRQ_KIND_NONE;
+	st->irq_flags = vgpu->intx_masked ? MVGPU_IRQ_F_INTX_MASKED : 0;
+	st->disp.width = vgpu->disp.width;
+	st->disp.height = vgpu->disp.height;
+	st->disp.stride = vgpu->disp.stride;
+	st->disp.format = vgpu->disp.format;
+	st->disp.offset = vgpu->disp.offset;
+	st->disp.enable = vgpu->disp.enable;
+	for (i = 0; i < MVGPU_NUM_CHANNELS; i++) {
+		const struct mvgpu_channel *c = &vgpu->ch[i];
+		struct mvgpu_state_channel *s = &st->ch[i];
+
+		s->ring_base = c->ring_base;
+		s->ring_size = c->ring_size;
+		s->ctrl = c->ctrl;
+		s->put = c->put;
+		s->get = c->get;
+		s->fence = c->fence;
+		s->error = c->error;
+		s->error_get = c->error_get;
+		s->cmd_done = c->cmd_done;
+		s->cmd = c->cmd;
+	}
+	mutex_unlock(&vgpu->lock);
+}
+
+/* Next page of the current pass into @buf; 0 when the pass is through. */
+static ssize_t save_next_page(struct mvgpu_save *save, u8 *buf, size_t room)
+{
+	struct mvgpu_vgpu *vgpu = save->vgpu;
+	unsigned long idx;
+	struct page *page;
+	ssize_t n;
+	void *kaddr;
+
+	idx = find_next_bit(save->todo, vgpu->fb_npages, save->cursor);
+	if (idx >= vgpu->fb_npages)
+		return 0;
+	page = READ_ONCE(vgpu->fb_pages[idx]);
+	if (page) {
+		kaddr = kmap_local_page(page);
+		n = mvgpu_enc_page(&save->enc, buf, room, idx, kaddr);
+		kunmap_local(kaddr);
+	} else {
+		n = mvgpu_enc_zero(&save->enc, buf, room, idx, 1);
+	}
+	if (n < 0)
+		return n;
+	__clear_bit(idx, save->todo);
+	save->todo_left--;
+	save->cursor = idx + 1;
+	/* a zero page may have joined a run and written nothing yet */
+	return n ? n : -EAGAIN;
+}
+
+/*
+ * The current pass is through: flush its zero run and start the next one
+ * from a collection.  Returns bytes written (the flush), or 0 with
+ * *@empty set when nothing was dirtied.
+ */
+static ssize_t save_next_pass(struct mvgpu_save *save, u8 *buf, size_t room,
+			      bool *empty)
+{
+	ssize_t n = mvgpu_enc_flush(&save->enc, buf, room);
+
+	if (n)
+		return n;
+	save->initial = false;
+	save->cursor = 0;
+	save->todo_left = mvgpu_dirty_collect(save->vgpu, save->todo);
+	if (save->todo_left)
+		save->passes++;
+	*empty = !save->todo_left;
+	return 0;
+}
+
+/**
+ * mvgpu_save_produce() - the next stream bytes.
+ * @save: the save.
+ * @buf: where to put them.
+ * @len: room; at least MVGPU_ENC_BUF_MIN.
+ *
+ * Return: bytes written; 0 at the temporary end of pre-copy data, or at
+ * the end of the stream after stop-copy; or a negative errno.
+ */
+ssize_t mvgpu_save_produce(struct mvgpu_save *save, u8 *buf, size_t len)
+{
+	struct mvgpu_state *st;
+	size_t done = 0;
+	bool empty;
+	ssize_t n;
+
+	while (save->phase != SAVE_DONE) {
+		size_t room = len - done;
+
+		switch (save->phase) {
+		case SAVE_DESC:
+			n = mvgpu_enc_desc(&save->enc, buf + done, room);
+			if (n > 0)
+				save->phase = SAVE_PASS;
+			break;
+		case SAVE_PASS:
+			n = save_next_page(save, buf + done, room);
+			if (n == -EAGAIN) {
+				n = 0;
+				break;
+			}
+			if (n)
+				break;
+			empty = false;
+			n = save_next_pass(save, buf + done, room, &empty);
+			if (n || !empty)
+				break;
+			if (save->precopy)
+				return done;	/* temporary end */
+			save->phase = SAVE_STATE;
+			break;
+		case SAVE_STATE:
+			st = kmalloc(sizeof(*st), GFP_KERNEL);
+			if (!st)
+				return done ? done : -ENOMEM;
+			state_from_vgpu(save->vgpu, st);
+			n = mvgpu_enc_state(&save->enc, buf + done, room, st);
+			kfree(st);
+			if (n > 0)
+				save->phase = SAVE_END;
+			break;
+		case SAVE_END:
+			n = mvgpu_enc_end(&save->enc, buf + done, room);
+			if (n > 0)
+				save->phase = SAVE_DONE;
+			break;
+		default:
+			n = -EINVAL;
+		}
+		if (n == -ENOSPC)
+			return done;	/* buffer full: the caller comes back */
+		if (n < 0)
+			return done ? done : n;
+		done += n;
+	}
+	return done;
+}
+
+/**
+ * mvgpu_save_stop_copy() - the device is quiet: finish the stream.
+ * @save: the save.
+ *
+ * The current pass goes on; after it, one last collection, the small state
+ * and the trailer, and then the stream ends.
+ *
+ * Return: 0.
+ */
+int mvgpu_save_stop_copy(struct mvgpu_save *save)
+{
+	save->precopy = false;
+	return 0;
+}
+
+/**
+ * mvgpu_save_pending() - what pre-copy still has to send.
+ * @save: the save.
+ * @initial: bytes of the initial part (descriptor and first pass) left.
+ * @dirty: bytes of dirtied pages known so far.
+ */
+void mvgpu_save_pending(struct mvgpu_save *save, u64 *initial, u64 *dirty)
+{
+	u64 dirtied = bitmap_weight(save->vgpu->fb_dirty,
+				    save->vgpu->fb_npages);
+	u64 left = (u64)save->todo_left * MVGPU_ENC_PAGE_BYTES;
+
+	*initial = 0;
+	*dirty = dirtied * MVGPU_ENC_PAGE_BYTES;
+	if (save->phase == SAVE_DESC)
+		*initial = MVGPU_ENC_DESC_BYTES + left;
+	else if (save->initial)
+		*initial = left;
+	else
+		*dirty += left;
+}
+
+/**
+ * mvgpu_save_stop_copy_size() - bytes stop-copy will carry.
+ * @vgpu: the vGPU.
+ * @save: the pre-copy save in progress, or NULL.
+ *
+ * Return: an upper bound, exact unless some pages turn out to be zero.
+ */
+u64 mvgpu_save_stop_copy_size(struct mvgpu_vgpu *vgpu, struct mvgpu_save *save)
+{
+	u64 pages;
+
+	if (save)
+		pages = save->todo_left +
+			bitmap_weight(vgpu->fb_dirty, vgpu->fb_npages);
+	else
+		pages = backed_pages(vgpu, NULL);
+	return mvgpu_stream_stop_copy_bytes(pages) +
+	       (save ? 0 : MVGPU_ENC_DESC_BYTES);
+}
+
+/**
+ * struct mvgpu_load - one resuming stream.
+ * @vgpu: its vGPU.
+ * @dec: the decoder.
+ * @st: the staged small state.
+ * @stage: staged framebuffer pages; NULL is a zero page.
+ * @local: the target's info.
+ */
+struct mvgpu_load {
+	struct mvgpu_vgpu *vgpu;
+	struct mvgpu_dec dec;
+	struct mvgpu_state st;
+	struct page **stage;
+	struct mvgpu_compat_info local;
+};
+
+static int load_page(void *ctx, __u64 index, const void *data)
+{
+	struct mvgpu_load *load = ctx;
+	struct page *page = load->stage[index];
+	void *kaddr;
+
+	if (!page) {
+		page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+		if (!page)
+			return -ENOMEM;
+		load->stage[index] = page;
+		mvgpu_stat_inc(MVGPU_STAT_FB_PAGES);
+	}
+	kaddr = kmap_local_page(page);
+	memcpy(kaddr, data, PAGE_SIZE);
+	kunmap_local(kaddr);
+	return 0;
+}
+
+static int load_zero(void *ctx, __u64 first, __u64 count)
+{
+	struct mvgpu_load *load = ctx;
+	u64 i;
+
+	for (i = first; i < first + count; i++) {
+		if (load->stage[i]) {
+			put_page(load->stage[i]);
+			load->stage[i] = NULL;
+			mvgpu_stat_dec(MVGPU_STAT_FB_PAGES);
+		}
+	}
+	return 0;
+}
+
+static const struct mvgpu_dec_ops mvgpu_load_ops = {
+	.page = load_page,
+	.zero = load_zero,
+};
+
+static void load_free_stage(struct mvgpu_load *load, unsigned long npages)
+{
+	load_zero(load, 0, npages);
+	kvfree(load->stage);
+}
+
+/**
+ * mvgpu_load_create() - start resuming a vGPU.
+ * @vgpu: the vGPU (in RESUMING).
+ *
+ * Return: the load, or an ERR_PTR.
+ */
+struct mvgpu_load *mvgpu_load_create(struct mvgpu_vgpu *vgpu)
+{
+	struct mvgpu_load *load;
+	int ret;
+
+	load = kvzalloc(sizeof(*load), GFP_KERNEL_ACCOUNT);
+	if (!load)
+		return ERR_PTR(-ENOMEM);
+	load->vgpu = vgpu;
+	load->stage = kvcalloc(vgpu->fb_npages, sizeof(*load->stage),
+			       GFP_KERNEL_ACCOUNT);
+	ret = load->stage ? mvgpu_local_info(vgpu, &load->local) : -ENOMEM;
+	if (!ret)
+		ret = mvgpu_dec_init(&load->dec, &load->local, &load->st,
+				     &mvgpu_load_ops, load);
+	if (ret) {
+		kvfree(load->stage);
+		kvfree(load);
+		return ERR_PTR(ret);
+	}
+	return load;
+}
+
+/**
+ * mvgpu_load_destroy() - free a load and what it staged.  NULL is fine.
+ * @load: the load.
+ */
+void mvgpu_load_destroy(struct mvgpu_load *load)
+{
+	if (!load)
+		return;
+	load_free_stage(load, load->vgpu->fb_npages);
+	kvfree(load);
+}
+
+/**
+ * mvgpu_load_feed() - the next stream bytes.
+ * @load: the load.
+ * @buf: bytes.
+ * @len: how many.
+ *
+ * Return: 0, or the stream's error (sticky).
+ */
+int mvgpu_load_feed(struct mvgpu_load *load, const u8 *buf, size_t len)
+{
+	int ret = mvgpu_dec_push(&load->dec, buf, len);
+
+	if (ret)
+		dev_warn_ratelimited(load->vgpu->vdev.dev,
+				     "migration stream at byte %llu: %s\n",
+				     mvgpu_dec_offset(&load->dec),
+				     mvgpu_dec_why(&load->dec));
+	return ret;
+}
+
+static void state_to_vgpu(const struct mvgpu_state *st,
+			  struct mvgpu_vgpu *vgpu)
+{
+	unsigned int i;
+
+	/*
+	 * Config space through the masks: read-only bits are this device's
+	 * own (the stream only checked identity), writable and
+	 * write-1-to-clear bits come from the source.
+	 */
+	mvgpu_cfg_init(vgpu);
+	for (i = 0; i < PCI_CFG_SPACE_SIZE; i++) {
+		u8 keep = vgpu->cfg_wmask[i] | vgpu->cfg_w1c[i];
+
+		vgpu->cfg[i] = (vgpu->cfg[i] & ~keep) | (st->cfg[i] & keep);
+	}
+	vgpu->intr_status = st->intr_status;
+	vgpu->intr_mask = st->intr_mask;
+	vgpu->scratch = st->scratch;
+	vgpu->intx_masked = st->irq_flags & MVGPU_IRQ_F_INTX_MASKED;
+	vgpu->disp.width = st->disp.width;
+	vgpu->disp.height = st->disp.height;
+	vgpu->disp.stride = st->disp.stride;
+	vgpu->disp.format = st->disp.format;
+	vgpu->disp.offset = st->disp.offset;
+	vgpu->disp.enable = st->disp.enable;
+	for (i = 0; i < MVGPU_NUM_CHANNELS; i++) {
+		const struct mvgpu_state_channel *s = &st->ch[i];
+		struct mvgpu_channel *c = &vgpu->ch[i];
+
+		c->ring_base = s->ring_base;
+		c->ring_size = s->ring_size;
+		c->ctrl = s->ctrl;
+		c->put = s->put;
+		c->get = s->get;
+		c->fence = s->fence;
+		c->error = s->error;
+		c->error_get = s->error_get;
+		c->cmd_done = s->cmd_done;
+		c->cmd = s->cmd;
+	}
+}
+
+/**
+ * mvgpu_load_commit() - the stream ended: validate it whole, then apply.
+ * @load: the load.
+ *
+ * Return: 0, or an error with the device unchanged: -ENODATA for a stream
+ * that stopped early, -EINVAL for an incompatible one, the decoder's error
+ * for a malformed one.
+ */
+int mvgpu_load_commit(struct mvgpu_load *load)
+{
+	struct mvgpu_vgpu *vgpu = load->vgpu;
+	const struct mvgpu_compat_info *remote;
+	char why[MVGPU_COMPAT_WHY_MAX] = "";
+	unsigned long i;
+	int ret;
+
+	ret = mvgpu_dec_finish(&load->dec);
+	if (ret) {
+		dev_warn_ratelimited(vgpu->vdev.dev,
+				     "incomplete or invalid migration stream: %s\n",
+				     mvgpu_dec_why(&load->dec));
+		return ret;
+	}
+	/* the descriptor was checked when it arrived; check it again */
+	remote = mvgpu_dec_remote(&load->dec);
+	ret = remote ? mvgpu_compat_check(&load->local, remote, why,
+					  sizeof(why)) : -EPROTO;
+	if (ret) {
+		dev_warn_ratelimited(vgpu->vdev.dev,
+				     "incompatible migration stream: %s\n", why);
+		return ret;
+	}
+
+	/* Swap the staged framebuffer in; the old pages go with the load. */
+	for (i = 0; i < vgpu->fb_npages; i++)
+		load->stage[i] = xchg(&vgpu->fb_pages[i], load->stage[i]);
+	mvgpu_dirty_start(vgpu);	/* zaps mappings of the old pages */
+
+	mutex_lock(&vgpu->lock);
+	state_to_vgpu(&load->st, vgpu);
+	mutex_unlock(&vgpu->lock);
+	return 0;
+}

@@ -1,0 +1,436 @@
+/*
+ * fuzz_stream.c - libFuzzer target for the migration stream decoder.
+ *
+ * Each input is decoded twice against a 1 MiB framebuffer: in one push and
+ * in a chunk pattern of sizes 1..4097.  Invariants (a violation aborts):
+ *   - both decodes end the same way: same result, error code, offset, and
+ *     the same callbacks with the same data in the same order;
+ *   - callbacks only ever see page indices and ranges inside the
+ *     framebuffer; a failed decode has a reason string and is not complete;
+ *   - a successful decode yields a state mvgpu_state_check() accepts, and
+ *     re-encoding what was decoded decodes to the same framebuffer and
+ *     state.
+ * The input is also parsed as a migration_version string (mvgpu_compat):
+ * no crash, no clobbering on failure, and format(parse(s)) parses back to
+ * the same info.
+ * The fuzz build defines FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION, so the
+ * checksum does not stop mutated inputs (proto/proto.mk).
+ *
+ * Built with -DMVGPU_FUZZ_SEEDER instead, it is a program that writes a
+ * seed corpus and a libFuzzer dictionary into the directory argv[1].
+ *
+ *   make fuzz          (FUZZ_SECONDS=600 for longer)
+ *   make fuzz-smoke
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mvgpu_stream.h"
+
+#define PG		MVGPU_STREAM_PAGE_SIZE
+#define FB_PAGES	256u
+#define FB_SIZE		((uint64_t)FB_PAGES * PG)
+
+#define CHECK(cond)							\
+	do {								\
+		if (!(cond)) {						\
+			fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
+				__FILE__, __LINE__, #cond);		\
+			abort();					\
+		}							\
+	} while (0)
+
+static struct mvgpu_compat_info fuzz_info(void)
+{
+	struct mvgpu_compat_info in;
+
+	memset(&in, 0, sizeof(in));
+	strcpy(in.driver, "0.1.0");
+	strcpy(in.type, "mvgpu-fuzz");
+	in.type_index = 1;
+	in.stream_major = MVGPU_STREAM_MAJOR;
+	in.stream_minor = MVGPU_STREAM_MINOR;
+	in.abi_major = MVGPU_ABI_MAJOR;
+	in.abi_minor = MVGPU_ABI_MINOR;
+	in.fb_size = FB_SIZE;
+	return in;
+}
+
+/* ---- the target side ----------------------------------------------------- */
+
+struct sink {
+	uint8_t *fb;
+	uint8_t touched[FB_PAGES];
+	struct mvgpu_state st;
+	uint64_t log;
+	unsigned int calls;
+};
+
+static void mix(struct sink *s, uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t v[4] = { s->log, a, b, c };
+
+	s->log = XXH64(v, sizeof(v), 0);
+	s->calls++;
+}
+
+static int on_desc(void *ctx, const struct mvgpu_compat_info *r)
+{
+	struct mvgpu_compat_info l = fuzz_info();
+
+	CHECK(!mvgpu_compat_check(&l, r, NULL, 0));
+	mix(ctx, 1, r->stream_minor, r->features);
+	return 0;
+}
+
+static int on_hint(void *ctx, __u64 bytes, __u64 pages)
+{
+	mix(ctx, 2, bytes, pages);
+	return 0;
+}
+
+static int on_page(void *ctx, __u64 index, const void *data)
+{
+	struct sink *s = ctx;
+
+	CHECK(index < FB_PAGES);
+	memcpy(s->fb + index * PG, data, PG);
+	s->touched[index] = 1;
+	mix(s, 3, index, XXH64(data, PG, 0));
+	return 0;
+}
+
+static int on_zero(void *ctx, __u64 first, __u64 count)
+{
+	struct sink *s = ctx;
+
+	CHECK(count >= 1 && first < FB_PAGES && count <= FB_PAGES - first);
+	memset(s->fb + first * PG, 0, count * PG);
+	memset(s->touched + first, 1, count);
+	mix(s, 4, first, count);
+	return 0;
+}
+
+static const struct mvgpu_dec_ops sink_ops = {
+	.desc = on_desc, .size_hint = on_hint, .page = on_page, .zero = on_zero,
+};
+
+struct result {
+	int ret;
+	enum mvgpu_stream_err err;
+	uint64_t offset;
+	bool complete;
+};
+
+static struct mvgpu_dec dec;
+
+/* Decodes @size bytes; @pattern 0 = one push, else chunk sizes from it. */
+static struct result decode(const uint8_t *data, size_t size,
+			    unsigned int pattern, struct sink *s)
+{
+	static const size_t sizes[] = { 1, 2, 3, 7, 16, 17, 100, 4095, 4097,
+					5, 1, 64 };
+	struct mvgpu_compat_info in = fuzz_info();
+	struct result r = { 0 };
+	size_t pos = 0, n, k = pattern;
+	int ret = 0;
+
+	memset(s->touched, 0, sizeof(s->touched));
+	memset(&s->st, 0, sizeof(s->st));
+	s->log = 0;
+	s->calls = 0;
+	CHECK(!mvgpu_dec_init(&dec, &in, &s->st, &sink_ops, s));
+	while (pos < size && !ret) {
+		n = pattern ? sizes[k++ % (sizeof(sizes) / sizeof(sizes[0]))] :
+			      size;
+		if (n > size - pos)
+			n = size - pos;
+		ret = mvgpu_dec_push(&dec, data + pos, n);
+		pos += n;
+	}
+	r.ret = ret ? ret : mvgpu_dec_finish(&dec);
+	r.err = mvgpu_dec_error(&dec);
+	r.offset = mvgpu_dec_offset(&dec);
+	r.complete = mvgpu_dec_complete(&dec);
+
+	CHECK(strlen(mvgpu_dec_why(&dec)) < sizeof(dec.why));
+	if (r.ret) {
+		CHECK(r.err != MVGPU_STREAM_OK && !r.complete);
+		CHECK(mvgpu_dec_why(&dec)[0]);
+		CHECK(r.ret == mvgpu_stream_errno(r.err));	/* no callback fails */
+		CHECK(mvgpu_dec_push(&dec, data, size) == r.ret);
+		CHECK(mvgpu_dec_finish(&dec) == r.ret);
+	} else {
+		CHECK(r.err == MVGPU_STREAM_OK && r.complete);
+		CHECK(r.offset == size);
+		CHECK(mvgpu_dec_remote(&dec));
+	}
+	return r;
+}
+
+/* ---- re-encoding --------------------------------------------------------- */
+
+static uint8_t *stream_buf;
+#define STREAM_MAX	(2u << 20)
+
+#define ENC(e, pos, call)						\
+	do {								\
+		ssize_t n_ = (call);					\
+		CHECK(n_ >= 0);						\
+		(pos) += (size_t)n_;					\
+	} while (0)
+
+/* Everything a successful decode staged, as a fresh stream. */
+static size_t reencode(const struct sink *s)
+{
+	struct mvgpu_compat_info in = fuzz_info();
+	struct mvgpu_enc e;
+	size_t pos = 0;
+	unsigned int i;
+
+	CHECK(!mvgpu_enc_init(&e, &in));
+	ENC(e, pos, mvgpu_enc_desc(&e, stream_buf, STREAM_MAX));
+	for (i = 0; i < FB_PAGES; i++)
+		if (s->touched[i])
+			ENC(e, pos, mvgpu_enc_page(&e, stream_buf + pos,
+						   STREAM_MAX - pos, i,
+						   s->fb + (size_t)i * PG));
+	ENC(e, pos, mvgpu_enc_state(&e, stream_buf + pos, STREAM_MAX - pos,
+				    &s->st));
+	ENC(e, pos, mvgpu_enc_end(&e, stream_buf + pos, STREAM_MAX - pos));
+	CHECK(mvgpu_enc_bytes(&e) == pos);
+	return pos;
+}
+
+static struct sink sinks[3];
+
+static void setup(void)
+{
+	unsigned int i;
+
+	if (stream_buf)
+		return;
+	stream_buf = malloc(STREAM_MAX);
+	CHECK(stream_buf);
+	for (i = 0; i < 3; i++) {
+		sinks[i].fb = malloc(FB_SIZE);
+		CHECK(sinks[i].fb);
+	}
+}
+
+static bool same_fb(const struct sink *a, const struct sink *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < FB_PAGES; i++) {
+		if (a->touched[i] != b->touched[i])
+			return false;
+		if (a->touched[i] &&
+		    memcmp(a->fb + (size_t)i * PG, b->fb + (size_t)i * PG, PG))
+			return false;
+	}
+	return true;
+}
+
+/* The same input as a migration_version string: parse never crashes or
+ * clobbers, and what parses formats back to itself. */
+static void fuzz_compat(const uint8_t *data, size_t size)
+{
+	struct mvgpu_compat_info a, b;
+	char buf[MVGPU_COMPAT_STR_MAX], why[MVGPU_COMPAT_WHY_MAX] = "";
+	int n, ret;
+
+	memset(&a, 0x5a, sizeof(a));
+	b = a;
+	ret = mvgpu_compat_parse((const char *)data, size, &a, why, sizeof(why));
+	CHECK(strlen(why) < sizeof(why));
+	if (ret) {
+		CHECK(ret == -EINVAL || ret == -E2BIG);
+		CHECK(why[0] && !memcmp(&a, &b, sizeof(a)));
+		return;
+	}
+	CHECK(!mvgpu_compat_validate(&a, NULL, 0));
+	n = mvgpu_compat_format(&a, buf, sizeof(buf));
+	CHECK(n > 0);
+	CHECK(!mvgpu_compat_parse(buf, (size_t)n, &b, NULL, 0));
+	CHECK(!memcmp(&a, &b, sizeof(a)));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct mvgpu_compat_info in = fuzz_info();
+	struct result a, b, c;
+	size_t len;
+
+	setup();
+	fuzz_compat(data, size);
+	a = decode(data, size, 0, &sinks[0]);
+	b = decode(data, size, 1 + (unsigned int)(size % 11), &sinks[1]);
+	CHECK(a.ret == b.ret && a.err == b.err && a.offset == b.offset);
+	CHECK(sinks[0].log == sinks[1].log && sinks[0].calls == sinks[1].calls);
+	if (a.ret)
+		return 0;
+
+	CHECK(same_fb(&sinks[0], &sinks[1]));
+	CHECK(!memcmp(&sinks[0].st, &sinks[1].st, sizeof(sinks[0].st)));
+	CHECK(!mvgpu_state_check(&sinks[0].st, &in, NULL, 0));
+
+	len = reencode(&sinks[0]);
+	c = decode(stream_buf, len, 0, &sinks[2]);
+	CHECK(!c.ret);
+	CHECK(same_fb(&sinks[0], &sinks[2]));
+	CHECK(!memcmp(&sinks[0].st, &sinks[2].st, sizeof(sinks[0].st)));
+	return 0;
+}
+
+/* ---- seed corpus --------------------------------------------------------- */
+
+#ifdef MVGPU_FUZZ_SEEDER
+
+static void set_cmd(struct mvgpu_cmd *c, uint32_t op, uint64_t a, uint64_t b,
+		    uint64_t x)
+{
+	mvgpu_put_le32(&c->op, op);
+	mvgpu_put_le32(&c->flags, 0);
+	mvgpu_put_le64(&c->a, a);
+	mvgpu_put_le64(&c->b, b);
+	mvgpu_put_le64(&c->c, x);
+}
+
+static void seed_state(struct mvgpu_state *st, unsigned int variant)
+{
+	memset(st, 0, sizeof(*st));
+	mvgpu_put_le16(st->cfg + 0x00, MVGPU_PCI_VENDOR_ID);
+	mvgpu_put_le16(st->cfg + 0x02, MVGPU_PCI_DEVICE_ID);
+	mvgpu_put_le16(st->cfg + 0x2c, MVGPU_PCI_SUBVENDOR_ID);
+	mvgpu_put_le16(st->cfg + 0x2e, MVGPU_PCI_SUBDEV_BASE + 1);
+	if (!variant)
+		return;
+	st->intr_status = MVGPU_INTR_FENCE(1);
+	st->intr_mask = MVGPU_INTR_ALL;
+	st->irq_kind = variant % 3;
+	st->irq_flags = variant & 1;
+	st->disp = (struct mvgpu_state_display){ 64, 64, 256,
+		MVGPU_FMT_XRGB8888, 0, 1 };
+	st->ch[0].ctrl = MVGPU_CH_CTRL_ENABLE;
+	st->ch[0].ring_base = 0x10000;
+	st->ch[0].ring_size = 0x1000;
+	st->ch[0].put = 0x60;
+	st->ch[0].get = 0x20;
+	st->ch[0].cmd_done = 4096;
+	set_cmd(&st->ch[0].cmd, MVGPU_OP_FILL + variant % 4, 0, 8192, 65536);
+	if (variant % 4 == 0)	/* FILL: a = offset, b = bytes */
+		set_cmd(&st->ch[0].cmd, MVGPU_OP_FILL, 0, 65536, 0x1234);
+	st->ch[1].error = MVGPU_ERR_PUT;
+	st->ch[1].error_get = 0x40;
+	st->ch[2].ring_size = 0x100000;
+	st->ch[3].ctrl = MVGPU_CH_CTRL_ENABLE;
+	st->ch[3].error = MVGPU_ERR_RING;
+}
+
+static size_t seed_stream(unsigned int variant)
+{
+	struct mvgpu_compat_info in = fuzz_info();
+	struct mvgpu_state st;
+	struct mvgpu_enc e;
+	uint8_t page[PG];
+	size_t pos = 0;
+	unsigned int i, npages = variant * 2;
+
+	CHECK(!mvgpu_enc_init(&e, &in));
+	ENC(e, pos, mvgpu_enc_desc(&e, stream_buf, STREAM_MAX));
+	if (variant & 1)
+		ENC(e, pos, mvgpu_enc_size_hint(&e, stream_buf + pos,
+						STREAM_MAX - pos, 1234, 3));
+	for (i = 0; i < npages; i++) {
+		memset(page, 0, PG);
+		if (i % 3 != 2)
+			memset(page + 16 * i, 0x40 + (int)i, 16);
+		ENC(e, pos, mvgpu_enc_page(&e, stream_buf + pos,
+					   STREAM_MAX - pos, i * 5 % FB_PAGES,
+					   page));
+	}
+	if (variant & 2)
+		ENC(e, pos, mvgpu_enc_zero(&e, stream_buf + pos,
+					   STREAM_MAX - pos, 100, 50));
+	if (variant & 4)
+		ENC(e, pos, mvgpu_enc_record(&e, stream_buf + pos,
+					     STREAM_MAX - pos,
+					     MVGPU_FOURCC('F', 'U', 'T', 'R'),
+					     MVGPU_REC_F_OPTIONAL, "abcde", 5));
+	seed_state(&st, variant);
+	ENC(e, pos, mvgpu_enc_state(&e, stream_buf + pos, STREAM_MAX - pos,
+				    &st));
+	if (variant & 1) {
+		memset(page, 0x77, PG);
+		ENC(e, pos, mvgpu_enc_page(&e, stream_buf + pos,
+					   STREAM_MAX - pos, FB_PAGES - 1,
+					   page));
+	}
+	ENC(e, pos, mvgpu_enc_end(&e, stream_buf + pos, STREAM_MAX - pos));
+	return pos;
+}
+
+static void write_file(const char *dir, const char *name, const void *p,
+		       size_t n)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	CHECK(f);
+	CHECK(fwrite(p, 1, n, f) == n);
+	CHECK(!fclose(f));
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const dict[] = {
+		"DESC", "SIZE", "PAGE", "ZERO", "CFG ", "REGS", "DISP", "IRQ ",
+		"CHAN", "END ", "MVGPUMIG", "mvgpu-fuzz", "0.1.0",
+		"\\x01\\x00\\x00\\x00", "\\x00\\x10\\x00\\x00\\x00\\x00\\x00\\x00",
+		"\\x08\\x10\\x00\\x00\\x00\\x00\\x00\\x00",
+		"mvgpu-migration-version=", " driver=", " stream=", " abi=",
+		" type=", " type_index=", " fb=", " features=0x",
+	};
+	static const char compat[] =
+		"mvgpu-migration-version=1 driver=0.1.0 stream=1.0 abi=1.0 "
+		"type=mvgpu-fuzz type_index=1 fb=1048576 features=0x0\n";
+	char name[64], *text;
+	size_t i, n, len;
+	struct sink s;
+	struct result r;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s DIR\n", argv[0]);
+		return 2;
+	}
+	setup();
+	s.fb = sinks[0].fb;
+	for (i = 0; i < 8; i++) {
+		len = seed_stream((unsigned int)i);
+		r = decode(stream_buf, len, 0, &s);	/* seeds are valid */
+		CHECK(!r.ret);
+		snprintf(name, sizeof(name), "seed-%zu", i);
+		write_file(argv[1], name, stream_buf, len);
+	}
+	write_file(argv[1], "seed-compat", compat, sizeof(compat) - 1);
+	text = malloc(4096);
+	CHECK(text);
+	for (i = 0, n = 0; i < sizeof(dict) / sizeof(dict[0]); i++)
+		n += (size_t)snprintf(text + n, 4096 - n, "kw%zu=\"%s\"\n", i,
+				      dict[i]);
+	write_file(argv[1], "stream.dict", text, n);
+	free(text);
+	printf("fuzz seeds: 8 streams, a migration_version and stream.dict "
+	       "in %s\n", argv[1]);
+	return 0;
+}
+
+#endif /* MVGPU_FUZZ_SEEDER */
