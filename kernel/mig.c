@@ -60,6 +60,8 @@
  * @pos: bytes of @buf already read.
  * @error: sticky error of the producer/consumer.
  * @save_precopy: the save is in pre-copy (an empty read is -ENOMSG).
+ * @end_pending: a read met the temporary end after returning data; the
+ *	next read reports it.
  */
 struct mvgpu_mig_file {
 	struct file *filp;
@@ -72,6 +74,7 @@ struct mvgpu_mig_file {
 	size_t fill, pos;
 	int error;
 	bool save_precopy;
+	bool end_pending;
 };
 
 static void mig_file_disable(struct mvgpu_mig_file *mf)
@@ -126,6 +129,12 @@ static ssize_t mig_save_read(struct file *filp, char __user *ubuf,
 		done = -ENODEV;
 		goto out;
 	}
+	if (mf->end_pending) {
+		/* the temporary end met by the previous read, after its data */
+		mf->end_pending = false;
+		done = -ENOMSG;
+		goto out;
+	}
 	while (len) {
 		if (mf->pos == mf->fill) {
 			if (mf->error) {
@@ -140,10 +149,16 @@ static ssize_t mig_save_read(struct file *filp, char __user *ubuf,
 			if (n == 0) {
 				/*
 				 * Nothing more now: the temporary end of
-				 * pre-copy data, or the end of the stream.
+				 * pre-copy data (reported by this read if it
+				 * has no data, else by the next), or the end
+				 * of the stream.
 				 */
-				if (!done && mf->save_precopy)
-					done = -ENOMSG;
+				if (mf->save_precopy) {
+					if (done)
+						mf->end_pending = true;
+					else
+						done = -ENOMSG;
+				}
 				break;
 			}
 			mf->fill = n;
@@ -388,8 +403,10 @@ static struct file *mvgpu_mig_step(struct mvgpu_vgpu *vgpu,
 		mf = vgpu->mig_saving;
 		mutex_lock(&mf->lock);
 		ret = mvgpu_save_stop_copy(mf->save);
-		if (!ret)
+		if (!ret) {
 			mf->save_precopy = false;
+			mf->end_pending = false;
+		}
 		mutex_unlock(&mf->lock);
 		return ret ? ERR_PTR(ret) : NULL;
 	}

@@ -37,6 +37,10 @@ enum save_phase { SAVE_DESC, SAVE_PASS, SAVE_STATE, SAVE_END, SAVE_DONE };
  * @todo_left:	bits set in @todo.
  * @cursor:	where the current pass is.
  * @passes:	passes started (the first is the initial one).
+ * @pass_open:	a pass is being sent; in pre-copy its end is a temporary end
+ *		of data (-ENOMSG), and the next read starts a new pass.
+ * @pass_end:	a pre-copy pass is through and no read has returned its
+ *		temporary end yet.
  */
 struct mvgpu_save {
 	struct mvgpu_vgpu *vgpu;
@@ -48,6 +52,8 @@ struct mvgpu_save {
 	unsigned long todo_left;
 	unsigned long cursor;
 	unsigned int passes;
+	bool pass_open;
+	bool pass_end;
 };
 
 static int mvgpu_local_info(struct mvgpu_vgpu *vgpu,
@@ -109,6 +115,7 @@ struct mvgpu_save *mvgpu_save_create(struct mvgpu_vgpu *vgpu, bool precopy)
 	}
 	save->todo_left = backed_pages(vgpu, save->todo);
 	save->passes = 1;
+	save->pass_open = true;
 	return save;
 }
 
@@ -192,24 +199,18 @@ static ssize_t save_next_page(struct mvgpu_save *save, u8 *buf, size_t room)
 }
 
 /*
- * The current pass is through: flush its zero run and start the next one
- * from a collection.  Returns bytes written (the flush), or 0 with
- * *@empty set when nothing was dirtied.
+ * Starts the next pass from a collection of what was dirtied since the
+ * last one.  Returns false when nothing was.
  */
-static ssize_t save_next_pass(struct mvgpu_save *save, u8 *buf, size_t room,
-			      bool *empty)
+static bool save_start_pass(struct mvgpu_save *save)
 {
-	ssize_t n = mvgpu_enc_flush(&save->enc, buf, room);
-
-	if (n)
-		return n;
-	save->initial = false;
 	save->cursor = 0;
 	save->todo_left = mvgpu_dirty_collect(save->vgpu, save->todo);
-	if (save->todo_left)
-		save->passes++;
-	*empty = !save->todo_left;
-	return 0;
+	if (!save->todo_left)
+		return false;
+	save->passes++;
+	save->pass_open = true;
+	return true;
 }
 
 /**
@@ -225,7 +226,6 @@ ssize_t mvgpu_save_produce(struct mvgpu_save *save, u8 *buf, size_t len)
 {
 	struct mvgpu_state *st;
 	size_t done = 0;
-	bool empty;
 	ssize_t n;
 
 	while (save->phase != SAVE_DONE) {
@@ -245,12 +245,29 @@ ssize_t mvgpu_save_produce(struct mvgpu_save *save, u8 *buf, size_t len)
 			}
 			if (n)
 				break;
-			empty = false;
-			n = save_next_pass(save, buf + done, room, &empty);
-			if (n || !empty)
+			/* the pass is through: its zero run, then its end */
+			n = mvgpu_enc_flush(&save->enc, buf + done, room);
+			if (n)
+				break;
+			if (save->pass_open) {
+				save->pass_open = false;
+				save->initial = false;
+				/* in pre-copy each pass ends the data for now */
+				save->pass_end = save->precopy;
+			}
+			if (save->pass_end) {
+				/*
+				 * Hand out the pass's last bytes first; the
+				 * read after them sees the temporary end.
+				 */
+				if (!done)
+					save->pass_end = false;
+				return done;
+			}
+			if (save_start_pass(save))
 				break;
 			if (save->precopy)
-				return done;	/* temporary end */
+				return done;	/* nothing dirtied: temporary end */
 			save->phase = SAVE_STATE;
 			break;
 		case SAVE_STATE:
@@ -292,6 +309,7 @@ ssize_t mvgpu_save_produce(struct mvgpu_save *save, u8 *buf, size_t len)
 int mvgpu_save_stop_copy(struct mvgpu_save *save)
 {
 	save->precopy = false;
+	save->pass_end = false;
 	return 0;
 }
 

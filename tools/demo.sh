@@ -1,7 +1,7 @@
 #!/bin/sh
 # tools/demo.sh - the main job, run inside a lab host by `make demo`:
-# the physical GPU's vGPU types in sysfs, as on NVIDIA's KVM vGPU, then a
-# vGPU created and listed through the mvgpu CLI.
+# the physical GPU's vGPU types in sysfs, as on NVIDIA's KVM vGPU, a vGPU
+# created through the mvgpu CLI and a verified drawing workload on it.
 set -eu
 MVGPU=${MVGPU:-build/bin/mvgpu}
 
@@ -13,10 +13,11 @@ for gpu in /sys/bus/pci/drivers/mvgpu/0000:*; do
 	ls "$gpu/mdev_supported_types"
 	gpu_one=$gpu
 done
+parent=${gpu_one##*/}
 
 step "a type, as libvirt and mdevctl see it"
 t=$gpu_one/mdev_supported_types/mvgpu-256M
-for a in name description device_api available_instances; do
+for a in name description device_api available_instances migration_version; do
 	printf '%-20s %s\n' "$a" "$(cat "$t/$a")"
 done
 
@@ -24,14 +25,17 @@ step "mvgpu types"
 $MVGPU types
 
 step "mvgpu create --type mvgpu-256M"
-uuid=$($MVGPU create --type mvgpu-256M --parent "${gpu_one##*/}")
+uuid=$($MVGPU create --type mvgpu-256M --parent "$parent")
 echo "$uuid"
 ls -l "/sys/bus/mdev/devices/$uuid/" | sed 1d
 
 step "mvgpu list"
 $MVGPU list
 step "mvgpu types (available instances follow the pool)"
-$MVGPU types --parent "${gpu_one##*/}"
+$MVGPU types --parent "$parent"
+
+step "mvgpu exercise: draw and copy through the channels, check every byte"
+$MVGPU exercise --uuid "$uuid" --passes 20
 
 step "mvgpu remove $uuid"
 $MVGPU remove "$uuid"

@@ -343,3 +343,50 @@ Test(migration, migration_version_matrix)
 	cr_assert_eq(lab_write_str(path, "garbage"), -EINVAL);
 	cr_assert_eq(lab_write_str(path, "type=mvgpu-64M"), -EINVAL);
 }
+
+/*
+ * Write-fault tracking of the BAR2 mapping on its own: a page written
+ * (and so mapped writable) before pre-copy starts must be tracked again
+ * when it is written during pre-copy.
+ */
+Test(migration, mapped_writes_are_tracked_across_passes)
+{
+	char ua[37];
+	mvgpu_dev *a = open_new("64M", ua);
+	uint64_t initial, dirty;
+	uint8_t *fb;
+	size_t size;
+	char buf[65536];
+	ssize_t n;
+	int fd;
+
+	cr_assert_eq(mvgpu_fb_map(a, (void **)&fb, &size), 0);
+	for (int p = 0; p < 64; p++)
+		fb[p * 4096] = 1;		/* mapped writable now */
+	cr_assert_eq(mvgpu_mig_set_state(a, MVGPU_MIG_PRE_COPY, &fd), 0);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	cr_assert_eq(n, -1);
+	cr_assert_eq(errno, ENOMSG);
+	cr_assert_eq(mvgpu_mig_precopy_info(fd, &initial, &dirty), 0);
+	cr_assert_eq(dirty, 0, "nothing written yet, %llu dirty", (unsigned long long)dirty);
+
+	for (int p = 0; p < 64; p += 2)
+		fb[p * 4096 + 8] = 2;		/* 32 pages written again */
+	fb[100 * 4096] = 3;			/* and one never mapped before */
+	cr_assert_eq(mvgpu_mig_precopy_info(fd, &initial, &dirty), 0);
+	cr_assert_eq(initial, 0);
+	cr_assert_eq(dirty, 33 * 4120ull, "dirty %llu", (unsigned long long)dirty);
+
+	/* the next pass sends them and the one after finds nothing */
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	cr_assert_eq(errno, ENOMSG);
+	cr_assert_eq(mvgpu_mig_precopy_info(fd, &initial, &dirty), 0);
+	cr_assert_eq(dirty, 0);
+	fb[2 * 4096 + 16] = 4;			/* written after it was sent */
+	cr_assert_eq(mvgpu_mig_precopy_info(fd, &initial, &dirty), 0);
+	cr_assert_eq(dirty, 4120, "dirty %llu", (unsigned long long)dirty);
+	close(fd);
+	cr_assert_eq(mvgpu_mig_set_state(a, MVGPU_MIG_RUNNING, NULL), 0);
+}

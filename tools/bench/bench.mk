@@ -1,7 +1,18 @@
 # tools/bench/bench.mk - benchmarks (release builds: no sanitizers).
-#   make bench-engine   command processor vs memset/memcpy, in a lab host
+#   make bench-engine      command processor vs memset/memcpy, in a lab host
+#   make bench-migration   pre-copy vs stop-and-copy, in a lab host
 
 BENCH_ENGINE := $(BUILD)/bin/bench_engine
+BENCH_MIGRATION := $(BUILD)/bin/bench_migration
+
+$(BENCH_MIGRATION): tools/bench/bench_migration.c $(LIBMVGPU)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(USER_CFLAGS) -Iproto -o $@ $< $(LIBMVGPU) $(USER_LIBS) -lpthread
+
+# make bench-migration: pre-copy vs stop-and-copy, in a lab host
+.PHONY: bench-migration
+bench-migration: kernel $(BENCH_MIGRATION)
+	$(Q)tools/lab/lab run --timeout 1800 --modparams "virtual_parents=1" -- $(BENCH_MIGRATION)
 
 $(BENCH_ENGINE): tools/bench/bench_engine.c $(LIBMVGPU)
 	@mkdir -p $(dir $@)

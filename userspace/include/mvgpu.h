@@ -696,6 +696,10 @@ typedef struct {
 	/* Optional: called after each pre-copy pass while the vGPU runs (a
 	 * workload may use it); non-zero cancels the save with that value. */
 	int (*between_passes)(void *opaque, unsigned pass, uint64_t dirty_bytes);
+	/* Optional: called right before the vGPU is stopped for stop-copy (a
+	 * workload pauses here, as QEMU stops the vCPUs), and again with
+	 * @resumed 1 if the save then fails and the vGPU runs on. */
+	void (*before_stop)(void *opaque, int resumed);
 	void *opaque;
 } mvgpu_save_opts;
 
@@ -705,6 +709,9 @@ typedef struct {
 	uint64_t stop_copy_bytes;    /* bytes read with the vGPU stopped */
 	uint64_t stop_copy_estimate; /* what the kernel predicted for those */
 	uint64_t last_dirty_bytes;   /* dirty bytes reported after the last pass */
+	uint64_t stop_copy_ns;       /* the vGPU stopped -> stop-copy data read:
+	                              * the device's share of the downtime */
+	uint64_t total_ns;           /* the whole save */
 } mvgpu_save_stats;
 
 /*! mvgpu_save() :
@@ -726,6 +733,218 @@ int mvgpu_save(mvgpu_dev *dev, int out, const mvgpu_save_opts *opts,
  *  leave RESUMING (a fresh vGPU is then as it was).
  *  @return 0 or -errno; *@bytes (may be NULL) the bytes fed. */
 int mvgpu_restore(mvgpu_dev *dev, int in, uint64_t *bytes);
+
+/*=====================================================================
+ *  Images: a vGPU's whole state in a file (mvgpu save/restore/inspect)
+ *=====================================================================
+ * An image is a small header (the source's migration_version, sizes) and
+ * the vGPU's migration stream compressed as one lz4 frame; the format is
+ * in docs/save-restore.md.  Reads, compression and writes overlap: io_uring
+ * does the I/O at both ends and a thread runs lz4 in between.
+ *
+ *  - Saving reads the stream from the vGPU's migration data fd (pre-copy
+ *    passes while it runs, then stop-copy) and writes the file atomically:
+ *    a temporary file in the same directory, fsync, rename over the name.
+ *    A failed or interrupted save leaves no file under the name (an old
+ *    one stays as it was) and the vGPU running with its state intact.
+ *  - Restoring decodes the whole image natively first (proto's decoder,
+ *    against the target's migration_version; no kernel involved) and
+ *    only then feeds it to the vGPU, so a damaged, truncated or
+ *    incompatible image never reaches it.
+ *
+ * Errors, in addition to the usual ones (details: mvgpu_last_error()):
+ *   -EPROTO           not an mvgpu image, or the stream inside is malformed
+ *   -EBADMSG          damaged: a checksum (header, lz4 block or content,
+ *                     stream) disagrees or a field is out of range
+ *   -ENODATA          truncated
+ *   -EPROTONOSUPPORT  an image format this library does not read
+ *   -EINVAL           incompatible: this vGPU cannot take that source
+ *                     (type, framebuffer, stream or ABI version, features)
+ *   -ECANCELED        interrupted through mvgpu_image_opts.cancel
+ *   -ENOSPC, -EFBIG, -EIO, ...  writing or reading the file
+ */
+#include <signal.h>
+
+#define MVGPU_IMAGE_MAJOR        1
+#define MVGPU_IMAGE_MINOR        0
+#define MVGPU_IMAGE_VERSION_MAX  1024   /* migration_version, with the NUL */
+
+#define MVGPU_IMAGE_F_PRECOPY    (1u << 0)  /* saved with pre-copy passes */
+
+typedef struct mvgpu_image mvgpu_image;   /* opaque: an open image file */
+
+/*! What an image's header says (all of it checked). */
+typedef struct {
+	unsigned major, minor;       /* image format */
+	uint32_t flags;              /* MVGPU_IMAGE_F_* */
+	uint32_t header_bytes;
+	uint64_t stream_bytes;       /* the migration stream, uncompressed */
+	uint64_t payload_bytes;      /* the lz4 frame */
+	uint64_t file_bytes;         /* header_bytes + payload_bytes */
+	int64_t  created;            /* seconds since the epoch */
+	unsigned passes;             /* pre-copy passes of the save */
+	char     source_uuid[MVGPU_UUID_LEN];  /* "" if not recorded */
+	/* the source's migration_version (docs/compatibility.md), no newline */
+	char     migration_version[MVGPU_IMAGE_VERSION_MAX];
+} mvgpu_image_info;
+
+/* Progress events, given to mvgpu_image_opts.event on the calling thread. */
+enum mvgpu_image_event_kind {
+	MVGPU_IMAGE_EV_PROGRESS = 0, /* periodic, about every 100 ms */
+	MVGPU_IMAGE_EV_PASS,         /* save: a pre-copy pass is through */
+	MVGPU_IMAGE_EV_STOP,         /* save: the vGPU stopped (stop-copy) */
+	MVGPU_IMAGE_EV_RESUMED,      /* save: the vGPU runs again */
+	MVGPU_IMAGE_EV_VALIDATED,    /* restore: the image decoded natively */
+	MVGPU_IMAGE_EV_LOADED,       /* restore: the vGPU took the state */
+};
+
+typedef struct {
+	int kind;                /* MVGPU_IMAGE_EV_* */
+	const char *name;        /* "progress", "pass", "stop-copy", "resumed",
+	                          * "validated", "loaded" */
+	const char *phase;       /* "pre-copy", "stop-copy", "finishing",
+	                          * "validating", "loading" */
+	unsigned pass;           /* pre-copy passes so far */
+	uint64_t stream_bytes;   /* stream bytes moved so far in this phase */
+	uint64_t stream_total;   /* stream bytes expected; 0: unknown */
+	uint64_t file_bytes;     /* compressed bytes moved so far */
+	uint64_t dirty_bytes;    /* PASS: dirty bytes the vGPU reports */
+	uint64_t estimate_bytes; /* STOP: stop-copy bytes the vGPU predicts */
+	uint64_t elapsed_ns;     /* since the operation started */
+} mvgpu_image_event;
+
+typedef struct {
+	int precopy;                 /* save: pre-copy passes while it runs */
+	unsigned max_passes;         /* save: pre-copy passes at most (0: 1) */
+	uint64_t switchover_bytes;   /* save: stop once a pass leaves at most
+	                              * this many dirty bytes */
+	void (*event)(void *opaque, const mvgpu_image_event *ev);
+	void *opaque;
+	/* checked at every wake-up (at least every 100 ms): non-zero stops
+	 * the operation with -ECANCELED.  For a signal handler's flag. */
+	const volatile sig_atomic_t *cancel;
+} mvgpu_image_opts;
+
+typedef struct {
+	uint64_t stream_bytes;       /* uncompressed stream */
+	uint64_t file_bytes;         /* the whole image file */
+	unsigned passes;             /* save: pre-copy passes */
+	uint64_t precopy_bytes;      /* save: stream bytes read while running */
+	uint64_t stop_copy_bytes;    /* save: stream bytes read while stopped */
+	uint64_t elapsed_ns;         /* the whole operation */
+	uint64_t downtime_ns;        /* save: from stop-copy until running again */
+	uint64_t validate_ns;        /* restore: the native decoding pass */
+	int registered;              /* io_uring used registered buffers */
+	int device_touched;          /* restore: the vGPU entered RESUMING
+	                              * (on failure it was then reset) */
+} mvgpu_image_stats;
+
+/*! What an image holds, from decoding it (mvgpu_image_check()). */
+typedef struct {
+	/* the stream's descriptor */
+	char     type[32];
+	char     driver[32];
+	unsigned type_index;
+	unsigned stream_major, stream_minor, abi_major, abi_minor;
+	uint64_t fb_size;
+	uint64_t features;
+	/* records */
+	uint64_t page_records, zero_records, size_hints;
+	/* the framebuffer as restored: each page's last record */
+	uint64_t fb_pages;
+	uint64_t pages_data;         /* a PAGE record: contents travel */
+	uint64_t pages_zero;         /* a ZERO record */
+	uint64_t pages_unsent;       /* none: never written, zero */
+	/* the device state */
+	uint16_t vendor, device, subvendor, subdevice;   /* config space */
+	uint32_t intr_status, intr_mask, scratch;
+	uint32_t irq_kind;           /* 0 none, 1 INTx, 2 MSI */
+	uint32_t irq_flags;
+	struct {
+		uint32_t width, height, stride, format, offset, enable;
+	} disp;
+	struct {
+		uint32_t ctrl, ring_size, put, get, fence, error, error_get;
+		uint64_t ring_base, cmd_done;
+	} ch[MVGPU_NUM_CHANNELS];
+} mvgpu_image_summary;
+
+/*! mvgpu_vgpu_migration_version() :
+ *  The migration_version of vGPU @uuid's type (sysfs), without newline.
+ *  @return its length, or -errno (-ENOENT: no such vGPU or the module
+ *          has no migration_version). */
+int mvgpu_vgpu_migration_version(mvgpu_ctx *ctx, const char *uuid, char *buf,
+				 size_t len);
+
+/*! mvgpu_image_save() :
+ *  Save the RUNNING vGPU @dev to a new image at @path (replaced
+ *  atomically if it exists; created 0600: it holds the guest's screen).
+ *  @opts NULL: pre-copy, 8 passes at most, switch over at 1 MiB dirty.
+ *  The vGPU is RUNNING again when this returns, success or not: right
+ *  after its last byte was read (that is the downtime), or, on failure,
+ *  by cancelling the save (its state is intact).
+ *  @return 0 or -errno; @stats (may be NULL) filled in either case. */
+int mvgpu_image_save(mvgpu_dev *dev, const char *path,
+		     const mvgpu_image_opts *opts, mvgpu_image_stats *stats);
+
+/*! mvgpu_image_write() :
+ *  The same from any stream: read @stream_fd to its end (a pipe, a file,
+ *  a VFIO data fd in stop-copy) and write an image at @path, atomically.
+ *  @migration_version  the source's, recorded in the header (must parse).
+ *  @return 0 or -errno. */
+int mvgpu_image_write(mvgpu_ctx *ctx, int stream_fd, const char *path,
+		      const char *migration_version,
+		      const mvgpu_image_opts *opts, mvgpu_image_stats *stats);
+
+/*! mvgpu_image_open() :
+ *  Open the image at @path and check its header (not the payload).
+ *  @return 0 and *@out; -EPROTO, -EBADMSG, -ENODATA, -EPROTONOSUPPORT
+ *          (see above); -EISDIR/-EINVAL (not a regular file); -errno. */
+int mvgpu_image_open(mvgpu_ctx *ctx, const char *path, mvgpu_image **out);
+
+/*! mvgpu_image_close() : NULL is a no-op. */
+void mvgpu_image_close(mvgpu_image *img);
+
+/*! mvgpu_image_get_info() : @return the header; valid until close. */
+const mvgpu_image_info *mvgpu_image_get_info(const mvgpu_image *img);
+
+/*! mvgpu_image_check() :
+ *  Decode the whole image natively: lz4 (block and content checksums),
+ *  the stream (every record validated, the trailer's checksum), and the
+ *  descriptor against @target_version (a migration_version string; NULL:
+ *  the image's own, i.e. "is it consistent").
+ *  @sum  may be NULL; filled on success.
+ *  @return 0 or -errno: -EINVAL incompatible, -EPROTO/-EBADMSG damaged,
+ *          -ENODATA truncated. */
+int mvgpu_image_check(mvgpu_image *img, const char *target_version,
+		      mvgpu_image_summary *sum, const mvgpu_image_opts *opts);
+
+/*! mvgpu_image_read_fb() :
+ *  The framebuffer bytes [@off, @off + @len) as a restore would leave
+ *  them (decodes the whole image again, validating it).
+ *  @return 0, -EINVAL (range outside the framebuffer), or as
+ *          mvgpu_image_check(). */
+int mvgpu_image_read_fb(mvgpu_image *img, uint64_t off, void *buf,
+			size_t len);
+
+/*! mvgpu_image_extract() :
+ *  Write the image's stream, uncompressed, to @out_fd (the lz4 checksums
+ *  are checked; the stream is not decoded).
+ *  @return 0 or -errno. */
+int mvgpu_image_extract(mvgpu_image *img, int out_fd,
+			const mvgpu_image_opts *opts, mvgpu_image_stats *stats);
+
+/*! mvgpu_image_restore() :
+ *  Restore @img into the vGPU @dev (opened by this process, not in use by
+ *  a workload): mvgpu_image_check() against the vGPU's migration_version
+ *  first — on any failure there the vGPU is untouched — then the stream
+ *  through RESUMING, STOP (the kernel validates it again, and applies it
+ *  whole), RUNNING.  Should the kernel still refuse it, the vGPU is reset
+ *  (VFIO_DEVICE_RESET, as mvgpu_restore() does).
+ *  @return 0 or -errno. */
+int mvgpu_image_restore(mvgpu_image *img, mvgpu_dev *dev,
+			const mvgpu_image_opts *opts,
+			mvgpu_image_stats *stats);
 
 #ifdef __cplusplus
 }

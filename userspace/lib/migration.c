@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/vfio.h>
 
@@ -36,6 +37,14 @@ struct vfio_device_feature_mig_data_size {
 #endif
 
 #define MIG_IO_CHUNK (1u << 20)
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
+}
 
 const char *mvgpu_mig_state_name(uint32_t state)
 {
@@ -181,8 +190,8 @@ int mvgpu_save(mvgpu_dev *dev, int out, const mvgpu_save_opts *opts,
 	mvgpu_save_opts o = { .max_passes = 8, .switchover_bytes = 1 << 20,
 			      .precopy = 1 };
 	mvgpu_save_stats st = { 0 };
-	int data_fd = -1, ret;
-	uint64_t initial = 0, dirty = 0;
+	int data_fd = -1, ret, stopped = 0;
+	uint64_t initial = 0, dirty = 0, t0 = now_ns(), tstop = 0;
 	char *buf;
 
 	if (opts)
@@ -219,11 +228,22 @@ int mvgpu_save(mvgpu_dev *dev, int out, const mvgpu_save_opts *opts,
 			    st.passes >= o.max_passes)
 				break;
 		}
-		mvgpu_mig_stop_copy_size(dev, &st.stop_copy_estimate);
-		ret = mvgpu_mig_set_state(dev, MVGPU_MIG_STOP_COPY, NULL);
+		if (o.before_stop)
+			o.before_stop(o.opaque, 0);
+		stopped = 1;
+		tstop = now_ns();
+		ret = mvgpu_mig_set_state(dev, MVGPU_MIG_PRE_COPY_P2P, NULL);
+		if (!ret)
+			mvgpu_mig_stop_copy_size(dev, &st.stop_copy_estimate);
+		if (!ret)
+			ret = mvgpu_mig_set_state(dev, MVGPU_MIG_STOP_COPY, NULL);
 		if (ret)
 			goto cancel;
 	} else {
+		if (o.before_stop)
+			o.before_stop(o.opaque, 0);
+		stopped = 1;
+		tstop = now_ns();
 		ret = mvgpu_mig_set_state(dev, MVGPU_MIG_STOP, NULL);
 		if (!ret)
 			ret = mvgpu_mig_stop_copy_size(dev, &st.stop_copy_estimate);
@@ -240,6 +260,7 @@ int mvgpu_save(mvgpu_dev *dev, int out, const mvgpu_save_opts *opts,
 				 "the vGPU ended stop-copy data early");
 	if (ret)
 		goto cancel;
+	st.stop_copy_ns = now_ns() - tstop;
 	ret = mvgpu_mig_set_state(dev, MVGPU_MIG_STOP, NULL);
 	if (ret)
 		goto cancel;
@@ -253,8 +274,11 @@ cancel:
 		close(data_fd);
 	data_fd = -1;
 	mvgpu_mig_set_state(dev, MVGPU_MIG_RUNNING, NULL);
+	if (stopped && o.before_stop)
+		o.before_stop(o.opaque, 1);
 out:
 	free(buf);
+	st.total_ns = now_ns() - t0;
 	if (stats)
 		*stats = st;
 	return ret;
