@@ -350,94 +350,84 @@ static struct file *mig_new_saving(struct mvgpu_vgpu *vgpu, bool precopy)
 	return mf->filp;
 }
 
+#define MIG_ARC(from, to) \
+	(cur == VFIO_DEVICE_STATE_##from && next == VFIO_DEVICE_STATE_##to)
+
+static struct file *mig_stop_copy(struct mvgpu_vgpu *vgpu)
+{
+	struct mvgpu_mig_file *mf = vgpu->mig_saving;
+	int ret;
+
+	mutex_lock(&mf->lock);
+	ret = mvgpu_save_stop_copy(mf->save);
+	if (!ret) {
+		mf->save_precopy = false;
+		mf->end_pending = false;
+	}
+	mutex_unlock(&mf->lock);
+	return ret ? ERR_PTR(ret) : NULL;
+}
+
+static struct file *mig_new_resuming(struct mvgpu_vgpu *vgpu)
+{
+	struct mvgpu_mig_file *mf = mig_file_create(vgpu, false, false);
+
+	if (IS_ERR(mf))
+		return ERR_CAST(mf);
+	get_file(mf->filp);
+	vgpu->mig_resuming = mf;
+	return mf->filp;
+}
+
+static struct file *mig_commit(struct mvgpu_vgpu *vgpu)
+{
+	struct mvgpu_mig_file *mf = vgpu->mig_resuming;
+	int ret;
+
+	mutex_lock(&mf->lock);
+	ret = mf->error ? mf->error : mvgpu_load_commit(mf->load);
+	mutex_unlock(&mf->lock);
+	if (ret) {
+		dev_warn_ratelimited(vgpu->vdev.dev,
+				     "cannot resume from the stream: %d; device unchanged\n",
+				     ret);
+		return ERR_PTR(ret);
+	}
+	mig_release_files(vgpu);
+	return NULL;
+}
+
+/* One arc of the state machine; the table is in the comment on top. */
 static struct file *mvgpu_mig_step(struct mvgpu_vgpu *vgpu,
 				   enum vfio_device_mig_state next)
 {
 	enum vfio_device_mig_state cur = vgpu->mig_state;
-	struct mvgpu_mig_file *mf;
-	int ret;
 
-	if (cur == VFIO_DEVICE_STATE_RUNNING &&
-	    next == VFIO_DEVICE_STATE_RUNNING_P2P) {
+	if (MIG_ARC(RUNNING, RUNNING_P2P) || MIG_ARC(PRE_COPY, PRE_COPY_P2P)) {
 		mvgpu_processor_quiesce(vgpu, true);
 		return NULL;
 	}
-	if (cur == VFIO_DEVICE_STATE_RUNNING_P2P &&
-	    next == VFIO_DEVICE_STATE_RUNNING) {
+	if (MIG_ARC(RUNNING_P2P, RUNNING) || MIG_ARC(PRE_COPY_P2P, PRE_COPY)) {
 		mvgpu_processor_quiesce(vgpu, false);
 		return NULL;
 	}
-	if ((cur == VFIO_DEVICE_STATE_RUNNING_P2P &&
-	     next == VFIO_DEVICE_STATE_STOP) ||
-	    (cur == VFIO_DEVICE_STATE_STOP &&
-	     next == VFIO_DEVICE_STATE_RUNNING_P2P))
+	if (MIG_ARC(RUNNING_P2P, STOP) || MIG_ARC(STOP, RUNNING_P2P))
 		return NULL;
-
-	if ((cur == VFIO_DEVICE_STATE_RUNNING &&
-	     next == VFIO_DEVICE_STATE_PRE_COPY) ||
-	    (cur == VFIO_DEVICE_STATE_RUNNING_P2P &&
-	     next == VFIO_DEVICE_STATE_PRE_COPY_P2P))
+	if (MIG_ARC(RUNNING, PRE_COPY) || MIG_ARC(RUNNING_P2P, PRE_COPY_P2P))
 		return mig_new_saving(vgpu, true);
-
-	if ((cur == VFIO_DEVICE_STATE_PRE_COPY &&
-	     next == VFIO_DEVICE_STATE_RUNNING) ||
-	    (cur == VFIO_DEVICE_STATE_PRE_COPY_P2P &&
-	     next == VFIO_DEVICE_STATE_RUNNING_P2P) ||
-	    (cur == VFIO_DEVICE_STATE_STOP_COPY &&
-	     next == VFIO_DEVICE_STATE_STOP)) {
-		mig_release_files(vgpu);
-		return NULL;
-	}
-	if (cur == VFIO_DEVICE_STATE_PRE_COPY &&
-	    next == VFIO_DEVICE_STATE_PRE_COPY_P2P) {
-		mvgpu_processor_quiesce(vgpu, true);
-		return NULL;
-	}
-	if (cur == VFIO_DEVICE_STATE_PRE_COPY_P2P &&
-	    next == VFIO_DEVICE_STATE_PRE_COPY) {
-		mvgpu_processor_quiesce(vgpu, false);
-		return NULL;
-	}
-	if (cur == VFIO_DEVICE_STATE_PRE_COPY_P2P &&
-	    next == VFIO_DEVICE_STATE_STOP_COPY) {
-		mf = vgpu->mig_saving;
-		mutex_lock(&mf->lock);
-		ret = mvgpu_save_stop_copy(mf->save);
-		if (!ret) {
-			mf->save_precopy = false;
-			mf->end_pending = false;
-		}
-		mutex_unlock(&mf->lock);
-		return ret ? ERR_PTR(ret) : NULL;
-	}
-	if (cur == VFIO_DEVICE_STATE_STOP &&
-	    next == VFIO_DEVICE_STATE_STOP_COPY)
+	if (MIG_ARC(STOP, STOP_COPY))
 		return mig_new_saving(vgpu, false);
-
-	if (cur == VFIO_DEVICE_STATE_STOP &&
-	    next == VFIO_DEVICE_STATE_RESUMING) {
-		mf = mig_file_create(vgpu, false, false);
-		if (IS_ERR(mf))
-			return ERR_CAST(mf);
-		get_file(mf->filp);
-		vgpu->mig_resuming = mf;
-		return mf->filp;
-	}
-	if (cur == VFIO_DEVICE_STATE_RESUMING &&
-	    next == VFIO_DEVICE_STATE_STOP) {
-		mf = vgpu->mig_resuming;
-		mutex_lock(&mf->lock);
-		ret = mf->error ? mf->error : mvgpu_load_commit(mf->load);
-		mutex_unlock(&mf->lock);
-		if (ret) {
-			dev_warn_ratelimited(vgpu->vdev.dev,
-					     "cannot resume from the stream: %d; device unchanged\n",
-					     ret);
-			return ERR_PTR(ret);
-		}
+	if (MIG_ARC(PRE_COPY_P2P, STOP_COPY))
+		return mig_stop_copy(vgpu);
+	if (MIG_ARC(PRE_COPY, RUNNING) || MIG_ARC(PRE_COPY_P2P, RUNNING_P2P) ||
+	    MIG_ARC(STOP_COPY, STOP)) {
 		mig_release_files(vgpu);
 		return NULL;
 	}
+	if (MIG_ARC(STOP, RESUMING))
+		return mig_new_resuming(vgpu);
+	if (MIG_ARC(RESUMING, STOP))
+		return mig_commit(vgpu);
 
 	/* vfio_mig_get_next_state() never asks for anything else */
 	WARN_ON_ONCE(1);

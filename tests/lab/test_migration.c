@@ -167,6 +167,15 @@ Test(migration, save_under_workload_restore_elsewhere)
 			cr_assert_fail("framebuffer page %zu differs", off / 4096);
 		}
 	}
+	/* every channel's registers, idle ones too */
+	for (unsigned ch = 0; ch < MVGPU_NUM_CHANNELS; ch++) {
+		uint32_t xa[10], xb[10];
+
+		read_channel(a, ch, xa);
+		read_channel(b, ch, xb);
+		cr_assert_eq(memcmp(xa, xb, sizeof(xa)), 0,
+			     "channel %u registers differ", ch);
+	}
 	read_channel(b, 0, rb);
 	cr_assert_eq(memcmp(ra, rb, sizeof(ra)), 0, "channel registers differ");
 
