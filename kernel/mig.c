@@ -534,3 +534,129 @@ void mvgpu_mig_close(struct mvgpu_vgpu *vgpu)
 {
 	mvgpu_mig_reset(vgpu);
 }
+
+/*
+ * The v1 migration region (mig_v1_region.c) drives the same state machine
+ * and the same save/load without data fds: these move stream bytes through
+ * kernel buffers.  All take mig_lock.
+ */
+
+/**
+ * mvgpu_mig_v1_set_state() - move the state machine for a v1 write.
+ * @vgpu: the vGPU.
+ * @state: the v2 state the v1 bits name.
+ *
+ * Return: 0 or a negative errno (the state is where the walk stopped).
+ */
+int mvgpu_mig_v1_set_state(struct mvgpu_vgpu *vgpu,
+			   enum vfio_device_mig_state state)
+{
+	struct file *f = mvgpu_mig_set_state(&vgpu->vdev, state);
+
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	if (f)
+		fput(f);	/* no user fd: the state machine keeps its own */
+	return 0;
+}
+
+/**
+ * mvgpu_mig_v1_get_state() - the current v2 state.
+ * @vgpu: the vGPU.
+ *
+ * Return: the state.
+ */
+enum vfio_device_mig_state mvgpu_mig_v1_get_state(struct mvgpu_vgpu *vgpu)
+{
+	enum vfio_device_mig_state s;
+
+	mvgpu_mig_get_state(&vgpu->vdev, &s);
+	return s;
+}
+
+/**
+ * mvgpu_mig_v1_save_chunk() - the next stream bytes of the saving side.
+ * @vgpu: the vGPU.
+ * @dst: where (at least MVGPU_ENC_BUF_MIN bytes).
+ * @len: room.
+ *
+ * v1 has no temporary end of data: a pre-copy pass that ends just leads to
+ * the next one, and 0 means nothing is dirty now (pre-copy) or the stream
+ * ended (stop-copy).
+ *
+ * Return: bytes, 0, or a negative errno (-EINVAL when not saving).
+ */
+ssize_t mvgpu_mig_v1_save_chunk(struct mvgpu_vgpu *vgpu, u8 *dst, size_t len)
+{
+	struct mvgpu_mig_file *mf;
+	ssize_t n = -EINVAL;
+
+	mutex_lock(&vgpu->mig_lock);
+	mf = vgpu->mig_saving;
+	if (mf) {
+		mutex_lock(&mf->lock);
+		n = mf->error;
+		if (!n) {
+			n = mvgpu_save_produce(mf->save, dst, len);
+			if (n == 0 && mf->save_precopy)
+				n = mvgpu_save_produce(mf->save, dst, len);
+			if (n < 0)
+				mf->error = n;
+		}
+		mutex_unlock(&mf->lock);
+	}
+	mutex_unlock(&vgpu->mig_lock);
+	return n;
+}
+
+/**
+ * mvgpu_mig_v1_pending() - v1's pending_bytes for the saving side.
+ * @vgpu: the vGPU.
+ *
+ * Return: in pre-copy the bytes known to be left (0 ends QEMU's iteration);
+ * in stop-copy an upper bound that is 0 exactly at the end of the stream.
+ */
+u64 mvgpu_mig_v1_pending(struct mvgpu_vgpu *vgpu)
+{
+	struct mvgpu_mig_file *mf;
+	u64 initial = 0, dirty = 0;
+
+	mutex_lock(&vgpu->mig_lock);
+	mf = vgpu->mig_saving;
+	if (mf) {
+		mutex_lock(&mf->lock);
+		if (mf->save_precopy)
+			mvgpu_save_pending(mf->save, &initial, &dirty);
+		else if (!mvgpu_save_done(mf->save))
+			initial = mvgpu_save_stop_copy_size(vgpu, mf->save);
+		mutex_unlock(&mf->lock);
+	}
+	mutex_unlock(&vgpu->mig_lock);
+	return initial + dirty;
+}
+
+/**
+ * mvgpu_mig_v1_load_chunk() - stream bytes for the resuming side.
+ * @vgpu: the vGPU.
+ * @src: the bytes.
+ * @len: how many.
+ *
+ * Return: 0 or the stream's (sticky) error; -EINVAL when not resuming.
+ */
+int mvgpu_mig_v1_load_chunk(struct mvgpu_vgpu *vgpu, const u8 *src, size_t len)
+{
+	struct mvgpu_mig_file *mf;
+	int ret = -EINVAL;
+
+	mutex_lock(&vgpu->mig_lock);
+	mf = vgpu->mig_resuming;
+	if (mf) {
+		mutex_lock(&mf->lock);
+		ret = mf->error ? mf->error : mvgpu_load_feed(mf->load, src, len);
+		if (ret)
+			mf->error = ret;
+		mutex_unlock(&mf->lock);
+	}
+	mutex_unlock(&vgpu->mig_lock);
+	return ret;
+}

@@ -314,6 +314,17 @@ int mvgpu_save_stop_copy(struct mvgpu_save *save)
 }
 
 /**
+ * mvgpu_save_done() - has the whole stream been produced?
+ * @save: the save.
+ *
+ * Return: true after the trailer.
+ */
+bool mvgpu_save_done(struct mvgpu_save *save)
+{
+	return save->phase == SAVE_DONE;
+}
+
+/**
  * mvgpu_save_pending() - what pre-copy still has to send.
  * @save: the save.
  * @initial: bytes of the initial part (descriptor and first pass) left.

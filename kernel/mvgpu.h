@@ -141,6 +141,10 @@ struct mvgpu_channel {
  * @mig_state:	its state.
  * @mig_saving:	the saving data fd, if any.
  * @mig_resuming: the resuming data fd, if any.
+ * @v1_lock:	the v1 migration region's header (outside mig_lock).
+ * @v1_area:	its data area (vmalloc_user), allocated on first use.
+ * @v1_data_size: bytes of the chunk in the area (saving).
+ * @v1_chunk:	a chunk is in the area and not yet consumed.
  */
 struct mvgpu_vgpu {
 	struct vfio_device vdev;
@@ -178,6 +182,11 @@ struct mvgpu_vgpu {
 	enum vfio_device_mig_state mig_state;
 	struct mvgpu_mig_file *mig_saving;
 	struct mvgpu_mig_file *mig_resuming;
+
+	struct mutex v1_lock;
+	void *v1_area;
+	u64 v1_data_size;
+	bool v1_chunk;
 };
 
 static inline struct mvgpu_vgpu *vdev_to_vgpu(struct vfio_device *vdev)

@@ -30,6 +30,7 @@ static int mvgpu_vgpu_init_dev(struct vfio_device *vdev)
 	}
 	mutex_init(&vgpu->lock);
 	INIT_WORK(&vgpu->work, mvgpu_processor_work);
+	mutex_init(&vgpu->v1_lock);
 	mvgpu_mig_init(vgpu);
 	mvgpu_cfg_init(vgpu);
 	mvgpu_mmio_reset(vgpu);
@@ -45,6 +46,7 @@ static void mvgpu_vgpu_release_dev(struct vfio_device *vdev)
 	mvgpu_dirty_free(vgpu);
 	mvgpu_fb_free(vgpu);
 	mutex_destroy(&vgpu->mig_lock);
+	mutex_destroy(&vgpu->v1_lock);
 	mutex_destroy(&vgpu->lock);
 	mvgpu_stat_dec(MVGPU_STAT_VGPU_OBJS);
 }
@@ -95,6 +97,7 @@ static void mvgpu_vgpu_close(struct vfio_device *vdev)
 	struct mvgpu_vgpu *vgpu = vdev_to_vgpu(vdev);
 
 	mvgpu_mig_close(vgpu);
+	mvgpu_v1_free(vgpu);
 	mvgpu_processor_stop(vgpu);
 	mutex_lock(&vgpu->lock);
 	mvgpu_engine_reset(vgpu);
@@ -113,6 +116,8 @@ static u64 mvgpu_region_size(struct mvgpu_vgpu *vgpu, unsigned int index)
 		return MVGPU_MMIO_SIZE;
 	case VFIO_PCI_BAR2_REGION_INDEX:
 		return vgpu->vtype->fb_size;
+	case MVGPU_V1_REGION_INDEX:
+		return MVGPU_V1_REGION_SIZE;
 	default:
 		return 0;
 	}
@@ -128,7 +133,7 @@ static int mvgpu_ioctl_get_info(struct mvgpu_vgpu *vgpu, void __user *arg)
 	if (info.argsz < minsz)
 		return -EINVAL;
 	info.flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET;
-	info.num_regions = VFIO_PCI_NUM_REGIONS;
+	info.num_regions = MVGPU_V1_REGION_INDEX + 1;	/* + the v1 region */
 	info.num_irqs = VFIO_PCI_NUM_IRQS;
 	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
 }
@@ -163,7 +168,7 @@ static int mvgpu_ioctl_get_region_info(struct mvgpu_vgpu *vgpu,
 		return -EFAULT;
 	if (info.argsz < minsz)
 		return -EINVAL;
-	if (info.index >= VFIO_PCI_NUM_REGIONS)
+	if (info.index > MVGPU_V1_REGION_INDEX)
 		return -EINVAL;
 
 	info.offset = MVGPU_REGION_OFFSET(info.index);
@@ -172,6 +177,13 @@ static int mvgpu_ioctl_get_region_info(struct mvgpu_vgpu *vgpu,
 				 VFIO_REGION_INFO_FLAG_WRITE : 0;
 	info.cap_offset = 0;
 
+	if (info.index == MVGPU_V1_REGION_INDEX) {
+		ret = mvgpu_v1_region_info(vgpu, &info, &caps);
+		if (ret) {
+			kfree(caps.buf);
+			return ret;
+		}
+	}
 	if (info.index == VFIO_PCI_BAR2_REGION_INDEX) {
 		info.flags |= VFIO_REGION_INFO_FLAG_MMAP;
 		ret = mvgpu_fb_sparse_cap(vgpu, &caps);
@@ -310,7 +322,7 @@ static ssize_t mvgpu_vgpu_rw(struct mvgpu_vgpu *vgpu, char __user *ubuf,
 	ssize_t ret;
 	u64 size;
 
-	if (*ppos < 0 || index >= VFIO_PCI_NUM_REGIONS || !count)
+	if (*ppos < 0 || index > MVGPU_V1_REGION_INDEX || !count)
 		return -EINVAL;
 	size = mvgpu_region_size(vgpu, index);
 	if (off >= size)
@@ -326,6 +338,9 @@ static ssize_t mvgpu_vgpu_rw(struct mvgpu_vgpu *vgpu, char __user *ubuf,
 		break;
 	case VFIO_PCI_BAR2_REGION_INDEX:
 		ret = mvgpu_fb_rw_user(vgpu, ubuf, off, count, write);
+		break;
+	case MVGPU_V1_REGION_INDEX:
+		ret = mvgpu_v1_rw(vgpu, ubuf, off, count, write);
 		break;
 	default:
 		ret = -EINVAL;
@@ -354,6 +369,9 @@ static int mvgpu_vgpu_mmap(struct vfio_device *vdev,
 {
 	u64 pos = (u64)vma->vm_pgoff << PAGE_SHIFT;
 
+	if (MVGPU_REGION_INDEX(pos) == MVGPU_V1_REGION_INDEX)
+		return mvgpu_v1_mmap(vdev_to_vgpu(vdev), vma,
+				     pos & MVGPU_REGION_MASK);
 	if (MVGPU_REGION_INDEX(pos) != VFIO_PCI_BAR2_REGION_INDEX)
 		return -EINVAL;
 	return mvgpu_fb_mmap(vdev_to_vgpu(vdev), vma,
