@@ -9,7 +9,7 @@
 set -eu
 
 PKGS="build-essential pkg-config sparse cpio xz-utils busybox-static
-qemu-system-x86 qemu-utils liburing-dev liblz4-dev lz4 uuid-dev libxxhash-dev
+qemu-system-x86 qemu-utils liburing-dev liblz4-dev lz4 libpng-dev uuid-dev libxxhash-dev
 libcriterion-dev clang iproute2 kmod
 libvirt-daemon-system libvirt-clients libvirt-daemon-driver-qemu mdevctl"
 

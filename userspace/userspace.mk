@@ -21,7 +21,9 @@ ASAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \
                 -fno-sanitize-recover=undefined
 # proto/*.c (stream codec, compatibility rules) go into libmvgpu too.
 -include proto/proto.mk
-USER_LIBS    := -luuid $(PROTO_LIBS)
+# Images (image.c, uring_io.c): io_uring for the I/O, lz4 frames, a
+# compression thread; libpng for `mvgpu inspect --png`.
+USER_LIBS    := -luuid $(PROTO_LIBS) -luring -llz4 -lpng -lpthread
 
 LIBMVGPU       := $(BUILD)/lib/libmvgpu.a
 LIBMVGPU_ASAN  := $(BUILD)/asan/lib/libmvgpu.a

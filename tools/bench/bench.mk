@@ -1,6 +1,7 @@
 # tools/bench/bench.mk - benchmarks (release builds: no sanitizers).
 #   make bench-engine      command processor vs memset/memcpy, in a lab host
 #   make bench-migration   pre-copy vs stop-and-copy, in a lab host
+#   make bench-image       image save/restore pipeline vs `lz4 -1`, natively
 
 BENCH_ENGINE := $(BUILD)/bin/bench_engine
 BENCH_MIGRATION := $(BUILD)/bin/bench_migration
@@ -28,3 +29,15 @@ bench-engine: kernel $(BENCH_ENGINE)
 	@echo "== lab CPU: max,erms=off,fsrm=off"
 	$(Q)LAB_CPU=max,erms=off,fsrm=off tools/lab/lab run --timeout 900 \
 		--modparams "virtual_parents=1" -- $(BENCH_ENGINE)
+
+# Native: the image save pipeline (io_uring + lz4 thread) vs a plain
+# `| lz4 -1 > file` pipeline, lz4 alone and memcpy, on a synthetic stream.
+BENCH_IMAGE := $(BUILD)/bin/bench_image
+
+$(BENCH_IMAGE): tools/bench/bench_image.c $(LIBMVGPU)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(USER_CFLAGS) -Iproto -o $@ $< $(LIBMVGPU) $(USER_LIBS)
+
+.PHONY: bench-image
+bench-image: $(BENCH_IMAGE)
+	$(Q)$(BENCH_IMAGE) $(BENCH_IMAGE_ARGS)

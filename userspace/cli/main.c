@@ -47,6 +47,32 @@ const struct cli_cmd cli_commands[] = {
 	  "process. The console shows what is drawn (display mode up to\n"
 	  "1024x768, XRGB8888). Exit 0 if every check passed; 1 with the first\n"
 	  "mismatch (offset, expected, got) or device error otherwise.\n" },
+	{ "save", cmd_save, "UUID FILE [--no-precopy]",
+	  "save a vGPU's whole state to an image file; the vGPU runs on",
+	  "  --no-precopy  stop the vGPU at once instead of copying while it\n"
+	  "                runs (pre-copy passes, then a short stop-copy)\n"
+	  "\n"
+	  "FILE is replaced atomically: a failed or interrupted save (^C, a full\n"
+	  "disk) leaves no file under that name (an old one stays as it was) and\n"
+	  "the vGPU running, unchanged. The vGPU must not be open elsewhere (a VM\n"
+	  "moves with its vGPU by live migration instead). The image is lz4-\n"
+	  "compressed and created mode 0600: it holds the guest's screen.\n"
+	  "On a terminal a progress line shows on stderr; --json prints one\n"
+	  "JSON object per line (events, then a summary with bytes, ratio,\n"
+	  "time, passes and downtime). See docs/save-restore.md.\n" },
+	{ "restore", cmd_restore, "UUID FILE",
+	  "load an image into a vGPU of the same type",
+	  "The whole image is decoded and checked here first (checksums, every\n"
+	  "record, compatibility with the vGPU's migration_version); a damaged,\n"
+	  "truncated or incompatible image is refused with the vGPU unchanged.\n"
+	  "--json prints one JSON object per line, as 'mvgpu save' does.\n" },
+	{ "inspect", cmd_inspect, "FILE [--png OUT.png [--mode WxH]]",
+	  "check an image without a kernel and show what it holds",
+	  "  --png OUT.png  render the displayed framebuffer area (the display\n"
+	  "                 registers in the image: size, stride, offset,\n"
+	  "                 XRGB8888) as a PNG\n"
+	  "  --mode WxH     render WxH pixels from framebuffer offset 0 instead\n"
+	  "                 (for images whose display is off)\n" },
 	{ "help", cmd_help, "[COMMAND]", "show this help, or a command's", NULL },
 	{ "version", cmd_version, "", "print the version (same as --version)",
 	  NULL },

@@ -1,0 +1,121 @@
+/*
+ * uring_io.h - libmvgpu private: a three-stage byte pipeline with io_uring
+ * doing the I/O at both ends and a worker thread transforming in between.
+ *
+ *   source --read--> in buffers --worker: transform--> out buffers --write--> sink
+ *
+ * The caller's thread owns the ring.  It reads the source into free input
+ * buffers and hands the filled ones to the worker in order; the worker
+ * transforms them (lz4 compression or decompression, image.c) into output
+ * buffers, which the caller's thread writes to the sink in order.  So
+ * reading, transforming and writing overlap: with io_uring the reads and
+ * writes run in the kernel (inline, or on io-wq workers for files that
+ * cannot do non-blocking I/O, such as a VFIO migration data fd) while the
+ * worker compresses.
+ *
+ * Ends:
+ *  - a *sequential* end (a pipe, a socket, a VFIO data fd, a file at its
+ *    current position) has one operation in flight: its order is the
+ *    order of the bytes;
+ *  - a *positional* end (a regular file from a given offset) has up to
+ *    UIO_NBUF operations in flight, each at its own offset;
+ *  - a sink may also be a callback (@consume) run on the caller's thread,
+ *    e.g. a stream decoder: a third core of work overlapping the others.
+ *
+ * Every buffer is registered with the ring when the memlock limit allows
+ * (fixed-buffer reads and writes: no page pinning per operation), and
+ * used through plain reads and writes otherwise.
+ *
+ * Errors: the first one stops the pipeline (the worker is told, every
+ * operation in flight completes or is cancelled before buffers are freed)
+ * and uio_run() returns it with a message in @why.
+ */
+#ifndef MVGPU_URING_IO_H
+#define MVGPU_URING_IO_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define UIO_NBUF	4		/* buffers on each side */
+#define UIO_WHY_MAX	256
+
+struct uio;
+
+/* An end of the pipeline. */
+struct uio_end {
+	int fd;			/* -1: sink only, use uio_ops.consume */
+	int64_t off;		/* first offset; -1: sequential */
+	uint64_t len;		/* positional source: exactly this many bytes */
+};
+
+struct uio_ops {
+	/*
+	 * Worker thread: transform @len bytes at @in (@in NULL and @len 0 on
+	 * the final call, @last true, after every input buffer).  Output goes
+	 * through uio_out_reserve()/uio_out_commit().  Return 0 or -errno
+	 * (with uio_fail() for a message).
+	 */
+	int (*transform)(struct uio *u, void *opaque, const void *in,
+			 size_t len, bool last);
+	/*
+	 * Caller's thread, optional: the sequential source read returned
+	 * -ENOMSG (a VFIO pre-copy data fd: the end of a pass).  Return 0 to
+	 * read on, or -errno.
+	 */
+	int (*pause)(struct uio *u, void *opaque);
+	/* Caller's thread, optional: the source reached its end (once). */
+	int (*source_end)(struct uio *u, void *opaque);
+	/* Caller's thread: the sink when its fd is -1. */
+	int (*consume)(struct uio *u, void *opaque, const void *buf,
+		       size_t len);
+	/* Caller's thread, optional: about every @tick_ms while running. */
+	void (*tick)(struct uio *u, void *opaque);
+};
+
+struct uio_cfg {
+	struct uio_end src, dst;
+	size_t in_size;		/* bytes of each input buffer */
+	size_t out_size;	/* bytes of each output buffer */
+	const struct uio_ops *ops;
+	void *opaque;
+	unsigned tick_ms;	/* 0: 100 */
+	/* checked at every wake-up; non-zero stops with -ECANCELED */
+	const volatile sig_atomic_t *cancel;
+};
+
+/* What moved, readable from the callbacks and after uio_run(). */
+struct uio_counts {
+	uint64_t in_bytes;	/* read from the source */
+	uint64_t out_bytes;	/* written to the sink */
+	uint64_t reads, writes;	/* operations completed */
+	bool registered;	/* fixed buffers were used */
+};
+
+/*
+ * uio_run() - run the pipeline to its end: the source is exhausted, the
+ * worker made its last call and every output byte reached the sink.
+ * @why: a message on failure (UIO_WHY_MAX bytes).
+ * Return: 0 or the first -errno.
+ */
+int uio_run(const struct uio_cfg *cfg, struct uio_counts *counts, char *why);
+
+/* From the callbacks: the counts so far. */
+const struct uio_counts *uio_counts(const struct uio *u);
+
+/*
+ * Worker: room for at least @need bytes of output (need <= out_size);
+ * *@avail gets the room there is.  Blocks until an output buffer is
+ * free.  Return NULL when the pipeline is stopping (return -ECANCELED).
+ */
+void *uio_out_reserve(struct uio *u, size_t need, size_t *avail);
+/* Worker: @n bytes were written at the reserved pointer. */
+void uio_out_commit(struct uio *u, size_t n);
+
+/* Any thread: record the message of a failure (the first one wins);
+ * returns @err. */
+int uio_fail(struct uio *u, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif /* MVGPU_URING_IO_H */
