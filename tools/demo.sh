@@ -1,7 +1,8 @@
 #!/bin/sh
 # tools/demo.sh - the main job, run inside a lab host by `make demo`:
 # the physical GPU's vGPU types in sysfs, as on NVIDIA's KVM vGPU, a vGPU
-# created through the mvgpu CLI and a verified drawing workload on it.
+# created through the mvgpu CLI, a verified drawing workload on it, and its
+# state saved to an image file and restored into a second vGPU.
 set -eu
 MVGPU=${MVGPU:-build/bin/mvgpu}
 
@@ -37,6 +38,17 @@ $MVGPU types --parent "$parent"
 step "mvgpu exercise: draw and copy through the channels, check every byte"
 $MVGPU exercise --uuid "$uuid" --passes 20
 
-step "mvgpu remove $uuid"
+step "mvgpu save: its state to an image file (pre-copy, lz4, io_uring)"
+img=$(mktemp -d)/gpu.img
+$MVGPU save "$uuid" "$img"
+$MVGPU inspect "$img"
+
+step "mvgpu restore into a second vGPU"
+second=$($MVGPU create --type mvgpu-256M --parent "$parent")
+$MVGPU restore "$second" "$img"
+$MVGPU list
+
+step "mvgpu remove"
 $MVGPU remove "$uuid"
+$MVGPU remove "$second"
 $MVGPU --json list
