@@ -11,7 +11,7 @@ LAB_TEST_SRCS := $(wildcard tests/lab/*.c)
 LAB_TEST_BIN := $(BUILD)/asan/tests/lab/mvgpu-lab-tests
 
 # Suites use libmvgpu (the "device" suite tests it) as well as raw VFIO.
-$(LAB_TEST_BIN): $(LAB_TEST_SRCS) tests/lab/lab.h proto/mvgpu_abi.h tests/nested/draw.h \
+$(LAB_TEST_BIN): $(LAB_TEST_SRCS) tests/lab/lab.h tests/lab/nested.h proto/mvgpu_abi.h tests/nested/draw.h \
 		userspace/include/mvgpu.h $(LIBMVGPU_ASAN)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(USER_CFLAGS) $(ASAN_FLAGS) -Iproto -Iuserspace/include \

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+/* nested.c - see nested.h */
+#include "nested.h"
+
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../nested/draw.h"
+
+extern char **environ;
+
+#define NESTED_TIMEOUT_MS 240000
+
+bool nested_read_until(int fd, char *buf, size_t len, size_t *got,
+		       const char *needle)
+{
+	while (!memmem(buf, *got, needle, strlen(needle))) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (*got >= len - 1 || poll(&p, 1, NESTED_TIMEOUT_MS) != 1)
+			return false;
+		n = read(fd, buf + *got, len - 1 - *got);
+		if (n <= 0)
+			return false;
+		*got += n;
+		buf[*got] = 0;
+	}
+	return true;
+}
+
+void nested_start(struct nested_vm *vm, const char *dir, const char *uuid,
+		  bool migratable, const char *incoming)
+{
+	static const char *const base[] = {
+		"qemu-system-x86_64", "-accel", "tcg", "-nodefaults",
+		"-display", "none", "-m", "64", "-no-reboot",
+		"-kernel", "build/nested/draw.elf", "-serial", "stdio",
+	};
+	char sock[160], mon[200], dev[256];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	posix_spawn_file_actions_t fa;
+	int lsock, pipefd[2], n = 0;
+	char *argv[24];
+	struct pollfd p;
+
+	snprintf(sock, sizeof(sock), "%s/mon-%s.sock", dir, uuid);
+	snprintf(mon, sizeof(mon), "unix:%s", sock);
+	snprintf(dev, sizeof(dev), "vfio-pci,sysfsdev=/sys/bus/mdev/devices/%s,display=on%s",
+		 uuid, migratable ? ",x-enable-migration=on" : "");
+	lsock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	strcpy(sa.sun_path, sock);
+	cr_assert_eq(bind(lsock, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(lsock, 1), 0);
+	cr_assert_eq(pipe2(pipefd, O_CLOEXEC), 0);
+
+	for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++)
+		argv[n++] = (char *)base[i];
+	argv[n++] = "-monitor";
+	argv[n++] = mon;
+	argv[n++] = "-device";
+	argv[n++] = dev;
+	if (incoming) {
+		argv[n++] = "-incoming";
+		argv[n++] = (char *)incoming;
+	}
+	argv[n] = NULL;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	cr_assert_eq(posix_spawnp(&vm->pid, argv[0], &fa, NULL, argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pipefd[1]);
+	vm->serial = pipefd[0];
+
+	p = (struct pollfd){ .fd = lsock, .events = POLLIN };
+	cr_assert_eq(poll(&p, 1, NESTED_TIMEOUT_MS), 1, "QEMU did not connect its monitor");
+	vm->mon = accept4(lsock, NULL, NULL, SOCK_CLOEXEC);
+	close(lsock);
+	cr_assert_geq(vm->mon, 0);
+	vm->got = 0;
+	cr_assert(nested_read_until(vm->mon, vm->out, sizeof(vm->out), &vm->got, "(qemu)"),
+		  "no monitor prompt: %s", vm->out);
+}
+
+void nested_wait_drawn(struct nested_vm *vm)
+{
+	char serial[4096] = "";
+	size_t got = 0;
+
+	cr_assert(nested_read_until(vm->serial, serial, sizeof(serial), &got, "MVGPU-DRAW-"),
+		  "guest said nothing: %s", serial);
+	cr_assert(nested_read_until(vm->serial, serial, sizeof(serial), &got, "\n"));
+	cr_assert_not_null(strstr(serial, "MVGPU-DRAW-DONE"), "guest: %s", serial);
+}
+
+const char *nested_hmp(struct nested_vm *vm, const char *cmd)
+{
+	vm->got = 0;
+	vm->out[0] = 0;
+	dprintf(vm->mon, "%s\n", cmd);
+	cr_assert(nested_read_until(vm->mon, vm->out, sizeof(vm->out), &vm->got, "(qemu)"),
+		  "%s: %s", cmd, vm->out);
+	return vm->out;
+}
+
+void nested_quit(struct nested_vm *vm)
+{
+	int status;
+
+	dprintf(vm->mon, "quit\n");
+	cr_assert_eq(waitpid(vm->pid, &status, 0), vm->pid);
+	close(vm->mon);
+	close(vm->serial);
+}
+
+void nested_check_screen(struct nested_vm *vm, const char *path)
+{
+	static const uint32_t band[] = { BAND0, BAND1, BAND2, BAND3 };
+	char cmd[300];
+	int w, h, maxv;
+	uint8_t *rgb;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "screendump %s", path);
+	nested_hmp(vm, cmd);
+	f = fopen(path, "rb");
+	cr_assert_not_null(f, "no screendump (%s)", vm->out);
+	cr_assert_eq(fscanf(f, "P6 %d %d %d", &w, &h, &maxv), 3);
+	fgetc(f);
+	cr_assert_eq(w, DRAW_W);
+	cr_assert_eq(h, DRAW_H);
+	cr_assert_eq(maxv, 255);
+	rgb = malloc(3 * w * h);
+	cr_assert_eq(fread(rgb, 3, w * h, f), (size_t)(w * h));
+	fclose(f);
+	for (int y = 0; y < DRAW_H; y += 7) {
+		for (int x = 0; x < DRAW_W; x += 5) {
+			const uint8_t *p = rgb + 3 * (y * DRAW_W + x);
+			uint32_t got = (uint32_t)p[0] << 16 | p[1] << 8 | p[2];
+			uint32_t want = band[y / (DRAW_H / 4)];
+
+			if (got != want) {
+				free(rgb);
+				cr_assert_fail("pixel %d,%d is %06x, want %06x", x, y, got, want);
+			}
+		}
+	}
+	free(rgb);
+}

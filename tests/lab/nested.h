@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nested.h - a nested QEMU 7.2 inside the lab host, running the drawing
+ * guest (tests/nested/draw.c) on a vGPU.  Synchronisation is by events
+ * only: QEMU connects its monitor to our socket, the guest's lines arrive
+ * on QEMU's serial pipe, and every HMP command returns at the next prompt.
+ */
+#ifndef MVGPU_NESTED_H
+#define MVGPU_NESTED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct nested_vm {
+	pid_t pid;
+	int mon;		/* HMP monitor socket */
+	int serial;		/* the guest's COM1 */
+	char out[8192];		/* the last HMP command's output */
+	size_t got;
+};
+
+/* Reads @fd into @buf until @needle shows up; false on timeout or EOF. */
+bool nested_read_until(int fd, char *buf, size_t len, size_t *got,
+		       const char *needle);
+
+/*
+ * Starts QEMU with the drawing guest on vGPU @uuid (display=on), its
+ * monitor socket in @dir; @migratable adds x-enable-migration=on,
+ * @incoming (or NULL) is passed to -incoming.
+ */
+void nested_start(struct nested_vm *vm, const char *dir, const char *uuid,
+		  bool migratable, const char *incoming);
+/* Waits for the guest's MVGPU-DRAW-DONE line (asserts it is not FAIL). */
+void nested_wait_drawn(struct nested_vm *vm);
+/* One HMP command; returns its output. */
+const char *nested_hmp(struct nested_vm *vm, const char *cmd);
+void nested_quit(struct nested_vm *vm);
+/* screendump into @path and check the four bands the guest draws */
+void nested_check_screen(struct nested_vm *vm, const char *path);
+
+#endif
