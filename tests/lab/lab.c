@@ -2,6 +2,10 @@
 /* lab.c - see lab.h */
 #include "lab.h"
 
+#include <criterion/criterion.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -295,4 +299,38 @@ int lab_dma_unmap(struct lab_vfio *v, void *va, size_t size, uint64_t iova)
 
 	munmap(va, size);
 	return ret ? -errno : 0;
+}
+
+extern char **environ;
+
+const char *lab_cli(void)
+{
+	const char *p = getenv("MVGPU_CLI");
+
+	return p ? p : "build/asan/bin/mvgpu";
+}
+
+int lab_run(char *out, size_t len, char *const argv[])
+{
+	posix_spawn_file_actions_t fa;
+	int pipefd[2], status;
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+
+	cr_assert_eq(pipe(pipefd), 0);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
+	posix_spawn_file_actions_addclose(&fa, pipefd[0]);
+	cr_assert_eq(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pipefd[1]);
+	while (got < len - 1 && (n = read(pipefd[0], out + got, len - 1 - got)) > 0)
+		got += (size_t)n;
+	out[got] = 0;
+	close(pipefd[0]);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status), "%s did not exit", argv[0]);
+	return WEXITSTATUS(status);
 }

@@ -48,6 +48,15 @@ void lab_vfio_close(struct lab_vfio *v);
 long long lab_region_offset(struct lab_vfio *v, unsigned int index,
 			    uint64_t *size);
 
+/* The mvgpu CLI the suites run: $MVGPU_CLI, else the sanitizer build. */
+const char *lab_cli(void);
+/*
+ * Runs argv (argv[0] a path) with stdout and stderr into @out (NUL-ended,
+ * cut at @len).  Returns its exit code; a failed spawn or a crash fails
+ * the test.
+ */
+int lab_run(char *out, size_t len, char *const argv[]);
+
 /* BAR0 register access through the region */
 uint32_t lab_reg_read(struct lab_vfio *v, uint32_t off);
 void lab_reg_write(struct lab_vfio *v, uint32_t off, uint32_t val);

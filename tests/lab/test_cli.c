@@ -11,40 +11,7 @@
 
 #include "lab.h"
 
-extern char **environ;
 
-static const char *cli(void)
-{
-	const char *p = getenv("MVGPU_CLI");
-
-	return p ? p : "build/asan/bin/mvgpu";
-}
-
-/* Runs the CLI with argv; stdout (and stderr) into out. Returns exit code. */
-static int run(char *out, size_t len, char *const argv[])
-{
-	int pipefd[2], status;
-	posix_spawn_file_actions_t fa;
-	size_t got = 0;
-	ssize_t n;
-	pid_t pid;
-
-	cr_assert_eq(pipe(pipefd), 0);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
-	posix_spawn_file_actions_addclose(&fa, pipefd[0]);
-	cr_assert_eq(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pipefd[1]);
-	while (got < len - 1 && (n = read(pipefd[0], out + got, len - 1 - got)) > 0)
-		got += n;
-	out[got] = 0;
-	close(pipefd[0]);
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	cr_assert(WIFEXITED(status));
-	return WEXITSTATUS(status);
-}
 
 static void setup(void)
 {
@@ -58,7 +25,7 @@ Test(cli, types_lists_both_parents)
 {
 	char out[16384];
 
-	cr_assert_eq(run(out, sizeof(out), (char *[]){ (char *)cli(), "--json", "types", NULL }), 0);
+	cr_assert_eq(lab_run(out, sizeof(out), (char *[]){ (char *)lab_cli(), "--json", "types", NULL }), 0);
 	cr_assert_not_null(strstr(out, "\"mvgpu0\""), "%s", out);
 	cr_assert_not_null(strstr(out, "\"0000:00:04.0\""), "%s", out);
 	cr_assert_not_null(strstr(out, "\"mvgpu-1G\""), "%s", out);
@@ -69,7 +36,7 @@ Test(cli, create_list_remove)
 	char out[16384], uuid[37];
 	char path[LAB_PATH];
 
-	cr_assert_eq(run(out, sizeof(out), (char *[]){ (char *)cli(), "create",
+	cr_assert_eq(lab_run(out, sizeof(out), (char *[]){ (char *)lab_cli(), "create",
 		     "--type", "mvgpu-512M", "--parent", "mvgpu0", NULL }), 0, "%s", out);
 	cr_assert_eq(strlen(out), 37, "%s", out);
 	memcpy(uuid, out, 36);
@@ -77,11 +44,11 @@ Test(cli, create_list_remove)
 	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s", uuid);
 	cr_assert(lab_exists(path));
 
-	cr_assert_eq(run(out, sizeof(out), (char *[]){ (char *)cli(), "list", NULL }), 0);
+	cr_assert_eq(lab_run(out, sizeof(out), (char *[]){ (char *)lab_cli(), "list", NULL }), 0);
 	cr_assert_not_null(strstr(out, uuid));
 	cr_assert_not_null(strstr(out, "mvgpu-512M"));
 
-	cr_assert_eq(run(out, sizeof(out), (char *[]){ (char *)cli(), "remove", uuid, NULL }), 0, "%s", out);
+	cr_assert_eq(lab_run(out, sizeof(out), (char *[]){ (char *)lab_cli(), "remove", uuid, NULL }), 0, "%s", out);
 	cr_assert_not(lab_exists(path));
 }
 
@@ -92,12 +59,12 @@ Test(cli, remove_refuses_open_vgpu)
 
 	cr_assert_eq(lab_create("/sys/class/mdev_bus/mvgpu0", "64M", uuid), 0);
 	cr_assert_eq(lab_vfio_open(&v, uuid), 0);
-	cr_assert_eq(run(out, sizeof(out), (char *[]){ (char *)cli(), "remove", uuid, NULL }), 1);
+	cr_assert_eq(lab_run(out, sizeof(out), (char *[]){ (char *)lab_cli(), "remove", uuid, NULL }), 1);
 	cr_assert_not_null(strstr(out, "in use"), "%s", out);
 	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s", uuid);
 	cr_assert(lab_exists(path), "the open vGPU was removed");
 	lab_vfio_close(&v);
-	cr_assert_eq(run(out, sizeof(out), (char *[]){ (char *)cli(), "remove", uuid, NULL }), 0, "%s", out);
+	cr_assert_eq(lab_run(out, sizeof(out), (char *[]){ (char *)lab_cli(), "remove", uuid, NULL }), 0, "%s", out);
 	cr_assert_not(lab_exists(path));
 }
 
@@ -106,7 +73,7 @@ Test(cli, exhausted_pool_message)
 	char out[16384], u[37];
 
 	cr_assert_eq(lab_create("/sys/class/mdev_bus/mvgpu0", "1G", u), 0);
-	cr_assert_eq(run(out, sizeof(out), (char *[]){ (char *)cli(), "create",
+	cr_assert_eq(lab_run(out, sizeof(out), (char *[]){ (char *)lab_cli(), "create",
 		     "--type", "mvgpu-1G", "--parent", "mvgpu0", NULL }), 1);
 	cr_assert_not_null(strstr(out, "exhausted"), "%s", out);
 	cr_assert_eq(lab_count_vgpus(), 1);

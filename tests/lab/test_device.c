@@ -24,7 +24,6 @@
 #define WAIT_MS	20000
 #define MiB	(1u << 20)
 
-extern char **environ;
 
 static char uuid[37];
 static mvgpu_ctx *ctx;
@@ -784,37 +783,7 @@ Test(device, fb_read_write_agree_with_mmap)
 
 /* ---- mvgpu exercise ------------------------------------------------------ */
 
-static const char *cli_path(void)
-{
-	const char *p = getenv("MVGPU_CLI");
 
-	return p ? p : "build/asan/bin/mvgpu";
-}
-
-static int spawn(char *out, size_t len, char *const argv[])
-{
-	posix_spawn_file_actions_t fa;
-	int pipefd[2], status;
-	size_t got = 0;
-	ssize_t n;
-	pid_t pid;
-
-	cr_assert_eq(pipe(pipefd), 0);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
-	posix_spawn_file_actions_addclose(&fa, pipefd[0]);
-	cr_assert_eq(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pipefd[1]);
-	while (got < len - 1 && (n = read(pipefd[0], out + got, len - 1 - got)) > 0)
-		got += (size_t)n;
-	out[got] = 0;
-	close(pipefd[0]);
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	cr_assert(WIFEXITED(status));
-	return WEXITSTATUS(status);
-}
 
 Test(device, exercise_cli, .timeout = 600)
 {
@@ -822,21 +791,21 @@ Test(device, exercise_cli, .timeout = 600)
 	int rc;
 
 	/* while we hold the vGPU it is busy */
-	rc = spawn(out, sizeof(out), (char *[]){ (char *)cli_path(), "exercise",
+	rc = lab_run(out, sizeof(out), (char *[]){ (char *)lab_cli(), "exercise",
 		   "--uuid", uuid, "--passes", "1", NULL });
 	cr_assert_eq(rc, 1, "%s", out);
 	cr_assert_not_null(strstr(out, "in use"), "%s", out);
 
 	mvgpu_dev_close(dev);
 	dev = NULL;
-	rc = spawn(out, sizeof(out), (char *[]){ (char *)cli_path(), "exercise",
+	rc = lab_run(out, sizeof(out), (char *[]){ (char *)lab_cli(), "exercise",
 		   "--uuid", uuid, "--passes", "5", NULL });
 	cr_assert_eq(rc, 0, "%s", out);
 	cr_assert_not_null(strstr(out, "pass 5/5"), "%s", out);
 	cr_assert_not_null(strstr(out, "exercise: ok: 5 passes, 24 fences"), "%s", out);
 	printf("%s", out);
 
-	rc = spawn(out, sizeof(out), (char *[]){ (char *)cli_path(), "--json",
+	rc = lab_run(out, sizeof(out), (char *[]){ (char *)lab_cli(), "--json",
 		   "exercise", "--uuid", uuid, "--passes", "2", "--channels", "2",
 		   "--seed", "7", NULL });
 	cr_assert_eq(rc, 0, "%s", out);

@@ -27,7 +27,6 @@
 #define PARENT "/sys/class/mdev_bus/mvgpu0"
 #define FB (64u << 20)
 
-extern char **environ;
 
 static mvgpu_ctx *ctx;
 /* Devices this process holds: closed by the fixture even when an assertion
@@ -97,40 +96,9 @@ static void close_dev(mvgpu_dev *dev)
 	mvgpu_dev_close(dev);
 }
 
-static const char *cli(void)
-{
-	const char *p = getenv("MVGPU_CLI");
 
-	return p ? p : "build/asan/bin/mvgpu";
-}
 
-/* Run the CLI; stdout and stderr into @out.  Returns the exit code. */
-static int run(char *out, size_t len, char *const argv[])
-{
-	posix_spawn_file_actions_t fa;
-	int pipefd[2], status;
-	size_t got = 0;
-	ssize_t n;
-	pid_t pid;
-
-	cr_assert_eq(pipe(pipefd), 0);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
-	posix_spawn_file_actions_addclose(&fa, pipefd[0]);
-	cr_assert_eq(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pipefd[1]);
-	while (got < len - 1 && (n = read(pipefd[0], out + got, len - 1 - got)) > 0)
-		got += (size_t)n;
-	out[got] = 0;
-	close(pipefd[0]);
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	cr_assert(WIFEXITED(status));
-	return WEXITSTATUS(status);
-}
-
-#define CLI(out, ...) run((out), sizeof(out), (char *[]){ (char *)cli(), __VA_ARGS__, NULL })
+#define CLI(out, ...) lab_run((out), sizeof(out), (char *[]){ (char *)lab_cli(), __VA_ARGS__, NULL })
 
 static char *path(const char *name)
 {
