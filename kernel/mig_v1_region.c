@@ -17,12 +17,14 @@
  * data_offset puts the next chunk of the stream in the data area and
  * data_size says how long it is; reading pending_bytes again means the
  * chunk was consumed.  Resuming: the user writes a chunk into the area and
- * then its length to data_size, which feeds it to the validating decoder;
+ * then its length to data_size, which feeds a copy of it (the area stays
+ * mapped and writable) to the validating decoder;
  * a bad stream fails that write, and QEMU's load with it.  A failed state
  * change leaves the state where it was: the error state (which QEMU answers
  * with hw_error) is never entered here.
  */
 #include <linux/mm.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
 #include <linux/vmalloc.h>
@@ -167,6 +169,8 @@ static int v1_read_u64(struct mvgpu_vgpu *vgpu, u64 off, u64 *val)
 static int v1_write_data_size(struct mvgpu_vgpu *vgpu, u64 size)
 {
 	void *area = v1_area(vgpu);
+	void *copy;
+	int ret;
 
 	if (mvgpu_mig_v1_get_state(vgpu) != VFIO_DEVICE_STATE_RESUMING)
 		return -EINVAL;
@@ -174,7 +178,17 @@ static int v1_write_data_size(struct mvgpu_vgpu *vgpu, u64 size)
 		return -EINVAL;
 	if (!area)
 		return -ENOMEM;
-	return mvgpu_mig_v1_load_chunk(vgpu, area, size);
+	/*
+	 * The user still has the area mapped and could change it while the
+	 * decoder looks at it: decode a copy, as the v2 path does.
+	 */
+	copy = kvmalloc(size ? size : 1, GFP_KERNEL_ACCOUNT);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, area, size);
+	ret = mvgpu_mig_v1_load_chunk(vgpu, copy, size);
+	kvfree(copy);
+	return ret;
 }
 
 static ssize_t v1_header_rw(struct mvgpu_vgpu *vgpu, char __user *ubuf,
