@@ -32,3 +32,35 @@ lab-tests: $(LAB_TEST_BIN) $(NESTED_GUEST) $(MVGPU_CLI_ASAN)
 check-lab: kernel userspace lab-tests
 	$(Q)tools/lab/lab run --timeout 1200 --modparams "virtual_parents=1" -- \
 		$(LAB_TEST_BIN) --jobs=1 --color=never $(LAB_ARGS)
+
+# ---- two-host suites (tests/lab2) -----------------------------------------
+#   make check-lab2   boot hosts A and B (lab run2): the suites run on A and
+#                     drive B through mvgpu-labd, which QUIT ends at the end.
+#   make check-lab2 LAB2_FILTER='peer/*'          pick tests (Criterion --filter)
+#   make check-lab2 LAB2_MODPARAMS='k=v ...'      insmod parameters, both hosts
+# Every tests/lab2/*.c but labd.c goes into the test binary, with tests/lab's
+# helpers (lab.c) for host A; labd is proc.c + wire.c only.
+
+LAB2_LABD_SRCS := tests/lab2/labd.c tests/lab2/proc.c tests/lab2/wire.c
+LAB2_TEST_SRCS := $(filter-out tests/lab2/labd.c,$(sort $(wildcard tests/lab2/*.c))) tests/lab/lab.c
+LAB2_HDRS      := $(wildcard tests/lab2/*.h) tests/lab/lab.h
+LAB2_LABD      := $(BUILD)/asan/tests/lab2/mvgpu-labd
+LAB2_TEST_BIN  := $(BUILD)/asan/tests/lab2/mvgpu-lab2-tests
+LAB2_CFLAGS     = $(USER_CFLAGS) $(ASAN_FLAGS) -Iproto -Iuserspace/include -Itests/lab -Itests/lab2
+
+$(LAB2_LABD): $(LAB2_LABD_SRCS) $(LAB2_HDRS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LAB2_CFLAGS) -o $@ $(LAB2_LABD_SRCS)
+
+$(LAB2_TEST_BIN): $(LAB2_TEST_SRCS) $(LAB2_HDRS) proto/mvgpu_abi.h userspace/include/mvgpu.h $(LIBMVGPU_ASAN)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LAB2_CFLAGS) -o $@ $(LAB2_TEST_SRCS) $(LIBMVGPU_ASAN) -lcriterion $(USER_LIBS)
+
+.PHONY: lab2-tests check-lab2
+lab2-tests: $(LAB2_TEST_BIN) $(LAB2_LABD) $(MVGPU_CLI_ASAN)
+
+# --jobs=1: the suites share both hosts; they run in order.
+check-lab2: kernel userspace lab2-tests
+	$(Q)tools/lab/lab run2 --timeout 900 $(if $(LAB2_MODPARAMS),--modparams "$(LAB2_MODPARAMS)") \
+		--a '$(LAB2_TEST_BIN) --jobs=1 --color=never$(if $(LAB2_FILTER), --filter "$(LAB2_FILTER)")' \
+		--b '$(LAB2_LABD)'

@@ -44,6 +44,8 @@ int cmd_exercise(struct cli *cli, int argc, char **argv);
 int cmd_save(struct cli *cli, int argc, char **argv);
 int cmd_restore(struct cli *cli, int argc, char **argv);
 int cmd_inspect(struct cli *cli, int argc, char **argv);
+int cmd_migrate(struct cli *cli, int argc, char **argv);
+int cmd_receive(struct cli *cli, int argc, char **argv);
 
 /* ---- common.c -------------------------------------------------------- */
 

@@ -1,10 +1,25 @@
 /*
  * cmd_exercise.c - `mvgpu exercise --uuid U [--passes N | --seconds S]
- * [--channels C]`: run the exercise workload (exercise.h) on a vGPU,
- * print progress and a summary; exit 0 only if every check passed.
+ * [--channels C] [--agent | --incoming]`: run the exercise workload
+ * (exercise.h) on a vGPU, print progress and a summary; exit 0 only if
+ * every check passed.
+ *
+ * Handover (docs/wire-protocol.md): with --agent the workload serves the
+ * vGPU's migration agent, so `mvgpu migrate` can move it while it runs:
+ * it pauses at a pass boundary (every fence done) when asked, hands over
+ * its state (struct ex_wire_state: seed, pass, fences, totals) and either
+ * resumes (the migration failed) or ends (the vGPU runs elsewhere now).
+ * With --incoming it waits for `mvgpu receive` to load the vGPU, then
+ * checks what arrived - every channel's registers against the state, the
+ * framebuffer against a shadow rebuilt from (seed, pass) - and carries on
+ * with the next pass and the next fence values.
  */
+#include <endian.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,8 +57,35 @@ static int parse_num(const char *s, unsigned long long min,
 	return 0;
 }
 
+static volatile sig_atomic_t stop_req;	/* SIGTERM/^C with --agent/--incoming */
+
+/* What travels with the vGPU: little-endian, versioned. */
+#define EX_STATE_MAGIC	0x5845564du	/* "MVEX" */
+#define EX_STATE_VER	1u
+
+struct ex_wire_state {
+	uint32_t magic, version;
+	uint32_t seed, nchan;
+	uint64_t pass, fences, bytes_moved, fb_size;
+	uint32_t fence[EX_MAX_CH];
+};
+
+/* The main loop and the agent's thread meet here. */
+struct handover {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool pause_req, parked, released, started, done;
+	struct ex_wire_state in;	/* --incoming: what START brought */
+	bool in_ok;
+	char target[64];
+};
+
 struct run {
 	struct cli *cli;
+	struct handover ho;
+	mvgpu_agent *agent;
+	bool serve, incoming;
+	uint64_t resumed_at;		/* --incoming: the pass it continued after */
 	mvgpu_ctx *ctx;
 	struct exercise ex;
 	const char *uuid;
@@ -198,6 +240,19 @@ fail:
 }
 
 /* Check the framebuffer (mmap and read path) and the downloads. */
+static int verify(struct run *r, uint64_t pass);
+
+static int verify_fb(struct run *r)
+{
+	struct exercise *ex = &r->ex;
+	const struct ex_layout *l = &ex->layout;
+
+	return ex_compare(ex, "framebuffer after migration", 0, ex->shadow_disp,
+			  ex->fb, l->disp_bytes) ||
+	       ex_compare(ex, "framebuffer after migration", l->tail_off,
+			  ex->shadow_tail, ex->fb + l->tail_off, l->tail_bytes);
+}
+
 static int verify(struct run *r, uint64_t pass)
 {
 	struct exercise *ex = &r->ex;
@@ -263,6 +318,30 @@ static int do_pass(struct run *r, uint64_t pass, int clear)
 	return 0;
 }
 
+/* The vGPU runs on another host now, with this workload's state. */
+static int moved_away(struct run *r)
+{
+	if (r->cli->json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_obj_begin(&j, NULL);
+		json_bool(&j, "ok", 1);
+		json_bool(&j, "migrated", 1);
+		json_str(&j, "uuid", r->uuid);
+		json_u64(&j, "passes", r->ex.pass);
+		json_u64(&j, "fences", r->ex.fences);
+		json_obj_end(&j);
+		json_end(&j);
+		r->cli->doc_written = 1;
+	} else {
+		printf("exercise: ok: vGPU %s migrated away after pass %llu (%llu fences, all verified); the workload continues on the target\n",
+		       r->uuid, (unsigned long long)r->ex.pass,
+		       (unsigned long long)r->ex.fences);
+	}
+	return EXIT_OK;
+}
+
 static void summary_json(struct run *r, double secs)
 {
 	const struct exercise *ex = &r->ex;
@@ -274,6 +353,9 @@ static void summary_json(struct run *r, double secs)
 	json_bool(&j, "ok", 1);
 	json_str(&j, "uuid", mvgpu_dev_get_info(ex->dev)->uuid);
 	json_u64(&j, "passes", ex->pass);
+	if (r->incoming)
+		json_u64(&j, "resumed_after_pass", r->resumed_at);
+	json_bool(&j, "stopped_by_signal", stop_req != 0);
 	json_u64(&j, "channels", ex->nchan);
 	json_u64(&j, "fences", ex->fences);
 	json_u64(&j, "bytes_moved", ex->bytes_moved);
@@ -291,6 +373,246 @@ static void summary_json(struct run *r, double secs)
 	r->cli->doc_written = 1;
 }
 
+/* ---- handover ---------------------------------------------------------------- */
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_req = 1;
+}
+
+static int ho_pause(void *opaque, char kind[MVGPU_STATE_KIND_MAX],
+		    void **state, size_t *len)
+{
+	struct run *r = opaque;
+	struct handover *h = &r->ho;
+	struct ex_wire_state *w;
+	unsigned c;
+
+	pthread_mutex_lock(&h->lock);
+	h->pause_req = true;
+	pthread_cond_broadcast(&h->cond);
+	while (!h->parked && !h->done)
+		pthread_cond_wait(&h->cond, &h->lock);
+	if (h->done) {
+		h->pause_req = false;
+		pthread_mutex_unlock(&h->lock);
+		return -ESHUTDOWN;
+	}
+	/* parked at a pass boundary: every fence done, nothing in flight */
+	w = calloc(1, sizeof(*w));
+	if (w) {
+		w->magic = htole32(EX_STATE_MAGIC);
+		w->version = htole32(EX_STATE_VER);
+		w->seed = htole32(r->ex.seed);
+		w->nchan = htole32(r->ex.nchan);
+		w->pass = htole64(r->ex.pass);
+		w->fences = htole64(r->ex.fences);
+		w->bytes_moved = htole64(r->ex.bytes_moved);
+		w->fb_size = htole64(r->ex.layout.fb_size);
+		for (c = 0; c < EX_MAX_CH; c++)
+			w->fence[c] = htole32(r->ex.fence[c]);
+	}
+	pthread_mutex_unlock(&h->lock);
+	if (!w)
+		return -ENOMEM;
+	snprintf(kind, MVGPU_STATE_KIND_MAX, "exercise");
+	*state = w;
+	*len = sizeof(*w);
+	return 0;
+}
+
+static void ho_resume(void *opaque)
+{
+	struct run *r = opaque;
+
+	pthread_mutex_lock(&r->ho.lock);
+	r->ho.pause_req = false;
+	pthread_cond_broadcast(&r->ho.cond);
+	pthread_mutex_unlock(&r->ho.lock);
+}
+
+static void ho_release(void *opaque)
+{
+	struct run *r = opaque;
+
+	pthread_mutex_lock(&r->ho.lock);
+	r->ho.released = true;
+	r->ho.pause_req = false;
+	pthread_cond_broadcast(&r->ho.cond);
+	pthread_mutex_unlock(&r->ho.lock);
+}
+
+static void ho_start(void *opaque, const char *kind, const void *state,
+		     size_t len)
+{
+	struct run *r = opaque;
+	struct handover *h = &r->ho;
+
+	pthread_mutex_lock(&h->lock);
+	h->in_ok = !strcmp(kind, "exercise") && len == sizeof(h->in);
+	if (h->in_ok)
+		memcpy(&h->in, state, sizeof(h->in));
+	h->started = true;
+	pthread_cond_broadcast(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+}
+
+static const mvgpu_agent_ops ho_ops = {
+	.pause = ho_pause, .resume = ho_resume, .release = ho_release,
+	.start = ho_start,
+};
+
+/* Between passes: park while a migration holds the vGPU stopped.
+ * @return 1 if the vGPU moved away (stop here), 0 to carry on. */
+static int ho_point(struct run *r)
+{
+	struct handover *h = &r->ho;
+	int gone;
+
+	if (!r->serve)
+		return 0;
+	pthread_mutex_lock(&h->lock);
+	if (h->pause_req) {
+		h->parked = true;
+		pthread_cond_broadcast(&h->cond);
+		while (h->pause_req && !h->released)
+			pthread_cond_wait(&h->cond, &h->lock);
+		h->parked = false;
+	}
+	gone = h->released;
+	pthread_mutex_unlock(&h->lock);
+	return gone;
+}
+
+static void ho_done(struct run *r)
+{
+	pthread_mutex_lock(&r->ho.lock);
+	r->ho.done = true;
+	pthread_cond_broadcast(&r->ho.cond);
+	pthread_mutex_unlock(&r->ho.lock);
+	mvgpu_agent_stop(r->agent);
+	r->agent = NULL;
+}
+
+/* --incoming: wait for the vGPU to arrive; @return 0 or an exit code. */
+static int ho_wait_start(struct run *r)
+{
+	struct handover *h = &r->ho;
+	struct timespec ts;
+
+	fprintf(r->progress, "exercise: vGPU %s waits for a migration in\n",
+		r->uuid);
+	fflush(r->progress);
+	pthread_mutex_lock(&h->lock);
+	while (!h->started && !stop_req) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 200000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&h->cond, &h->lock, &ts);
+	}
+	pthread_mutex_unlock(&h->lock);
+	if (!h->started)
+		return cli_fail(r->cli, EXIT_FAIL, -ECANCELED,
+				"exercise: stopped before a migration came in");
+	if (!h->in_ok || le32toh(h->in.magic) != EX_STATE_MAGIC ||
+	    le32toh(h->in.version) != EX_STATE_VER)
+		return cli_fail(r->cli, EXIT_FAIL, -EPROTO,
+				"exercise: the vGPU arrived without an exercise state (its source ran another workload)");
+	return 0;
+}
+
+/* The channels as they arrived, before this process touches them. */
+static int check_channels(struct run *r, const struct ex_wire_state *w)
+{
+	unsigned c, n = le32toh(w->nchan);
+
+	for (c = 0; c < n; c++) {
+		uint32_t st, fence, put, get, err;
+		int ret;
+
+		if ((ret = mvgpu_reg_read(r->ex.dev, MVGPU_REG_CH(c, MVGPU_CH_STATUS), &st)) ||
+		    (ret = mvgpu_reg_read(r->ex.dev, MVGPU_REG_CH(c, MVGPU_CH_FENCE), &fence)) ||
+		    (ret = mvgpu_reg_read(r->ex.dev, MVGPU_REG_CH(c, MVGPU_CH_PUT), &put)) ||
+		    (ret = mvgpu_reg_read(r->ex.dev, MVGPU_REG_CH(c, MVGPU_CH_GET), &get)) ||
+		    (ret = mvgpu_reg_read(r->ex.dev, MVGPU_REG_CH(c, MVGPU_CH_ERROR), &err)))
+			return lib_fail(r, ret, "reading the channels");
+		if (!(st & MVGPU_CH_STATUS_ENABLED) || (st & MVGPU_CH_STATUS_ERROR) ||
+		    err || put != get || fence != le32toh(w->fence[c]))
+			return cli_fail(r->cli, EXIT_FAIL, -EPROTO,
+					"exercise: channel %u arrived wrong: status 0x%x, error %u, PUT 0x%x, GET 0x%x, fence %u (expected enabled, idle, fence %u)",
+					c, st, err, put, get, fence,
+					le32toh(w->fence[c]));
+	}
+	return 0;
+}
+
+/* Rebuild the shadow as the source had it after pass @upto: the same
+ * deterministic batches, applied to the shadow only. */
+static int replay(struct run *r, uint64_t upto)
+{
+	struct exercise *ex = &r->ex;
+	uint64_t pass;
+	unsigned c;
+
+	for (c = 0; c < ex->nchan; c++)
+		if (ex_build_clear(ex, c))
+			return -1;
+	for (pass = 1; pass <= upto; pass++)
+		for (c = 0; c < ex->nchan; c++)
+			if (ex_build(ex, c, pass, ex->up[c].va, ex->up[c].iova,
+				     ex->down[c].iova))
+				return -1;
+	return 0;
+}
+
+/* --incoming, after START: set up on the migrated vGPU and check it. */
+static int ho_adopt(struct run *r)
+{
+	const struct ex_wire_state *w = &r->ho.in;
+	struct exercise *ex = &r->ex;
+	unsigned c, nchan = le32toh(w->nchan);
+	int ret;
+
+	if (le64toh(w->fb_size) != mvgpu_dev_get_info(ex->dev)->fb_size ||
+	    !nchan || nchan > EX_MAX_CH)
+		return cli_fail(r->cli, EXIT_FAIL, -EPROTO,
+				"exercise: the migrated state does not fit vGPU %s",
+				r->uuid);
+	ret = check_channels(r, w);
+	if (ret)
+		return ret;
+	ret = setup(r, nchan, le32toh(w->seed));
+	if (ret)
+		return ret;
+	if (replay(r, le64toh(w->pass)))
+		return cli_fail(r->cli, EXIT_FAIL, -EPROTO,
+				"exercise: cannot rebuild the expected framebuffer");
+	if (verify_fb(r))
+		return cli_fail(r->cli, EXIT_FAIL, 0, "exercise: %s", ex->failure);
+	ex->pass = le64toh(w->pass);
+	ex->fences = le64toh(w->fences);
+	ex->bytes_moved = le64toh(w->bytes_moved);
+	for (c = 0; c < nchan; c++) {
+		if (ex->fence[c] != le32toh(w->fence[c]))
+			return cli_fail(r->cli, EXIT_FAIL, -EPROTO,
+					"exercise: channel %u resumed at fence %u, expected %u",
+					c, ex->fence[c], le32toh(w->fence[c]));
+	}
+	r->resumed_at = ex->pass;
+	fprintf(r->progress,
+		"exercise: vGPU %s arrived after pass %llu: channels and framebuffer verified, fences continue from",
+		r->uuid, (unsigned long long)ex->pass);
+	for (c = 0; c < nchan; c++)
+		fprintf(r->progress, " %u", ex->fence[c] + 1);
+	fputc('\n', r->progress);
+	fflush(r->progress);
+	return 0;
+}
+
 static int run_exercise(struct run *r, uint64_t passes, double seconds)
 {
 	struct exercise *ex = &r->ex;
@@ -303,12 +625,18 @@ static int run_exercise(struct run *r, uint64_t passes, double seconds)
 		ex->layout.width, ex->layout.height,
 		seconds > 0 ? "timed" : "counted passes");
 	r->t0 = now_s();
-	if (do_pass(r, 0, 1))
+	if (!r->incoming && do_pass(r, 0, 1))
 		return cli_fail(r->cli, EXIT_FAIL, 0,
 				"exercise failed while clearing: %s", ex->failure);
 	for (;;) {
 		uint64_t pass = ex->pass + 1;
 
+		if (ho_point(r)) {
+			ho_done(r);
+			return moved_away(r);
+		}
+		if (stop_req)
+			break;
 		if (seconds > 0 ? now_s() - r->t0 >= seconds : pass > passes)
 			break;
 		if (do_pass(r, pass, 0))
@@ -332,11 +660,15 @@ static int run_exercise(struct run *r, uint64_t passes, double seconds)
 			last_print = t;
 		}
 	}
+	ho_done(r);	/* no migration may start from here on */
 	t = now_s() - r->t0;
 	st = mvgpu_dev_stats_get(ex->dev);
 	if (r->cli->json) {
 		summary_json(r, t);
 	} else {
+		if (r->incoming)
+			printf("exercise: continued after migration from pass %llu\n",
+			       (unsigned long long)r->resumed_at);
 		printf("exercise: ok: %llu passes, %llu fences, %.1f MB moved, %llu commands in %.1f s (%llu interrupt wake-ups, %llu polls)\n",
 		       (unsigned long long)ex->pass,
 		       (unsigned long long)ex->fences, ex->bytes_moved / 1e6,
@@ -351,12 +683,15 @@ int cmd_exercise(struct cli *cli, int argc, char **argv)
 {
 	const char *uuid_s = NULL, *passes_s = NULL, *seconds_s = NULL;
 	const char *chans_s = NULL, *seed_s = NULL;
+	int agent = 0, incoming = 0;
 	const struct cli_opt opts[] = {
 		{ "uuid", 'u', 1, &uuid_s, NULL },
 		{ "passes", 'n', 1, &passes_s, NULL },
 		{ "seconds", 's', 1, &seconds_s, NULL },
 		{ "channels", 'c', 1, &chans_s, NULL },
 		{ "seed", 0, 1, &seed_s, NULL },
+		{ "agent", 0, 0, NULL, &agent },
+		{ "incoming", 0, 0, NULL, &incoming },
 		{ NULL, 0, 0, NULL, NULL }
 	};
 	unsigned long long passes = DEFAULT_PASSES, seconds = 0, nchan = 0;
@@ -397,17 +732,42 @@ int cmd_exercise(struct cli *cli, int argc, char **argv)
 	r.cli = cli;
 	r.uuid = uuid;
 	r.progress = cli->json ? stderr : stdout;
+	r.serve = agent || incoming;
+	r.incoming = incoming;
+	pthread_mutex_init(&r.ho.lock, NULL);
+	pthread_cond_init(&r.ho.cond, NULL);
 	r.ctx = cli_ctx(cli);
 	if (!r.ctx)
 		return EXIT_FAIL;
 	ret = open_device(&r);
 	if (ret)
 		return ret;
-	if (!nchan)
-		nchan = mvgpu_dev_get_info(r.ex.dev)->channels;
-	ret = setup(&r, (unsigned)nchan, (uint32_t)seed);
+	if (r.serve) {
+		struct sigaction sa = { .sa_handler = on_stop };
+		mvgpu_agent_ops ops = ho_ops;
+
+		/* a long-running workload: SIGTERM/^C end it after a pass */
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		ops.opaque = &r;
+		ret = mvgpu_agent_start(r.ex.dev, incoming ? MVGPU_AGENT_INCOMING : 0,
+					&ops, &r.agent);
+		if (ret)
+			ret = lib_fail(&r, ret, "serving the migration agent");
+	}
+	if (!ret && incoming) {
+		ret = ho_wait_start(&r);
+		if (!ret)
+			ret = ho_adopt(&r);
+	} else if (!ret) {
+		if (!nchan)
+			nchan = mvgpu_dev_get_info(r.ex.dev)->channels;
+		ret = setup(&r, (unsigned)nchan, (uint32_t)seed);
+	}
 	if (!ret)
 		ret = run_exercise(&r, passes, (double)seconds);
+	ho_done(&r);
 	mvgpu_dev_close(r.ex.dev);	/* channels and DMA memory with it */
 	ex_free(&r.ex);
 	free(r.rdbuf);

@@ -66,6 +66,39 @@ const struct cli_cmd cli_commands[] = {
 	  "record, compatibility with the vGPU's migration_version); a damaged,\n"
 	  "truncated or incompatible image is refused with the vGPU unchanged.\n"
 	  "--json prints one JSON object per line, as 'mvgpu save' does.\n" },
+	{ "migrate", cmd_migrate,
+	  "UUID HOST:PORT [--target-uuid U] [--passes N] [--timeout S]",
+	  "move a running vGPU to another host ('mvgpu receive' runs there)",
+	  "  --target-uuid U         the vGPU on the target (default: the same UUID)\n"
+	  "  --passes N              pre-copy passes at most (default 8)\n"
+	  "  --switchover-bytes B    stop once a pass leaves at most B dirty bytes\n"
+	  "                          (default 1048576)\n"
+	  "  --no-precopy            stop the vGPU at once, then copy\n"
+	  "  --timeout S             a silent peer fails the migration after S\n"
+	  "                          seconds (default 30)\n"
+	  "\n"
+	  "The target checks the source's migration_version before anything\n"
+	  "stops. While the vGPU runs, pre-copy passes carry the framebuffer;\n"
+	  "then it stops, the rest follows, the target validates and loads it,\n"
+	  "and only after the target confirmed the commit is the vGPU given up\n"
+	  "here. Any failure before that leaves it running here, unchanged. A\n"
+	  "vGPU in use moves with its workload if that serves a migration agent\n"
+	  "('mvgpu exercise --agent'). Ends with a summary: downtime, total time,\n"
+	  "bytes on the wire and compression ratio. See docs/wire-protocol.md.\n" },
+	{ "receive", cmd_receive,
+	  "--listen ADDR [--uuid U] [--create] [--timeout S]",
+	  "take one migration in ('mvgpu migrate' on the source)",
+	  "  --listen ADDR           :PORT, HOST:PORT, [IPV6]:PORT or unix:PATH\n"
+	  "  --uuid U                the vGPU to load (default: the source's UUID);\n"
+	  "                          if a workload waits on it ('mvgpu exercise\n"
+	  "                          --incoming'), it continues once loaded\n"
+	  "  --create                create the vGPU (the source's type) if missing\n"
+	  "  --timeout S             a silent source fails it after S seconds\n"
+	  "  --accept-timeout S      give up if nobody connects in S seconds\n"
+	  "\n"
+	  "Refuses (and says why, to both sides) a source whose type or\n"
+	  "migration_version this host's vGPU cannot take. On failure the vGPU\n"
+	  "here is as it was (one created for the migration is removed).\n" },
 	{ "inspect", cmd_inspect, "FILE [--png OUT.png [--mode WxH]]",
 	  "check an image without a kernel and show what it holds",
 	  "  --png OUT.png  render the displayed framebuffer area (the display\n"

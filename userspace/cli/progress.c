@@ -112,6 +112,7 @@ void progress_init(struct progress *p, struct cli *cli, const char *action)
 	p->cli = cli;
 	p->action = action;
 	p->tty = !cli->json && isatty(STDERR_FILENO);
+	p->bytes_word = "file";
 	if (cli->json)
 		cli->doc_written = 1;	/* JSON lines from here on */
 }
@@ -139,10 +140,14 @@ static void draw(struct progress *p, const mvgpu_image_event *ev)
 		human_bytes(ev->stream_total, tot, sizeof(tot));
 		snprintf(t, sizeof(t), " of %s", tot);
 	}
-	fprintf(stderr, "\r\033[K%s: %s: %s%s stream, %s file, %.0f MB/s",
-		p->action, ev->phase ? ev->phase : "", s, t, f, rate);
+	fprintf(stderr, "\r\033[K%s: %s: %s%s stream, %s %s, %.0f MB/s",
+		p->action, ev->phase ? ev->phase : "", s, t, f, p->bytes_word,
+		rate);
 	if (ev->pass)
 		fprintf(stderr, ", pass %u", ev->pass);
+	if (ev->pass && p->rate > 0 && ev->phase && !strcmp(ev->phase, "pre-copy"))
+		fprintf(stderr, ", est. downtime %.0f ms",
+			(double)p->dirty / p->rate * 1e3);
 	fflush(stderr);
 	p->line = 1;
 }
@@ -153,6 +158,10 @@ void progress_event(void *opaque, const mvgpu_image_event *ev)
 	uint64_t now = now_ns();
 	struct jline j;
 
+	if (ev->elapsed_ns && ev->stream_bytes)
+		p->rate = (double)ev->stream_bytes / ((double)ev->elapsed_ns / 1e9);
+	if (ev->kind == MVGPU_IMAGE_EV_PASS)
+		p->dirty = ev->dirty_bytes;
 	if (p->cli->json) {
 		/* events always; periodic progress at most every second */
 		if (ev->kind == MVGPU_IMAGE_EV_PROGRESS &&
@@ -168,9 +177,14 @@ void progress_event(void *opaque, const mvgpu_image_event *ev)
 		jl_u64(&j, "stream_bytes", ev->stream_bytes);
 		if (ev->stream_total)
 			jl_u64(&j, "stream_total", ev->stream_total);
-		jl_u64(&j, "file_bytes", ev->file_bytes);
-		if (ev->kind == MVGPU_IMAGE_EV_PASS)
+		jl_u64(&j, strcmp(p->bytes_word, "wire") ? "file_bytes" :
+		       "wire_bytes", ev->file_bytes);
+		if (ev->kind == MVGPU_IMAGE_EV_PASS) {
 			jl_u64(&j, "dirty_bytes", ev->dirty_bytes);
+			if (p->rate > 0)
+				jl_num(&j, "est_downtime_ms",
+				       (double)ev->dirty_bytes / p->rate * 1e3);
+		}
 		if (ev->kind == MVGPU_IMAGE_EV_STOP)
 			jl_u64(&j, "estimate_bytes", ev->estimate_bytes);
 		jl_num(&j, "seconds", (double)ev->elapsed_ns / 1e9);

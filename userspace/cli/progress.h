@@ -26,6 +26,9 @@ struct progress {
 	int tty;		/* draw the one-line progress on stderr */
 	int line;		/* a progress line is on the terminal */
 	uint64_t last_ns;	/* last line or JSON progress event */
+	const char *bytes_word;	/* "file" (default) or "wire" */
+	uint64_t dirty;		/* after the last pre-copy pass */
+	double rate;		/* stream bytes per second so far */
 };
 
 void progress_init(struct progress *p, struct cli *cli, const char *action);

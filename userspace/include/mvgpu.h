@@ -796,6 +796,8 @@ enum mvgpu_image_event_kind {
 	MVGPU_IMAGE_EV_RESUMED,      /* save: the vGPU runs again */
 	MVGPU_IMAGE_EV_VALIDATED,    /* restore: the image decoded natively */
 	MVGPU_IMAGE_EV_LOADED,       /* restore: the vGPU took the state */
+	MVGPU_IMAGE_EV_ACCEPTED,     /* migrate: the target accepted */
+	MVGPU_IMAGE_EV_COMMITTED,    /* migrate: the vGPU runs on the target */
 };
 
 typedef struct {
@@ -945,6 +947,191 @@ int mvgpu_image_extract(mvgpu_image *img, int out_fd,
 int mvgpu_image_restore(mvgpu_image *img, mvgpu_dev *dev,
 			const mvgpu_image_opts *opts,
 			mvgpu_image_stats *stats);
+
+/*=====================================================================
+ *  Live migration between hosts (mvgpu migrate / mvgpu receive)
+ *=====================================================================
+ * The source streams its vGPU's migration data over a connected socket to
+ * a receiver on the target host: pre-copy passes while the vGPU (and its
+ * workload) runs, then stop-copy, then an explicit commit.  The protocol
+ * (proto/mvgpu_wire.h, docs/wire-protocol.md) is framed and checksummed;
+ * the stream is compressed with lz4 on a worker thread while io_uring
+ * reads the migration fd and writes the socket.
+ *
+ * Nothing is lost: until the target confirms a complete, validated load
+ * and the commit, any failure resumes the vGPU on the source with its
+ * state intact (and its workload, through the hooks), and the target
+ * discards what it received.  Events use mvgpu_image_event (file_bytes:
+ * bytes on the wire). */
+
+#define MVGPU_STATE_KIND_MAX 32	/* a workload state's kind, with the NUL */
+
+typedef struct {
+	const char *target_uuid;     /* NULL: the same UUID on the target */
+	int precopy;                 /* pre-copy passes while it runs */
+	unsigned max_passes;         /* pre-copy passes at most (0: 1) */
+	uint64_t switchover_bytes;   /* stop once a pass leaves at most this */
+	unsigned timeout_ms;         /* a silent peer fails the migration
+	                              * after this long (0: 30000) */
+	/* Optional workload hooks, called on the calling thread.
+	 * pause: right before the vGPU stops; quiesce and describe the
+	 *   workload's state (*@state malloc'ed, *@len bytes, @kind a short
+	 *   name; leave *@state NULL for none).  Non-zero cancels.
+	 * resume: the migration failed after pause: carry on. */
+	int (*pause)(void *opaque, char kind[MVGPU_STATE_KIND_MAX],
+		     void **state, size_t *len);
+	void (*resume)(void *opaque);
+	void (*event)(void *opaque, const mvgpu_image_event *ev);
+	void *opaque;
+	const volatile sig_atomic_t *cancel;
+} mvgpu_migrate_opts;
+
+typedef struct {
+	char target_uuid[MVGPU_UUID_LEN];
+	char target_host[64];
+	char target_version[MVGPU_IMAGE_VERSION_MAX];
+	int created;                 /* the target created its vGPU */
+	int in_doubt;                /* COMMIT sent, no answer: see below */
+	unsigned passes;
+	uint64_t stream_bytes, precopy_bytes, stop_copy_bytes;
+	uint64_t wire_bytes;         /* DATA payloads sent */
+	uint64_t downtime_ns;        /* vGPU stopped -> running on the target */
+	uint64_t stop_copy_ns;       /* vGPU stopped -> last byte sent */
+	uint64_t elapsed_ns;
+	int registered;
+} mvgpu_migrate_stats;
+
+/*! mvgpu_migrate() :
+ *  Migrate the RUNNING vGPU @dev through the connected socket @sock to a
+ *  receiver (mvgpu_receive()).  On success the vGPU runs on the target
+ *  and is left STOPPED here: give it up (close; remove it if wanted).
+ *  On failure it is RUNNING again with its state intact (@opts->resume
+ *  was called if @opts->pause was), except in one case: the commit was
+ *  sent and its confirmation never came (the connection died in that
+ *  instant).  Then the vGPU may be running on the target, so it stays
+ *  stopped here (never two running copies): -EREMOTEIO and
+ *  stats->in_doubt; check the target.
+ *  @return 0 or -errno (details: mvgpu_last_error()): the target's own
+ *          refusals (-EINVAL incompatible, -ENOENT no such vGPU there,
+ *          -EBUSY ...), -ETIMEDOUT, -ECONNRESET, -EBADMSG (damaged
+ *          messages), -ECANCELED. */
+int mvgpu_migrate(mvgpu_dev *dev, int sock, const mvgpu_migrate_opts *opts,
+		  mvgpu_migrate_stats *stats);
+
+typedef struct {
+	const char *uuid;            /* NULL: the UUID the source names */
+	int create;                  /* create a missing vGPU of its type */
+	mvgpu_dev *dev;              /* the vGPU already open (a workload's,
+	                              * through its agent), or NULL */
+	unsigned timeout_ms;         /* 0: 30000 */
+	void (*event)(void *opaque, const mvgpu_image_event *ev);
+	void *opaque;
+	const volatile sig_atomic_t *cancel;
+} mvgpu_receive_opts;
+
+typedef struct {
+	char uuid[MVGPU_UUID_LEN];   /* the vGPU that took the state */
+	char type_id[MVGPU_ID_MAX];
+	char source_uuid[MVGPU_UUID_LEN];
+	char source_host[64];
+	char source_version[MVGPU_IMAGE_VERSION_MAX];
+	int created;
+	unsigned passes;
+	uint64_t stream_bytes, wire_bytes;
+	uint64_t load_ns;            /* RESUMING -> STOP: validation, apply */
+	uint64_t elapsed_ns;
+	/* the workload's state, if the source sent one (free() it) */
+	char state_kind[MVGPU_STATE_KIND_MAX];
+	void *state;
+	size_t state_len;
+} mvgpu_receive_result;
+
+/*! mvgpu_receive() :
+ *  Take one migration from the connected socket @sock.  The target vGPU
+ *  must exist with the source's type (or is created, @opts->create) and
+ *  accept the source's migration_version (written to its type's
+ *  migration_version attribute) — else the source is told why, naming
+ *  both versions, before anything stopped there.  On success the vGPU
+ *  runs here with the source's state.  On failure it is as it was: reset
+ *  if it was loading, removed if this call created it.
+ *  @return 0 or -errno (details: mvgpu_last_error()). */
+int mvgpu_receive(mvgpu_ctx *ctx, int sock, const mvgpu_receive_opts *opts,
+		  mvgpu_receive_result *res);
+
+/*! mvgpu_net_connect() / mvgpu_net_listen() / mvgpu_net_accept() :
+ *  Sockets for the above.  Addresses: "HOST:PORT", "[IPV6]:PORT",
+ *  "unix:PATH"; listening also ":PORT" (every address).  Connecting
+ *  retries refusals until @timeout_ms (the receiver may be starting).
+ *  @return an fd, or -errno (details: mvgpu_last_error()). */
+int mvgpu_net_connect(mvgpu_ctx *ctx, const char *addr, unsigned timeout_ms);
+int mvgpu_net_listen(mvgpu_ctx *ctx, const char *addr);
+int mvgpu_net_accept(mvgpu_ctx *ctx, int lfd, unsigned timeout_ms,
+		     char *peer, size_t peerlen);
+
+/*=====================================================================
+ *  Handing a vGPU in use over: the migration agent
+ *=====================================================================
+ * A vGPU has one VFIO user: the workload (a VMM, mvgpu exercise, any
+ * program linking libmvgpu).  To be migratable it serves an agent socket
+ * (mvgpu_agent_path()); `mvgpu migrate` and `mvgpu receive` connect to it,
+ * get the vGPU's device fd (SCM_RIGHTS) and drive the migration through
+ * it while the workload keeps its device open — so a helper that dies
+ * never takes the vGPU with it.  The workload's hooks run on the agent's
+ * thread. */
+
+typedef struct mvgpu_agent mvgpu_agent;
+
+typedef struct {
+	/* source side: stop submitting at a safe point and describe the
+	 * state (as mvgpu_migrate_opts.pause) */
+	int (*pause)(void *opaque, char kind[MVGPU_STATE_KIND_MAX],
+		     void **state, size_t *len);
+	/* the migration failed, or the helper vanished: carry on */
+	void (*resume)(void *opaque);
+	/* the vGPU now runs on the target: stop using it */
+	void (*release)(void *opaque);
+	/* target side: the vGPU was loaded and runs; continue from @state */
+	void (*start)(void *opaque, const char *kind, const void *state,
+		      size_t len);
+	void *opaque;
+} mvgpu_agent_ops;
+
+#define MVGPU_AGENT_INCOMING 1	/* waits for a migration in */
+
+/*! mvgpu_agent_path() : where vGPU @uuid's agent listens:
+ *  $MVGPU_RUN_DIR (default /run/mvgpu) + "/agent-<uuid>.sock". */
+int mvgpu_agent_path(const char *uuid, char *buf, size_t len);
+
+/*! mvgpu_agent_start() :
+ *  Serve @dev's agent socket on a thread.  @flags MVGPU_AGENT_*.
+ *  @return 0 and *@out, or -errno. */
+int mvgpu_agent_start(mvgpu_dev *dev, unsigned flags,
+		      const mvgpu_agent_ops *ops, mvgpu_agent **out);
+
+/*! mvgpu_agent_stop() : stop serving (a helper connected is dropped:
+ *  as if it vanished).  NULL is a no-op. */
+void mvgpu_agent_stop(mvgpu_agent *agent);
+
+/* The helper's side (mvgpu migrate / receive). */
+typedef struct mvgpu_agent_conn mvgpu_agent_conn;
+
+/*! mvgpu_agent_connect() :
+ *  Connect to vGPU @uuid's agent and adopt the device fd it passes.
+ *  @return 0 and *@conn, *@dev (close @dev before freeing @conn); -ENOENT
+ *          if no agent serves @uuid; -errno. */
+int mvgpu_agent_connect(mvgpu_ctx *ctx, const char *uuid, unsigned timeout_ms,
+			mvgpu_agent_conn **conn, mvgpu_dev **dev,
+			unsigned *agent_flags);
+
+/*! The helper's calls: ask the workload to pause (getting its state),
+ *  resume, release, or start with a state.  @return 0 or -errno. */
+int mvgpu_agent_pause(mvgpu_agent_conn *c, char kind[MVGPU_STATE_KIND_MAX],
+		      void **state, size_t *len);
+int mvgpu_agent_resume(mvgpu_agent_conn *c);
+int mvgpu_agent_release(mvgpu_agent_conn *c);
+int mvgpu_agent_send_start(mvgpu_agent_conn *c, const char *kind,
+			   const void *state, size_t len);
+void mvgpu_agent_disconnect(mvgpu_agent_conn *c);
 
 #ifdef __cplusplus
 }

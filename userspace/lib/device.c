@@ -504,6 +504,41 @@ int mvgpu_dev_open(mvgpu_ctx *ctx, const char *uuid, mvgpu_dev **out)
 	return 0;
 }
 
+int mvgpu__dev_adopt(mvgpu_ctx *ctx, const char *uuid, int fd,
+		     mvgpu_dev **out)
+{
+	mvgpu_vgpu_info vi;
+	mvgpu_dev *dev;
+	unsigned i;
+	int ret;
+
+	ret = mvgpu_find_vgpu(ctx, uuid, &vi);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	dev = calloc(1, sizeof(*dev));
+	if (!dev) {
+		close(fd);
+		return -ENOMEM;
+	}
+	dev->ctx = ctx;
+	dev->container = dev->group = -1;
+	dev->device = fd;
+	dev->borrowed = 1;
+	for (i = 0; i < MVGPU__NUM_IRQS; i++)
+		dev->irq_fd[i] = -1;
+	memcpy(dev->info.uuid, vi.uuid, sizeof(vi.uuid));
+	dev->info.iommu_group = vi.iommu_group;
+	ret = read_device(dev);
+	if (ret) {
+		mvgpu_dev_close(dev);
+		return ret;
+	}
+	*out = dev;
+	return 0;
+}
+
 void mvgpu_dev_close(mvgpu_dev *dev)
 {
 	unsigned i;
@@ -512,7 +547,7 @@ void mvgpu_dev_close(mvgpu_dev *dev)
 		return;
 	for (i = 0; i < MVGPU_NUM_CHANNELS; i++)
 		mvgpu_chan_close(dev->chans[i]);
-	if (dev->device >= 0)
+	if (dev->device >= 0 && !dev->borrowed)
 		for (i = 0; i < MVGPU__NUM_IRQS; i++)
 			mvgpu_irq_disable(dev, i);
 	while (dev->nmaps) {

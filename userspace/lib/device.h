@@ -50,7 +50,15 @@ struct mvgpu_dev {
 	size_t nmaps, maps_cap;
 	mvgpu_chan *chans[MVGPU_NUM_CHANNELS];
 	mvgpu_dev_stats stats;
+	int borrowed;		/* another process's device fd (an agent's):
+				 * migration only, its IRQs are not ours */
 };
+
+/* Wrap the device fd @fd of vGPU @uuid passed by its user (the migration
+ * agent): no container, no group, nothing changed on the device.  Takes
+ * @fd (closed on failure too).  For migration calls only. */
+int mvgpu__dev_adopt(mvgpu_ctx *ctx, const char *uuid, int fd,
+		     mvgpu_dev **out);
 
 struct mvgpu_chan {
 	mvgpu_dev *dev;

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,6 +60,7 @@ struct uio {
 	pthread_cond_t cond;
 	struct fifo in_free, in_full, out_free, out_full;
 	bool in_eof;		/* no input after in_full drains */
+	bool input_ended;	/* uio_end_input(): stop reading */
 	bool stop;		/* stopping: worker returns */
 	bool worker_done;
 	int err;
@@ -79,6 +82,7 @@ struct uio {
 	bool efd_armed;
 	bool failing;
 	bool cancelled_ops;
+	bool dst_sock;		/* the sink is a socket: send(MSG_NOSIGNAL) */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -181,6 +185,14 @@ void uio_out_commit(struct uio *u, size_t n)
 	u->cur_out->len += n;
 }
 
+void uio_end_input(struct uio *u)
+{
+	pthread_mutex_lock(&u->lock);
+	u->input_ended = true;
+	pthread_mutex_unlock(&u->lock);
+	wake_main(u);
+}
+
 static void flush_out(struct uio *u)
 {
 	if (u->cur_out && u->cur_out->len) {
@@ -250,7 +262,10 @@ static void prep_rw(struct uio *u, bool write, int fd, struct ubuf *b,
 	struct io_uring_sqe *sqe = get_sqe(u);
 	uint64_t o = off < 0 ? (uint64_t)-1 : (uint64_t)off;
 
-	if (u->counts.registered && write)
+	if (write && u->dst_sock)
+		/* a peer that hung up is an error, never a SIGPIPE */
+		io_uring_prep_send(sqe, fd, p, len, MSG_NOSIGNAL);
+	else if (u->counts.registered && write)
 		io_uring_prep_write_fixed(sqe, fd, p, len, o, b->idx);
 	else if (u->counts.registered)
 		io_uring_prep_read_fixed(sqe, fd, p, len, o, b->idx);
@@ -463,6 +478,18 @@ static int on_read(struct uio *u, struct ubuf *b, int res)
 	int ret;
 
 	b->busy = false;
+	if (u->src_done_reading && s->off < 0) {
+		/* uio_end_input(): this read was cancelled, or raced it */
+		if (res > 0)
+			return uio_fail(u, -EPROTO,
+					"%d unexpected bytes after the end of the input",
+					res);
+		pthread_mutex_lock(&u->lock);
+		fifo_push(&u->in_free, b);
+		pthread_mutex_unlock(&u->lock);
+		u->seq_in = NULL;
+		return source_ended(u);
+	}
 	if (res == -EINTR || res == -EAGAIN)
 		goto again;
 	if (s->off < 0) {
@@ -491,7 +518,7 @@ static int on_read(struct uio *u, struct ubuf *b, int res)
 		b->len += (size_t)res;
 		u->counts.in_bytes += (uint64_t)res;
 		u->counts.reads++;
-		if (b->len == b->cap) {
+		if (b->len == b->cap || s->stream) {
 			pthread_mutex_lock(&u->lock);
 			fifo_push(&u->in_full, b);
 			pthread_cond_broadcast(&u->cond);
@@ -628,6 +655,28 @@ static void register_bufs(struct uio *u)
 		io_uring_register_buffers(&u->ring, iov, 2 * UIO_NBUF) == 0;
 }
 
+/* uio_end_input() seen: no more reads; cancel the one in flight (its
+ * completion then ends the source, on_read()), or end it now. */
+static int end_reading(struct uio *u)
+{
+	struct io_uring_sqe *sqe;
+
+	u->src_done_reading = true;
+	if (u->seq_in && u->seq_in->busy) {
+		sqe = get_sqe(u);
+		io_uring_prep_cancel64(sqe, UD(OP_READ, buf_index(u, u->seq_in)), 0);
+		io_uring_sqe_set_data64(sqe, UD(OP_CANCEL, 0));
+		return 0;
+	}
+	if (u->seq_in) {
+		pthread_mutex_lock(&u->lock);
+		fifo_push(&u->in_free, u->seq_in);
+		pthread_mutex_unlock(&u->lock);
+		u->seq_in = NULL;
+	}
+	return source_ended(u);
+}
+
 static bool finished(struct uio *u)
 {
 	bool done;
@@ -646,12 +695,15 @@ static int loop(struct uio *u)
 	int ret;
 
 	for (;;) {
-		bool worker_done;
+		bool worker_done, input_ended;
 
 		pthread_mutex_lock(&u->lock);
 		ret = u->err;
 		worker_done = u->worker_done;
+		input_ended = u->input_ended;
 		pthread_mutex_unlock(&u->lock);
+		if (input_ended && !u->src_done_reading && !u->failing)
+			ret = ret ? ret : end_reading(u);
 		if (!ret && c->cancel && *c->cancel)
 			ret = uio_fail(u, -ECANCELED, "interrupted");
 		if (ret)
@@ -714,6 +766,12 @@ int uio_run(const struct uio_cfg *cfg, struct uio_counts *counts, char *why)
 	u->src_off = cfg->src.off;
 	u->src_left = cfg->src.len;
 	u->dst_off = cfg->dst.off;
+	{
+		struct stat st;
+
+		u->dst_sock = cfg->dst.fd >= 0 && !fstat(cfg->dst.fd, &st) &&
+			      S_ISSOCK(st.st_mode);
+	}
 	if (cfg->src.off >= 0 && !cfg->src.len)
 		u->src_done_reading = true;	/* empty: source_ended() below */
 

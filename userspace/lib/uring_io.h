@@ -48,6 +48,10 @@ struct uio_end {
 	int fd;			/* -1: sink only, use uio_ops.consume */
 	int64_t off;		/* first offset; -1: sequential */
 	uint64_t len;		/* positional source: exactly this many bytes */
+	bool stream;		/* sequential source that is a byte stream (a
+				 * socket): hand each read to the worker as it
+				 * completes instead of waiting for a full
+				 * buffer */
 };
 
 struct uio_ops {
@@ -112,6 +116,14 @@ const struct uio_counts *uio_counts(const struct uio *u);
 void *uio_out_reserve(struct uio *u, size_t need, size_t *avail);
 /* Worker: @n bytes were written at the reserved pointer. */
 void uio_out_commit(struct uio *u, size_t n);
+
+/*
+ * Worker: the input it needs has all arrived (e.g. a protocol's last
+ * message); stop reading the source (a read in flight is cancelled; bytes
+ * it may still bring are an error) and finish as at the source's end:
+ * source_end runs, then the transform's last call.
+ */
+void uio_end_input(struct uio *u);
 
 /* Any thread: record the message of a failure (the first one wins);
  * returns @err. */

@@ -1,0 +1,503 @@
+/*
+ * test_wire.c - the helper's wire protocol natively: proto/mvgpu_wire.c's
+ * codec (every message, every field checked, hostile payloads), and the
+ * migration data path of userspace/lib/transfer.c (io_uring + lz4 worker
+ * + framing) between two threads over a socket: framebuffer-like content
+ * arrives byte-exact, compresses, travels raw when it cannot; a flipped
+ * byte, a cut connection and bytes after the end are each refused.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "mvgpu.h"
+#include "mvgpu_wire.h"
+#include "transfer.h"
+
+/* ---- codec ----------------------------------------------------------------- */
+
+static void hdr_of(uint8_t *h, unsigned type, unsigned flags, uint32_t raw,
+		   uint64_t seq, const void *p, uint32_t len)
+{
+	cr_assert_eq(mvgpu_wire_encode_hdr(h, type, flags, raw, seq, p, len), 0);
+}
+
+Test(wire, header_round_trip)
+{
+	static const unsigned types[] = {
+		MVGPU_WIRE_HELLO, MVGPU_WIRE_DATA, MVGPU_WIRE_STATE,
+		MVGPU_WIRE_END, MVGPU_WIRE_COMMIT, MVGPU_WIRE_ACCEPT,
+		MVGPU_WIRE_LOADED, MVGPU_WIRE_COMMITTED, MVGPU_WIRE_ERROR,
+		MVGPU_WIRE_AGENT, MVGPU_WIRE_PAUSE, MVGPU_WIRE_PAUSED,
+		MVGPU_WIRE_RESUME, MVGPU_WIRE_RELEASE, MVGPU_WIRE_START,
+	};
+	uint8_t h[MVGPU_WIRE_HDR], payload[100];
+	struct mvgpu_wire_hdr d;
+	size_t i;
+
+	memset(payload, 0x5a, sizeof(payload));
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		unsigned t = types[i];
+		uint32_t raw = t == MVGPU_WIRE_DATA ? sizeof(payload) : 0;
+
+		hdr_of(h, t, 0, raw, 1000 + i, payload, sizeof(payload));
+		cr_assert_eq(mvgpu_wire_decode_hdr(h, &d, NULL, 0), 0, "%u", t);
+		cr_assert_eq(d.type, t);
+		cr_assert_eq(d.length, sizeof(payload));
+		cr_assert_eq(d.raw, raw);
+		cr_assert_eq(d.seq, 1000 + i);
+		cr_assert_eq(mvgpu_wire_verify(h, &d, payload, 1000 + i, NULL, 0), 0);
+		cr_assert_str_neq(mvgpu_wire_type_name(t), "?");
+	}
+	cr_assert_str_eq(mvgpu_wire_type_name(77), "?");
+}
+
+Test(wire, header_rejects)
+{
+	uint8_t h[MVGPU_WIRE_HDR], p[16] = { 1, 2, 3 };
+	struct mvgpu_wire_hdr d;
+	char why[128];
+
+	/* encoder refuses what a decoder would */
+	cr_assert_eq(mvgpu_wire_encode_hdr(h, 99, 0, 0, 0, p, 1), -EINVAL);
+	cr_assert_eq(mvgpu_wire_encode_hdr(h, MVGPU_WIRE_HELLO, 1, 0, 0, p, 1), -EINVAL);
+	cr_assert_eq(mvgpu_wire_encode_hdr(h, MVGPU_WIRE_HELLO, 0, 5, 0, p, 1), -EINVAL);
+	cr_assert_eq(mvgpu_wire_encode_hdr(h, MVGPU_WIRE_DATA, 0, 0, 0, p, 0), -EINVAL);
+	cr_assert_eq(mvgpu_wire_encode_hdr(h, MVGPU_WIRE_DATA, 0, 3, 0, p, 2), -EINVAL);
+	cr_assert_eq(mvgpu_wire_encode_hdr(h, MVGPU_WIRE_DATA, 4, 3, 0, p, 3), -EINVAL);
+	cr_assert_eq(mvgpu_wire_encode_hdr(h, MVGPU_WIRE_DATA, MVGPU_WIRE_F_LZ4,
+					   MVGPU_WIRE_DATA_RAW_MAX + 1, 0, p, 3), -EINVAL);
+	cr_assert_eq(mvgpu_wire_encode_hdr(h, MVGPU_WIRE_END, 0, 0, 0, p,
+					   MVGPU_WIRE_CTRL_MAX + 1), -EINVAL);
+
+	hdr_of(h, MVGPU_WIRE_END, 0, 0, 7, p, sizeof(p));
+	h[0] ^= 1;
+	cr_assert_eq(mvgpu_wire_decode_hdr(h, &d, why, sizeof(why)), -EPROTO);
+	cr_assert(strstr(why, "not an mvgpu peer"), "%s", why);
+	h[0] ^= 1;
+	h[4] = 99;	/* type */
+	cr_assert_eq(mvgpu_wire_decode_hdr(h, &d, why, sizeof(why)), -EBADMSG);
+	cr_assert(strstr(why, "unknown message type 99"), "%s", why);
+	hdr_of(h, MVGPU_WIRE_END, 0, 0, 7, p, sizeof(p));
+	h[8] = 0xff; h[9] = 0xff; h[10] = 0xff; h[11] = 0x7f;	/* length */
+	cr_assert_eq(mvgpu_wire_decode_hdr(h, &d, why, sizeof(why)), -EBADMSG);
+	cr_assert(strstr(why, "END message of"), "%s", why);
+	hdr_of(h, MVGPU_WIRE_END, 0, 0, 7, p, sizeof(p));
+	h[6] = 1;	/* flags on a control message */
+	cr_assert_eq(mvgpu_wire_decode_hdr(h, &d, NULL, 0), -EBADMSG);
+}
+
+Test(wire, checksum_covers_every_byte_and_seq_is_checked)
+{
+	uint8_t h[MVGPU_WIRE_HDR], p[64];
+	struct mvgpu_wire_hdr d;
+	char why[160];
+	size_t i;
+
+	for (i = 0; i < sizeof(p); i++)
+		p[i] = (uint8_t)(i * 7);
+	hdr_of(h, MVGPU_WIRE_DATA, 0, sizeof(p), 3, p, sizeof(p));
+	cr_assert_eq(mvgpu_wire_decode_hdr(h, &d, NULL, 0), 0);
+	for (i = 0; i < sizeof(p); i++) {
+		p[i] ^= 0x10;
+		cr_assert_eq(mvgpu_wire_verify(h, &d, p, 3, why, sizeof(why)),
+			     -EBADMSG, "payload byte %zu", i);
+		p[i] ^= 0x10;
+	}
+	cr_assert(strstr(why, "checksum mismatch"), "%s", why);
+	/* header bytes 16..23 (seq) flipped: decodes, fails the checksum */
+	for (i = 16; i < 24; i++) {
+		h[i] ^= 0x01;
+		cr_assert_eq(mvgpu_wire_decode_hdr(h, &d, NULL, 0), 0);
+		cr_assert_eq(mvgpu_wire_verify(h, &d, p, d.seq, NULL, 0), -EBADMSG);
+		h[i] ^= 0x01;
+	}
+	cr_assert_eq(mvgpu_wire_decode_hdr(h, &d, NULL, 0), 0);
+	cr_assert_eq(mvgpu_wire_verify(h, &d, p, 4, why, sizeof(why)), -EBADMSG);
+	cr_assert(strstr(why, "numbered 3 where 4 was due"), "%s", why);
+}
+
+Test(wire, hello_accept_round_trip)
+{
+	struct mvgpu_wire_hello h = {
+		.major = MVGPU_WIRE_MAJOR, .minor = MVGPU_WIRE_MINOR,
+		.flags = MVGPU_WIRE_HELLO_PRECOPY | MVGPU_WIRE_HELLO_STATE,
+		.source_uuid = "11111111-2222-3333-4444-555555555555",
+		.target_uuid = "",
+		.type = "mvgpu-256M", .host = "mvgpu-a", .fb_size = 256ull << 20,
+		.version = "mvgpu-migration-version=1 type=mvgpu-256M",
+	}, h2;
+	struct mvgpu_wire_accept a = {
+		.major = 1, .minor = 0, .flags = MVGPU_WIRE_ACCEPT_CREATED,
+		.target_uuid = "11111111-2222-3333-4444-555555555555",
+		.host = "mvgpu-b", .version = "v=2",
+	}, a2;
+	uint8_t buf[MVGPU_WIRE_CTRL_MAX];
+	char why[160];
+	int n, i;
+
+	n = mvgpu_wire_encode_hello(&h, buf, sizeof(buf));
+	cr_assert_gt(n, 0);
+	cr_assert_eq(mvgpu_wire_decode_hello(buf, (size_t)n, &h2, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(memcmp(&h, &h2, sizeof(h)), 0);
+	/* every truncation is refused, never read past */
+	for (i = 0; i < n; i++)
+		cr_assert_eq(mvgpu_wire_decode_hello(buf, (size_t)i, &h2, NULL, 0),
+			     -EBADMSG, "%d bytes", i);
+	/* an unprintable byte in the version */
+	buf[n - 1] = 0x07;
+	cr_assert_eq(mvgpu_wire_decode_hello(buf, (size_t)n, &h2, why, sizeof(why)), -EBADMSG);
+	cr_assert(strstr(why, "unprintable"), "%s", why);
+	/* another major: only the versions are read, for the message */
+	buf[0] = 9;
+	cr_assert_eq(mvgpu_wire_decode_hello(buf, (size_t)n, &h2, NULL, 0), 0);
+	cr_assert_eq(h2.major, 9);
+	/* bad strings never encode */
+	h.version[0] = '\n';
+	cr_assert_eq(mvgpu_wire_encode_hello(&h, buf, sizeof(buf)), -EINVAL);
+
+	n = mvgpu_wire_encode_accept(&a, buf, sizeof(buf));
+	cr_assert_gt(n, 0);
+	cr_assert_eq(mvgpu_wire_decode_accept(buf, (size_t)n, &a2, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(memcmp(&a, &a2, sizeof(a)), 0);
+	buf[4] = 0x80;	/* unknown flag */
+	cr_assert_eq(mvgpu_wire_decode_accept(buf, (size_t)n, &a2, NULL, 0), -EBADMSG);
+	cr_assert_eq(mvgpu_wire_encode_accept(&a, buf, 20), -ENOSPC);
+}
+
+Test(wire, error_end_agent_kind)
+{
+	struct mvgpu_wire_error e = { .code = EINVAL }, e2;
+	struct mvgpu_wire_end end = { 12345, 7, 3, 1000 }, end2;
+	struct mvgpu_wire_agent ag = { 1, 0, MVGPU_WIRE_AGENT_INCOMING,
+				       "11111111-2222-3333-4444-555555555555", 42 }, ag2;
+	uint8_t buf[MVGPU_WIRE_CTRL_MAX];
+	char kind[MVGPU_WIRE_NAME_LEN], why[160];
+	__u64 ns;
+	int n;
+
+	snprintf(e.text, sizeof(e.text), "incompatible: \x1b[31mred");
+	n = mvgpu_wire_encode_error(&e, buf, sizeof(buf));
+	cr_assert_gt(n, 0);
+	cr_assert_eq(mvgpu_wire_decode_error(buf, (size_t)n, &e2, NULL, 0), 0);
+	cr_assert_eq(e2.code, EINVAL);
+	cr_assert_str_eq(e2.text, "incompatible: ?[31mred");	/* no escapes reach a tty */
+	mvgpu_put_le32(buf, 0);
+	cr_assert_eq(mvgpu_wire_decode_error(buf, (size_t)n, &e2, NULL, 0), -EBADMSG);
+	mvgpu_put_le32(buf, 5000);
+	cr_assert_eq(mvgpu_wire_decode_error(buf, (size_t)n, &e2, NULL, 0), -EBADMSG);
+	cr_assert_eq(mvgpu_wire_decode_error(buf, 7, &e2, NULL, 0), -EBADMSG);
+
+	n = mvgpu_wire_encode_end(&end, buf, sizeof(buf));
+	cr_assert_eq(mvgpu_wire_decode_end(buf, (size_t)n, &end2, NULL, 0), 0);
+	cr_assert_eq(end2.stream_bytes, 12345);
+	cr_assert_eq(end2.data_msgs, 7);
+	cr_assert_eq(end2.passes, 3);
+	cr_assert_eq(end2.precopy_bytes, 1000);
+	cr_assert_eq(mvgpu_wire_decode_end(buf, (size_t)n - 1, &end2, NULL, 0), -EBADMSG);
+	mvgpu_put_le64(buf + 24, 99999);	/* more pre-copy than stream */
+	cr_assert_eq(mvgpu_wire_decode_end(buf, (size_t)n, &end2, why, sizeof(why)), -EBADMSG);
+
+	n = mvgpu_wire_encode_agent(&ag, buf, sizeof(buf));
+	cr_assert_eq(mvgpu_wire_decode_agent(buf, (size_t)n, &ag2, NULL, 0), 0);
+	cr_assert_eq(memcmp(&ag, &ag2, sizeof(ag)), 0);
+	buf[0] = 2;
+	cr_assert_eq(mvgpu_wire_decode_agent(buf, (size_t)n, &ag2, why, sizeof(why)), -EBADMSG);
+	cr_assert(strstr(why, "protocol 2.0"), "%s", why);
+
+	cr_assert_eq(mvgpu_wire_encode_ns(77, buf, sizeof(buf)), 8);
+	cr_assert_eq(mvgpu_wire_decode_ns(buf, 8, &ns, NULL, 0), 0);
+	cr_assert_eq(ns, 77);
+	cr_assert_eq(mvgpu_wire_decode_ns(buf, 9, &ns, NULL, 0), -EBADMSG);
+
+	cr_assert_eq(mvgpu_wire_encode_kind("exercise", buf, sizeof(buf)), MVGPU_WIRE_NAME_LEN);
+	cr_assert_eq(mvgpu_wire_decode_kind(buf, MVGPU_WIRE_NAME_LEN + 5, kind, NULL, 0), 0);
+	cr_assert_str_eq(kind, "exercise");
+	buf[MVGPU_WIRE_NAME_LEN - 1] = 'x';	/* unterminated */
+	cr_assert_eq(mvgpu_wire_decode_kind(buf, MVGPU_WIRE_NAME_LEN, kind, NULL, 0), -EBADMSG);
+	memset(buf, 0, MVGPU_WIRE_NAME_LEN);	/* no kind, but bytes */
+	cr_assert_eq(mvgpu_wire_decode_kind(buf, MVGPU_WIRE_NAME_LEN + 1, kind, NULL, 0), -EBADMSG);
+}
+
+/* ---- the data path, two threads, one socket ---------------------------------- */
+
+/* Framebuffer-like: mostly zero, some text-like runs, some noise. */
+static uint8_t *fb_like(size_t len, unsigned noise_pct)
+{
+	uint8_t *b = calloc(1, len);
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	size_t i;
+
+	cr_assert_not_null(b);
+	for (i = 0; i < len; i += 4096) {
+		unsigned kind = (unsigned)((i / 4096) * 2654435761u % 100);
+		size_t j;
+
+		if (kind < noise_pct) {
+			for (j = 0; j < 4096 && i + j < len; j++) {
+				x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+				b[i + j] = (uint8_t)x;
+			}
+		} else if (kind < noise_pct + 20) {
+			for (j = 0; j < 4096 && i + j < len; j++)
+				b[i + j] = "mvgpu console text  "[j % 20];
+		}
+	}
+	return b;
+}
+
+static int memfd_with(const uint8_t *b, size_t len)
+{
+	int fd = memfd_create("stream", MFD_CLOEXEC);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, b, len), (ssize_t)len);
+	cr_assert_eq(lseek(fd, 0, SEEK_SET), 0);
+	return fd;
+}
+
+struct side {
+	int in, out;		/* send: in = stream, out = socket; recv: reverse */
+	int ret;
+	uint64_t stream, wire;
+	char err[512];
+};
+
+static void *send_thread(void *arg)
+{
+	struct side *s = arg;
+	mvgpu_ctx *ctx;
+
+	cr_assert_eq(mvgpu_ctx_create(&ctx, NULL), 0);
+	s->ret = xf_stream_send(ctx, s->in, s->out, &s->stream, &s->wire);
+	snprintf(s->err, sizeof(s->err), "%s", mvgpu_last_error(ctx));
+	shutdown(s->out, SHUT_WR);
+	mvgpu_ctx_free(ctx);
+	return NULL;
+}
+
+static void *recv_thread(void *arg)
+{
+	struct side *s = arg;
+	mvgpu_ctx *ctx;
+
+	cr_assert_eq(mvgpu_ctx_create(&ctx, NULL), 0);
+	s->ret = xf_stream_recv(ctx, s->in, s->out, &s->stream, &s->wire);
+	snprintf(s->err, sizeof(s->err), "%s", mvgpu_last_error(ctx));
+	shutdown(s->in, SHUT_RDWR);	/* a receiver that gave up hangs up */
+	mvgpu_ctx_free(ctx);
+	return NULL;
+}
+
+/* A man in the middle: copy a -> b, flipping byte @flip (if >= 0),
+ * stopping after @cut bytes (if >= 0), appending @extra bytes. */
+struct mitm {
+	int a, b;
+	long long flip, cut;
+	size_t extra;
+};
+
+/* Gather everything, then one write of it and @extra more bytes: the
+ * receiver sees the trailing bytes in the same read as the END. */
+static void *mitm_gather(struct mitm *m)
+{
+	size_t cap = 1 << 20, len = 0;
+	uint8_t *all = malloc(cap + m->extra);
+	ssize_t n;
+
+	while ((n = read(m->a, all + len, cap - len)) > 0)
+		len += (size_t)n;
+	memset(all + len, 'Z', m->extra);
+	if (send(m->b, all, len + m->extra, MSG_NOSIGNAL) < 0)
+		len = 0;
+	shutdown(m->b, SHUT_WR);
+	free(all);
+	return NULL;
+}
+
+static void *mitm_thread(void *arg)
+{
+	struct mitm *m = arg;
+	static uint8_t buf[65536];
+	long long pos = 0;
+	ssize_t n;
+
+	if (m->extra)
+		return mitm_gather(m);
+	while ((n = read(m->a, buf, sizeof(buf))) > 0) {
+		if (m->flip >= pos && m->flip < pos + n)
+			buf[m->flip - pos] ^= 0x40;
+		if (m->cut >= 0 && pos + n > m->cut)
+			n = (ssize_t)(m->cut - pos);
+		if (n > 0 && send(m->b, buf, (size_t)n, MSG_NOSIGNAL) != n)
+			break;
+		pos += n;
+		if (m->cut >= 0 && pos >= m->cut)
+			break;
+	}
+	shutdown(m->a, SHUT_RDWR);	/* the sender sees the cut too */
+	shutdown(m->b, SHUT_WR);
+	return NULL;
+}
+
+/* Send @len bytes of @data through the data path; @m NULL: direct. */
+static void run_path(const uint8_t *data, size_t len, struct mitm *m,
+		     struct side *snd, struct side *rcv, uint8_t **got)
+{
+	int s1[2], s2[2];
+	pthread_t ts, tr, tm;
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s1), 0);
+	memset(snd, 0, sizeof(*snd));
+	memset(rcv, 0, sizeof(*rcv));
+	snd->in = memfd_with(data, len);
+	snd->out = s1[0];
+	rcv->out = memfd_create("out", MFD_CLOEXEC);
+	if (m) {
+		cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s2), 0);
+		m->a = s1[1];
+		m->b = s2[0];
+		rcv->in = s2[1];
+		pthread_create(&tm, NULL, mitm_thread, m);
+	} else {
+		rcv->in = s1[1];
+	}
+	pthread_create(&tr, NULL, recv_thread, rcv);
+	pthread_create(&ts, NULL, send_thread, snd);
+	pthread_join(ts, NULL);
+	pthread_join(tr, NULL);
+	if (m) {
+		shutdown(s1[1], SHUT_RDWR);	/* unblock it if the receiver quit */
+		pthread_join(tm, NULL);
+		close(s2[0]);
+		close(s2[1]);
+	}
+	close(s1[0]);
+	close(s1[1]);
+	close(snd->in);
+	*got = NULL;
+	if (!rcv->ret) {
+		*got = malloc(len ? len : 1);
+		cr_assert_eq(pread(rcv->out, *got, len, 0), (ssize_t)len);
+	}
+	close(rcv->out);
+}
+
+Test(wire_path, framebuffer_content_arrives_exactly_and_compressed)
+{
+	size_t len = 24u << 20;
+	uint8_t *data = fb_like(len, 10), *got;
+	struct side s, r;
+
+	run_path(data, len, NULL, &s, &r, &got);
+	cr_assert_eq(s.ret, 0, "%s", s.err);
+	cr_assert_eq(r.ret, 0, "%s", r.err);
+	cr_assert_eq(s.stream, len);
+	cr_assert_eq(r.stream, len);
+	cr_assert_eq(s.wire, r.wire);
+	cr_assert_eq(memcmp(got, data, len), 0);
+	/* 70 % zero, 20 % text: a ratio well above 3 */
+	cr_assert_lt(s.wire * 3, len, "wire %llu for %zu", (unsigned long long)s.wire, len);
+	free(got);
+	free(data);
+}
+
+Test(wire_path, noise_travels_as_it_is)
+{
+	size_t len = 3u << 20;
+	uint8_t *data = fb_like(len, 100), *got;
+	struct side s, r;
+
+	run_path(data, len, NULL, &s, &r, &got);
+	cr_assert_eq(r.ret, 0, "%s", r.err);
+	cr_assert_eq(memcmp(got, data, len), 0);
+	/* raw DATA messages: exactly the stream, no lz4 expansion */
+	cr_assert_eq(s.wire, len);
+	free(got);
+	free(data);
+}
+
+Test(wire_path, odd_sizes_and_empty)
+{
+	static const size_t sizes[] = { 0, 1, 4095, (1u << 20) - 1, 1u << 20,
+					(1u << 20) + 1, 5 * (1u << 20) + 777 };
+	size_t i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		uint8_t *data = fb_like(sizes[i] ? sizes[i] : 1, 30), *got;
+		struct side s, r;
+
+		run_path(data, sizes[i], NULL, &s, &r, &got);
+		cr_assert_eq(r.ret, 0, "%zu: %s", sizes[i], r.err);
+		cr_assert_eq(r.stream, sizes[i]);
+		if (sizes[i])
+			cr_assert_eq(memcmp(got, data, sizes[i]), 0, "%zu", sizes[i]);
+		free(got);
+		free(data);
+	}
+}
+
+Test(wire_path, a_flipped_byte_anywhere_is_refused)
+{
+	size_t len = 3u << 20;
+	uint8_t *data = fb_like(len, 10), *got;
+	static const long long where[] = { 0, 5, 20, 31, 32, 100, 40000 };
+	size_t i;
+
+	for (i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+		struct mitm m = { .flip = where[i], .cut = -1 };
+		struct side s, r;
+
+		run_path(data, len, &m, &s, &r, &got);
+		cr_assert_neq(r.ret, 0, "flip at %lld went through", where[i]);
+		cr_assert(r.ret == -EBADMSG || r.ret == -EPROTO,
+			  "flip at %lld: %d %s", where[i], r.ret, r.err);
+		cr_assert_null(got);
+	}
+	free(data);
+}
+
+Test(wire_path, a_cut_connection_is_refused)
+{
+	size_t len = 3u << 20;
+	uint8_t *data = fb_like(len, 10), *got;
+	static const long long where[] = { 0, 10, 32, 5000, 300000 };
+	size_t i;
+
+	for (i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+		struct mitm m = { .flip = -1, .cut = where[i] };
+		struct side s, r;
+
+		run_path(data, len, &m, &s, &r, &got);
+		cr_assert_eq(r.ret, -ENODATA, "cut at %lld: %d %s", where[i],
+			     r.ret, r.err);
+		cr_assert(strstr(r.err, "closed the connection"), "%s", r.err);
+		cr_assert_null(got);
+		/* the sender is told too, not left waiting */
+		cr_assert(s.ret == -EPIPE || s.ret == -ECONNRESET || s.ret == 0,
+			  "sender: %d %s", s.ret, s.err);
+	}
+	free(data);
+}
+
+Test(wire_path, bytes_after_the_end_are_refused)
+{
+	size_t len = 100000;
+	uint8_t *data = fb_like(len, 10), *got;
+	struct mitm m = { .flip = -1, .cut = -1, .extra = 64 };
+	struct side s, r;
+
+	run_path(data, len, &m, &s, &r, &got);
+	cr_assert_eq(r.ret, -EPROTO, "%d %s", r.ret, r.err);
+	cr_assert(strstr(r.err, "64 unexpected bytes after the source's END"), "%s", r.err);
+	free(got);
+	free(data);
+}

@@ -1,0 +1,406 @@
+/*
+ * cmd_migrate.c - `mvgpu migrate UUID ADDR` (source) and `mvgpu receive
+ * --listen ADDR` (target): live migration of a vGPU between hosts
+ * (docs/wire-protocol.md).  A vGPU in use is reached through its
+ * workload's migration agent; an idle one is opened here.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "output.h"
+#include "progress.h"
+
+#define DEFAULT_TIMEOUT_S	30
+
+static int parse_uint(const char *s, unsigned long long max,
+		      unsigned long long *out)
+{
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno || *end || *out > max ? -1 : 0;
+}
+
+static int bad_uuid(struct cli *cli, const char *s)
+{
+	return cli_usage(cli,
+			 "invalid UUID '%s': expected 8-4-4-4-12 hex digits such as 123e4567-e89b-12d3-a456-426614174000",
+			 s);
+}
+
+/* ---- source ----------------------------------------------------------------- */
+
+/* The hooks' opaque: progress_event() reads it as its struct progress. */
+struct msrc {
+	struct progress p;	/* first */
+	mvgpu_agent_conn *agent;
+};
+
+static int src_pause(void *opaque, char kind[MVGPU_STATE_KIND_MAX],
+		     void **state, size_t *len)
+{
+	struct msrc *m = opaque;
+
+	return mvgpu_agent_pause(m->agent, kind, state, len);
+}
+
+static void src_resume(void *opaque)
+{
+	struct msrc *m = opaque;
+
+	mvgpu_agent_resume(m->agent);
+}
+
+static void migrate_summary(struct progress *p, const char *uuid,
+			    const mvgpu_migrate_stats *st, int agent)
+{
+	double secs = (double)st->elapsed_ns / 1e9;
+	double ratio = st->wire_bytes ? (double)st->stream_bytes / (double)st->wire_bytes : 0;
+	char s[32], w[32];
+	struct jline j;
+
+	if (p->cli->json) {
+		jl_begin(&j, stdout);
+		jl_str(&j, "event", "done");
+		jl_bool(&j, "ok", 1);
+		jl_str(&j, "action", "migrate");
+		jl_str(&j, "uuid", uuid);
+		jl_str(&j, "target_uuid", st->target_uuid);
+		jl_str(&j, "target_host", st->target_host);
+		jl_bool(&j, "created", st->created);
+		jl_bool(&j, "workload", agent);
+		jl_u64(&j, "passes", st->passes);
+		jl_u64(&j, "stream_bytes", st->stream_bytes);
+		jl_u64(&j, "wire_bytes", st->wire_bytes);
+		jl_num(&j, "ratio", ratio);
+		jl_u64(&j, "precopy_bytes", st->precopy_bytes);
+		jl_u64(&j, "stop_copy_bytes", st->stop_copy_bytes);
+		jl_num(&j, "downtime_ms", (double)st->downtime_ns / 1e6);
+		jl_num(&j, "stop_copy_ms", (double)st->stop_copy_ns / 1e6);
+		jl_num(&j, "seconds", secs);
+		jl_end(&j);
+		return;
+	}
+	human_bytes(st->stream_bytes, s, sizeof(s));
+	human_bytes(st->wire_bytes, w, sizeof(w));
+	printf("migrated vGPU %s to %s (vGPU %s%s)%s: downtime %.1f ms, total %.2f s, %u pre-copy pass%s, %s stream, %s on the wire (ratio %.1f)\n",
+	       uuid, st->target_host, st->target_uuid,
+	       st->created ? ", created" : "",
+	       agent ? ", its workload continues there" : "",
+	       (double)st->downtime_ns / 1e6, secs, st->passes,
+	       st->passes == 1 ? "" : "es", s, w, ratio);
+}
+
+static int migrate_failed(struct progress *p, mvgpu_ctx *ctx, mvgpu_dev *dev,
+			  const char *uuid, const char *addr, int err,
+			  const mvgpu_migrate_stats *st)
+{
+	char why[700], state[64] = "in an unknown state";
+	uint32_t s;
+
+	snprintf(why, sizeof(why), "%s", mvgpu_last_error(ctx));
+	if (mvgpu_mig_get_state(dev, &s) == 0)
+		snprintf(state, sizeof(state), "%s",
+			 s == MVGPU_MIG_RUNNING ? "running here, unchanged" :
+			 mvgpu_mig_state_name(s));
+	if (st->in_doubt)
+		return progress_fail(p, EXIT_FAIL, err, "migrating vGPU %s to %s: %s",
+				     uuid, addr, why);
+	if (err == -ECANCELED)
+		return progress_fail(p, EXIT_FAIL, err,
+				     "migration of vGPU %s interrupted; it is %s",
+				     uuid, state);
+	return progress_fail(p, EXIT_FAIL, err,
+			     "cannot migrate vGPU %s to %s: %s; the vGPU is %s",
+			     uuid, addr, why, state);
+}
+
+/* The vGPU: through its workload's agent, or opened here if idle. */
+static int source_open(struct progress *p, mvgpu_ctx *ctx, const char *uuid,
+		       mvgpu_agent_conn **agent, mvgpu_dev **dev,
+		       unsigned timeout_ms)
+{
+	unsigned flags = 0;
+	int ret;
+
+	ret = mvgpu_agent_connect(ctx, uuid, timeout_ms, agent, dev, &flags);
+	if (!ret && (flags & MVGPU_AGENT_INCOMING)) {
+		mvgpu_dev_close(*dev);
+		mvgpu_agent_disconnect(*agent);
+		*agent = NULL;
+		return progress_fail(p, EXIT_FAIL, -EBUSY,
+				     "vGPU %s is waiting for a migration in (its workload runs with --incoming): nothing to migrate yet",
+				     uuid);
+	}
+	if (!ret)
+		return 0;
+	*agent = NULL;
+	if (ret != -ENOENT)
+		return progress_fail(p, EXIT_FAIL, ret,
+				     "cannot reach the workload of vGPU %s: %s",
+				     uuid, mvgpu_last_error(ctx));
+	ret = mvgpu_dev_open(ctx, uuid, dev);
+	if (ret == -EBUSY)
+		return progress_fail(p, EXIT_FAIL, ret,
+				     "vGPU %s is in use by a program that serves no migration agent (a VM migrates with 'virsh migrate'; 'mvgpu exercise --agent' can be migrated)",
+				     uuid);
+	if (ret)
+		return progress_open_vgpu(p, ctx, uuid, dev);
+	return 0;
+}
+
+int cmd_migrate(struct cli *cli, int argc, char **argv)
+{
+	const char *target_s = NULL, *passes_s = NULL, *timeout_s = NULL;
+	const char *switch_s = NULL;
+	int no_precopy = 0, n, ret;
+	const struct cli_opt opts[] = {
+		{ "target-uuid", 0, 1, &target_s, NULL },
+		{ "passes", 0, 1, &passes_s, NULL },
+		{ "switchover-bytes", 0, 1, &switch_s, NULL },
+		{ "timeout", 0, 1, &timeout_s, NULL },
+		{ "no-precopy", 0, 0, NULL, &no_precopy },
+		{ NULL, 0, 0, NULL, NULL }
+	};
+	unsigned long long passes = 8, timeout = DEFAULT_TIMEOUT_S, sw = 1 << 20;
+	char uuid[MVGPU_UUID_LEN], tuuid[MVGPU_UUID_LEN];
+	mvgpu_migrate_stats st = { 0 };
+	mvgpu_migrate_opts mo;
+	struct msrc ms = { 0 };
+	struct progress *pp = &ms.p;
+	const char *pos[2];
+	mvgpu_ctx *ctx;
+	mvgpu_dev *dev;
+	int sock;
+
+	ret = cli_parse(cli, argc, argv, opts, pos, 2, &n);
+	if (ret)
+		return ret;
+	if (cli->help) {
+		cli_print_cmd_help(cli_find_cmd("migrate"), stdout);
+		return EXIT_OK;
+	}
+	if (n < 2)
+		return cli_usage(cli, n ? "missing ADDR (where 'mvgpu receive --listen' runs, HOST:PORT)"
+					: "missing UUID and ADDR");
+	if (mvgpu_uuid_canonical(pos[0], uuid) < 0)
+		return bad_uuid(cli, pos[0]);
+	if (target_s && mvgpu_uuid_canonical(target_s, tuuid) < 0)
+		return bad_uuid(cli, target_s);
+	if (passes_s && parse_uint(passes_s, 1000, &passes))
+		return cli_usage(cli, "--passes: expected 1 to 1000, got '%s'", passes_s);
+	if (switch_s && parse_uint(switch_s, 1ull << 40, &sw))
+		return cli_usage(cli, "--switchover-bytes: expected a number of bytes, got '%s'",
+				 switch_s);
+	if (timeout_s && (parse_uint(timeout_s, 3600, &timeout) || !timeout))
+		return cli_usage(cli, "--timeout: expected 1 to 3600 seconds, got '%s'",
+				 timeout_s);
+	ctx = cli_ctx(cli);
+	if (!ctx)
+		return EXIT_FAIL;
+	progress_init(pp, cli, "migrate");
+	pp->bytes_word = "wire";
+	ret = source_open(pp, ctx, uuid, &ms.agent, &dev, (unsigned)timeout * 1000);
+	if (ret)
+		return ret;
+	progress_catch_signals();
+	sock = mvgpu_net_connect(ctx, pos[1], (unsigned)timeout * 1000);
+	if (sock < 0) {
+		ret = progress_fail(pp, EXIT_FAIL, sock,
+				    "cannot migrate vGPU %s: %s; the vGPU runs on here, unchanged",
+				    uuid, mvgpu_last_error(ctx));
+		goto out;
+	}
+	mo = (mvgpu_migrate_opts){
+		.target_uuid = target_s ? tuuid : NULL,
+		.precopy = !no_precopy, .max_passes = (unsigned)passes,
+		.switchover_bytes = sw, .timeout_ms = (unsigned)timeout * 1000,
+		.pause = ms.agent ? src_pause : NULL,
+		.resume = ms.agent ? src_resume : NULL,
+		.event = progress_event, .opaque = &ms,
+		.cancel = &progress_cancel,
+	};
+	ret = mvgpu_migrate(dev, sock, &mo, &st);
+	close(sock);
+	progress_end(pp);
+	if (ret) {
+		ret = migrate_failed(pp, ctx, dev, uuid, pos[1], ret, &st);
+		goto out;
+	}
+	if (ms.agent)
+		mvgpu_agent_release(ms.agent);
+	migrate_summary(pp, uuid, &st, ms.agent != NULL);
+	ret = EXIT_OK;
+out:
+	mvgpu_dev_close(dev);
+	mvgpu_agent_disconnect(ms.agent);
+	return ret;
+}
+
+/* ---- target ----------------------------------------------------------------- */
+
+static void receive_summary(struct progress *p, const mvgpu_receive_result *r,
+			    int agent)
+{
+	double secs = (double)r->elapsed_ns / 1e9;
+	double ratio = r->wire_bytes ? (double)r->stream_bytes / (double)r->wire_bytes : 0;
+	char s[32], w[32];
+	struct jline j;
+
+	if (p->cli->json) {
+		jl_begin(&j, stdout);
+		jl_str(&j, "event", "done");
+		jl_bool(&j, "ok", 1);
+		jl_str(&j, "action", "receive");
+		jl_str(&j, "uuid", r->uuid);
+		jl_str(&j, "type", r->type_id);
+		jl_str(&j, "source_uuid", r->source_uuid);
+		jl_str(&j, "source_host", r->source_host);
+		jl_bool(&j, "created", r->created);
+		jl_bool(&j, "workload", agent);
+		jl_str(&j, "state_kind", r->state_kind);
+		jl_u64(&j, "passes", r->passes);
+		jl_u64(&j, "stream_bytes", r->stream_bytes);
+		jl_u64(&j, "wire_bytes", r->wire_bytes);
+		jl_num(&j, "ratio", ratio);
+		jl_num(&j, "load_ms", (double)r->load_ns / 1e6);
+		jl_num(&j, "seconds", secs);
+		jl_end(&j);
+		return;
+	}
+	human_bytes(r->stream_bytes, s, sizeof(s));
+	human_bytes(r->wire_bytes, w, sizeof(w));
+	printf("received vGPU %s (%s%s) from %s: %s stream, %s on the wire (ratio %.1f), load %.1f ms, total %.2f s%s\n",
+	       r->uuid, r->type_id, r->created ? ", created" : "",
+	       r->source_host, s, w, ratio, (double)r->load_ns / 1e6, secs,
+	       agent ? "; its workload continues here" : "");
+}
+
+struct mtgt {
+	mvgpu_ctx *ctx;
+	const char *uuid;
+	mvgpu_agent_conn *agent;
+	mvgpu_dev *dev;
+};
+
+int cmd_receive(struct cli *cli, int argc, char **argv)
+{
+	const char *listen_s = NULL, *uuid_s = NULL, *timeout_s = NULL;
+	const char *accept_s = NULL;
+	int create = 0, ret;
+	const struct cli_opt opts[] = {
+		{ "listen", 'l', 1, &listen_s, NULL },
+		{ "uuid", 'u', 1, &uuid_s, NULL },
+		{ "create", 0, 0, NULL, &create },
+		{ "timeout", 0, 1, &timeout_s, NULL },
+		{ "accept-timeout", 0, 1, &accept_s, NULL },
+		{ NULL, 0, 0, NULL, NULL }
+	};
+	unsigned long long timeout = DEFAULT_TIMEOUT_S, acc = 0;
+	char uuid[MVGPU_UUID_LEN], who[128];
+	mvgpu_receive_result r = { 0 };
+	mvgpu_receive_opts ro;
+	struct mtgt t = { 0 };
+	struct progress p;
+	unsigned flags = 0;
+	mvgpu_ctx *ctx;
+	int lfd, sock;
+
+	ret = cli_parse(cli, argc, argv, opts, NULL, 0, NULL);
+	if (ret)
+		return ret;
+	if (cli->help) {
+		cli_print_cmd_help(cli_find_cmd("receive"), stdout);
+		return EXIT_OK;
+	}
+	if (!listen_s)
+		return cli_usage(cli, "missing --listen ADDR (e.g. :7077 or 0.0.0.0:7077)");
+	if (uuid_s && mvgpu_uuid_canonical(uuid_s, uuid) < 0)
+		return bad_uuid(cli, uuid_s);
+	if (timeout_s && (parse_uint(timeout_s, 3600, &timeout) || !timeout))
+		return cli_usage(cli, "--timeout: expected 1 to 3600 seconds, got '%s'",
+				 timeout_s);
+	if (accept_s && parse_uint(accept_s, 86400, &acc))
+		return cli_usage(cli, "--accept-timeout: expected 0 to 86400 seconds, got '%s'",
+				 accept_s);
+	ctx = cli_ctx(cli);
+	if (!ctx)
+		return EXIT_FAIL;
+	progress_init(&p, cli, "receive");
+	p.bytes_word = "wire";
+	t.ctx = ctx;
+	/* a workload waiting with --incoming owns the vGPU: go through it */
+	if (uuid_s) {
+		ret = mvgpu_agent_connect(ctx, uuid, (unsigned)timeout * 1000,
+					  &t.agent, &t.dev, &flags);
+		if (!ret && !(flags & MVGPU_AGENT_INCOMING)) {
+			mvgpu_dev_close(t.dev);
+			mvgpu_agent_disconnect(t.agent);
+			return progress_fail(&p, EXIT_FAIL, -EBUSY,
+					     "vGPU %s is in use by a running workload: it cannot take a migration in",
+					     uuid);
+		}
+		if (ret && ret != -ENOENT)
+			return progress_fail(&p, EXIT_FAIL, ret,
+					     "cannot reach the workload of vGPU %s: %s",
+					     uuid, mvgpu_last_error(ctx));
+		if (ret)
+			t.agent = NULL;
+	}
+	lfd = mvgpu_net_listen(ctx, listen_s);
+	if (lfd < 0) {
+		ret = progress_fail(&p, EXIT_FAIL, lfd, "%s", mvgpu_last_error(ctx));
+		goto out;
+	}
+	progress_catch_signals();
+	if (!cli->json)
+		fprintf(stderr, "receive: listening on %s\n", listen_s);
+	sock = mvgpu_net_accept(ctx, lfd, (unsigned)acc * 1000, who, sizeof(who));
+	close(lfd);
+	if (sock < 0) {
+		ret = progress_fail(&p, EXIT_FAIL, sock, "%s", mvgpu_last_error(ctx));
+		goto out;
+	}
+	ro = (mvgpu_receive_opts){
+		.uuid = uuid_s ? uuid : NULL, .create = create, .dev = t.dev,
+		.timeout_ms = (unsigned)timeout * 1000,
+		.event = progress_event, .opaque = &p,
+		.cancel = &progress_cancel,
+	};
+	ret = mvgpu_receive(ctx, sock, &ro, &r);
+	close(sock);
+	progress_end(&p);
+	if (ret) {
+		ret = progress_fail(&p, EXIT_FAIL, ret,
+				    "migration from %s failed: %s; %s",
+				    who, mvgpu_last_error(ctx),
+				    r.created ? "the vGPU created for it was removed" :
+				    r.uuid[0] ? "the vGPU here is as it was" :
+				    "nothing changed here");
+		goto out;
+	}
+	if (t.agent) {
+		ret = mvgpu_agent_send_start(t.agent, r.state_kind, r.state,
+					     r.state_len);
+		if (ret) {
+			ret = progress_fail(&p, EXIT_FAIL, ret,
+					    "vGPU %s runs here, but its workload could not be told: %s",
+					    r.uuid, mvgpu_last_error(ctx));
+			goto out;
+		}
+	}
+	receive_summary(&p, &r, t.agent != NULL);
+	ret = EXIT_OK;
+out:
+	free(r.state);
+	mvgpu_dev_close(t.dev);
+	mvgpu_agent_disconnect(t.agent);
+	return ret;
+}

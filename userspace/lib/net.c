@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: MIT
+/*
+ * net.c - connections that carry the wire protocol: addresses, connect,
+ * listen, and whole checked messages (net.h).
+ *
+ * Control messages are small and go through plain blocking calls bounded
+ * by poll(); the bulk DATA of a migration goes through io_uring
+ * (transfer.c) on the same socket.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net.h"
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void wconn_init(struct wconn *c, mvgpu_ctx *ctx, int fd, unsigned timeout_ms,
+		const char *peer)
+{
+	memset(c, 0, sizeof(*c));
+	c->ctx = ctx;
+	c->fd = fd;
+	c->timeout_ms = timeout_ms ? timeout_ms : 30000;
+	c->peer = peer;
+	c->passed_fd = -1;
+}
+
+/* Wait until @fd is ready for @events or @deadline (ms, monotonic). */
+static int wait_fd(int fd, short events, int64_t deadline)
+{
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = events };
+		int64_t left = deadline - now_ms();
+		int r;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		r = poll(&p, 1, left > 1000 ? 1000 : (int)left);
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+static int send_all(struct wconn *c, const struct iovec *iov_in, int n,
+		    int pass_fd, int64_t deadline)
+{
+	struct iovec iov[2];
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	int i;
+
+	for (i = 0; i < n; i++)
+		iov[i] = iov_in[i];
+	while (n) {
+		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)n };
+		ssize_t r;
+
+		if (pass_fd >= 0) {
+			memset(&cm, 0, sizeof(cm));
+			mh.msg_control = cm.buf;
+			mh.msg_controllen = sizeof(cm.buf);
+			CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
+			CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
+			CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), &pass_fd, sizeof(int));
+		}
+		r = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (r < 0) {
+			int ret;
+
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				return -errno;
+			ret = wait_fd(c->fd, POLLOUT, deadline);
+			if (ret)
+				return ret;
+			continue;
+		}
+		pass_fd = -1;	/* went with the first byte */
+		c->sent_bytes += (uint64_t)r;
+		while (n && (size_t)r >= iov[0].iov_len) {
+			r -= (ssize_t)iov[0].iov_len;
+			iov[0] = iov[1];
+			n--;
+		}
+		if (n) {
+			iov[0].iov_base = (char *)iov[0].iov_base + r;
+			iov[0].iov_len -= (size_t)r;
+		}
+	}
+	return 0;
+}
+
+static const char *neterr(int err)
+{
+	switch (err) {
+	case -ETIMEDOUT:
+		return "no answer in time (timed out)";
+	case -EPIPE:
+	case -ECONNRESET:
+		return "the connection was closed";
+	default:
+		return strerror(-err);
+	}
+}
+
+int wconn_send(struct wconn *c, unsigned type, const void *payload,
+	       uint32_t len, int fd)
+{
+	uint8_t hdr[MVGPU_WIRE_HDR];
+	struct iovec iov[2] = { { hdr, sizeof(hdr) }, { (void *)payload, len } };
+	int ret;
+
+	ret = mvgpu_wire_encode_hdr(hdr, type, 0, 0, c->send_seq, payload, len);
+	if (ret)
+		return mvgpu__err(c->ctx, ret, "cannot encode a %s message",
+				  mvgpu_wire_type_name(type));
+	ret = send_all(c, iov, len ? 2 : 1, fd,
+		       now_ms() + (int64_t)c->timeout_ms);
+	if (ret)
+		return mvgpu__err(c->ctx, ret, "sending %s to %s: %s",
+				  mvgpu_wire_type_name(type), c->peer,
+				  neterr(ret));
+	c->send_seq++;
+	return 0;
+}
+
+/* Receive exactly @len bytes; the first may bring an fd. */
+static int recv_all(struct wconn *c, void *buf, size_t len, int64_t deadline,
+		    bool first)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		union {
+			struct cmsghdr h;
+			char buf[CMSG_SPACE(sizeof(int))];
+		} cm;
+		struct iovec iov = { p, len };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+		struct cmsghdr *ch;
+		ssize_t r;
+		int ret;
+
+		if (first) {
+			mh.msg_control = cm.buf;
+			mh.msg_controllen = sizeof(cm.buf);
+		}
+		r = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				return -errno;
+			ret = wait_fd(c->fd, POLLIN, deadline);
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (r == 0)
+			return -ECONNRESET;
+		for (ch = first ? CMSG_FIRSTHDR(&mh) : NULL; ch;
+		     ch = CMSG_NXTHDR(&mh, ch)) {
+			if (ch->cmsg_level == SOL_SOCKET &&
+			    ch->cmsg_type == SCM_RIGHTS &&
+			    ch->cmsg_len == CMSG_LEN(sizeof(int))) {
+				int fd;
+
+				memcpy(&fd, CMSG_DATA(ch), sizeof(fd));
+				if (c->passed_fd >= 0)
+					close(c->passed_fd);
+				c->passed_fd = fd;
+			}
+		}
+		first = false;
+		c->recv_bytes += (uint64_t)r;
+		p += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+int wconn_recv(struct wconn *c, struct wmsg *m, uint8_t *buf, size_t cap,
+	       unsigned want)
+{
+	uint8_t hdr[MVGPU_WIRE_HDR];
+	char why[256];
+	int64_t deadline = now_ms() + (int64_t)c->timeout_ms;
+	int ret;
+
+	c->peer_error = 0;
+	ret = recv_all(c, hdr, sizeof(hdr), deadline, true);
+	if (ret)
+		return mvgpu__err(c->ctx, ret, "waiting for %s from %s: %s",
+				  want ? mvgpu_wire_type_name(want) : "a message",
+				  c->peer, neterr(ret));
+	ret = mvgpu_wire_decode_hdr(hdr, &m->h, why, sizeof(why));
+	if (ret)
+		return mvgpu__err(c->ctx, ret, "bad message from %s: %s",
+				  c->peer, why);
+	if (m->h.length > cap)
+		return mvgpu__err(c->ctx, -EBADMSG,
+				  "%s sent an unexpected %s message of %u bytes",
+				  c->peer, mvgpu_wire_type_name(m->h.type),
+				  m->h.length);
+	ret = recv_all(c, buf, m->h.length, deadline, false);
+	if (ret)
+		return mvgpu__err(c->ctx, ret == -ECONNRESET ? -ENODATA : ret,
+				  "%s's %s message is cut short: %s", c->peer,
+				  mvgpu_wire_type_name(m->h.type), neterr(ret));
+	ret = mvgpu_wire_verify(hdr, &m->h, buf, c->recv_seq, why, sizeof(why));
+	if (ret)
+		return mvgpu__err(c->ctx, ret, "from %s: %s", c->peer, why);
+	c->recv_seq++;
+	m->payload = buf;
+	if (m->h.type == MVGPU_WIRE_ERROR) {
+		struct mvgpu_wire_error e;
+
+		if (mvgpu_wire_decode_error(buf, m->h.length, &e, why, sizeof(why)))
+			return mvgpu__err(c->ctx, -EBADMSG,
+					  "%s failed and sent a malformed reason: %s",
+					  c->peer, why);
+		c->peer_error = 1;
+		return mvgpu__err(c->ctx, -(int)e.code, "%s: %s", c->peer, e.text);
+	}
+	if (want && m->h.type != want)
+		return mvgpu__err(c->ctx, -EPROTO,
+				  "%s sent %s where %s was due", c->peer,
+				  mvgpu_wire_type_name(m->h.type),
+				  mvgpu_wire_type_name(want));
+	return 0;
+}
+
+void wconn_send_error(struct wconn *c, int err, const char *text)
+{
+	struct mvgpu_wire_error e = { .code = (uint32_t)(err < 0 ? -err : err) };
+	uint8_t buf[8 + MVGPU_WIRE_MSG_MAX];
+	unsigned keep = c->timeout_ms;
+	char save[MVGPU_ERR_MAX];
+	int n;
+
+	if (c->fd < 0 || !e.code)
+		return;
+	snprintf(e.text, sizeof(e.text), "%s", text);
+	n = mvgpu_wire_encode_error(&e, buf, sizeof(buf));
+	if (n < 0)
+		return;
+	snprintf(save, sizeof(save), "%s", mvgpu_last_error(c->ctx));
+	c->timeout_ms = 2000;	/* a last word: never wait long */
+	wconn_send(c, MVGPU_WIRE_ERROR, buf, (uint32_t)n, -1);
+	c->timeout_ms = keep;
+	mvgpu__err(c->ctx, 0, "%s", save);
+}
+
+int wconn_peek_error(struct wconn *c, unsigned ms)
+{
+	static uint8_t buf[MVGPU_WIRE_CTRL_MAX];
+	char save[MVGPU_ERR_MAX];
+	unsigned keep = c->timeout_ms;
+	struct wmsg m;
+	int ret;
+
+	snprintf(save, sizeof(save), "%s", mvgpu_last_error(c->ctx));
+	c->timeout_ms = ms;
+	ret = wconn_recv(c, &m, buf, sizeof(buf), 0);
+	c->timeout_ms = keep;
+	if (ret && c->peer_error)
+		return ret;	/* the peer's reason, recorded */
+	mvgpu__err(c->ctx, 0, "%s", save);
+	return 0;
+}
+
+/* ---- addresses ------------------------------------------------------------ */
+
+struct naddr {
+	bool is_unix;
+	char host[256];
+	char port[16];
+	struct sockaddr_un sun;
+};
+
+static int parse_addr(mvgpu_ctx *ctx, const char *addr, bool listening,
+		      struct naddr *a)
+{
+	const char *colon;
+	size_t hl;
+
+	memset(a, 0, sizeof(*a));
+	if (!addr || !*addr)
+		return mvgpu__err(ctx, -EINVAL, "no address given");
+	if (!strncmp(addr, "unix:", 5)) {
+		if (!addr[5] || strlen(addr + 5) >= sizeof(a->sun.sun_path))
+			return mvgpu__err(ctx, -EINVAL,
+					  "bad unix socket path in '%s'", addr);
+		a->is_unix = true;
+		a->sun.sun_family = AF_UNIX;
+		strcpy(a->sun.sun_path, addr + 5);
+		return 0;
+	}
+	if (addr[0] == '[') {
+		const char *end = strchr(addr, ']');
+
+		if (!end || end[1] != ':')
+			goto bad;
+		hl = (size_t)(end - addr - 1);
+		colon = end + 1;
+		if (hl >= sizeof(a->host))
+			goto bad;
+		memcpy(a->host, addr + 1, hl);
+	} else {
+		colon = strrchr(addr, ':');
+		if (!colon)
+			goto bad;
+		hl = (size_t)(colon - addr);
+		if (hl >= sizeof(a->host) || memchr(addr, ':', hl))
+			goto bad;
+		memcpy(a->host, addr, hl);
+	}
+	if (!a->host[0] && !listening)
+		goto bad;
+	if (!colon[1] || strlen(colon + 1) >= sizeof(a->port) ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+	    atoi(colon + 1) > 65535 || (!listening && !atoi(colon + 1)))
+		goto bad;
+	strcpy(a->port, colon + 1);
+	return 0;
+bad:
+	return mvgpu__err(ctx, -EINVAL,
+			  "bad address '%s': use HOST:PORT, [IPV6]:PORT%s or unix:PATH",
+			  addr, listening ? ", :PORT" : "");
+}
+
+void net_tune(int fd, unsigned timeout_ms)
+{
+	int one = 1, idle = 5, intvl = 2, cnt = 3;
+	unsigned ut = timeout_ms;
+
+	/* unix sockets refuse these: harmless */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ut, sizeof(ut));
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+}
+
+/* Connect one socket, non-blocking, bounded by @deadline. */
+static int connect_one(int family, const struct sockaddr *sa, socklen_t len,
+		       int64_t deadline)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int ret, err = 0;
+	socklen_t el = sizeof(err);
+
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, sa, len) && errno != EINPROGRESS) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	ret = wait_fd(fd, POLLOUT, deadline);
+	if (!ret && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el))
+		ret = -errno;
+	if (!ret && err)
+		ret = -err;
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
+int net_connect(mvgpu_ctx *ctx, const char *addr, unsigned timeout_ms)
+{
+	int64_t deadline = now_ms() + (int64_t)(timeout_ms ? timeout_ms : 30000);
+	struct naddr a;
+	int ret;
+
+	ret = parse_addr(ctx, addr, false, &a);
+	if (ret)
+		return ret;
+	for (;;) {
+		struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
+		int gai;
+
+		if (a.is_unix) {
+			ret = connect_one(AF_UNIX, (struct sockaddr *)&a.sun,
+					  sizeof(a.sun), deadline);
+		} else {
+			gai = getaddrinfo(a.host, a.port, &hints, &res);
+			if (gai)
+				return mvgpu__err(ctx, -EHOSTUNREACH,
+						  "cannot resolve '%s': %s",
+						  a.host, gai_strerror(gai));
+			ret = -EHOSTUNREACH;
+			for (ai = res; ai; ai = ai->ai_next) {
+				ret = connect_one(ai->ai_family, ai->ai_addr,
+						  ai->ai_addrlen, deadline);
+				if (ret >= 0)
+					break;
+			}
+			freeaddrinfo(res);
+		}
+		if (ret >= 0) {
+			net_tune(ret, timeout_ms ? timeout_ms : 30000);
+			return ret;
+		}
+		/* a receiver may be starting: retry refusals until the end */
+		if ((ret != -ECONNREFUSED && ret != -ENOENT) ||
+		    now_ms() + 100 >= deadline)
+			break;
+		poll(NULL, 0, 100);
+	}
+	return mvgpu__err(ctx, ret, "cannot connect to %s: %s%s", addr,
+			  strerror(-ret),
+			  ret == -ECONNREFUSED ?
+			  " (is 'mvgpu receive --listen' running there?)" : "");
+}
+
+int net_listen(mvgpu_ctx *ctx, const char *addr)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE }, *res;
+	struct naddr a;
+	int fd, ret, one = 1, gai;
+
+	ret = parse_addr(ctx, addr, true, &a);
+	if (ret)
+		return ret;
+	if (a.is_unix) {
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return mvgpu__err(ctx, -errno, "socket: %s", strerror(errno));
+		unlink(a.sun.sun_path);
+		if (bind(fd, (struct sockaddr *)&a.sun, sizeof(a.sun)) ||
+		    listen(fd, 4)) {
+			ret = -errno;
+			close(fd);
+			return mvgpu__err(ctx, ret, "cannot listen on %s: %s",
+					  addr, strerror(-ret));
+		}
+		return fd;
+	}
+	gai = getaddrinfo(a.host[0] ? a.host : NULL, a.port, &hints, &res);
+	if (gai)
+		return mvgpu__err(ctx, -EINVAL, "cannot resolve '%s': %s", addr,
+				  gai_strerror(gai));
+	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		ret = -errno;
+		freeaddrinfo(res);
+		return mvgpu__err(ctx, ret, "socket: %s", strerror(-ret));
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, res->ai_addr, res->ai_addrlen) || listen(fd, 4)) {
+		ret = -errno;
+		close(fd);
+		freeaddrinfo(res);
+		return mvgpu__err(ctx, ret, "cannot listen on %s: %s", addr,
+				  strerror(-ret));
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+int net_accept(mvgpu_ctx *ctx, int lfd, unsigned timeout_ms, char *who,
+	       size_t wholen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[NI_MAXHOST] = "?", port[NI_MAXSERV] = "?";
+	int fd, ret;
+
+	if (timeout_ms) {
+		ret = wait_fd(lfd, POLLIN, now_ms() + (int64_t)timeout_ms);
+		if (ret)
+			return mvgpu__err(ctx, ret, "nobody connected in %u ms",
+					  timeout_ms);
+	}
+	do
+		fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		return mvgpu__err(ctx, -errno, "accept: %s", strerror(errno));
+	if (ss.ss_family == AF_UNIX) {
+		snprintf(who, wholen, "a local peer");
+	} else {
+		getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), port,
+			    sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV);
+		snprintf(who, wholen, "%s:%s", host, port);
+	}
+	net_tune(fd, timeout_ms ? timeout_ms : 30000);
+	return fd;
+}

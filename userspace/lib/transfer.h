@@ -1,0 +1,24 @@
+/*
+ * transfer.h - libmvgpu private: the migration data path of transfer.c
+ * without a device or a handshake, for benchmarks and native tests.
+ *
+ * xf_stream_send() reads @in_fd to its end and sends it on @sock as the
+ * DATA messages and END of a migration (seq from 0: no HELLO before);
+ * xf_stream_recv() takes them from @sock and writes the stream to @out_fd,
+ * checking everything a receiver checks.  Same io_uring pipeline, same
+ * lz4 worker, same codec as mvgpu_migrate() / mvgpu_receive().
+ * Return: 0 or -errno (detail in ctx).
+ */
+#ifndef MVGPU_TRANSFER_H
+#define MVGPU_TRANSFER_H
+
+#include <stdint.h>
+
+#include "internal.h"
+
+int xf_stream_send(mvgpu_ctx *ctx, int in_fd, int sock, uint64_t *stream_bytes,
+		   uint64_t *wire_bytes);
+int xf_stream_recv(mvgpu_ctx *ctx, int sock, int out_fd, uint64_t *stream_bytes,
+		   uint64_t *wire_bytes);
+
+#endif
