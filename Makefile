@@ -32,7 +32,7 @@ sparse:
 -include tests/tests.mk
 -include tools/bench/bench.mk
 
-check: all check-unit fuzz-smoke check-lab
+check: all check-unit fuzz-smoke check-lab check-lab2
 
 demo: all
 	$(Q)tools/lab/lab run --timeout 300 -- tools/demo.sh

@@ -31,6 +31,33 @@
 #define XF_CHUNK	MVGPU_WIRE_DATA_RAW_MAX	/* stream bytes per DATA */
 #define XF_OUT		(2 * (MVGPU_WIRE_HDR + MVGPU_WIRE_DATA_MAX))
 #define XF_LOAD_FACTOR	4	/* LOADED may take this many timeouts */
+/*
+ * Fault injection for the two-host tests ($MVGPU_FAULT on the source,
+ * docs/wire-protocol.md): hold the migration after the first pre-copy
+ * pass, or with the vGPU in stop-copy, until the peer hangs up (or the
+ * timeout passes), damage one byte of the first stop-copy DATA
+ * message after its checksum, or cut the connection there.
+ */
+enum { XF_FAULT_NONE, XF_FAULT_HOLD, XF_FAULT_CORRUPT, XF_FAULT_CUT,
+       XF_FAULT_HOLD_PRE };
+
+static int fault_from_env(void)
+{
+	const char *f = getenv("MVGPU_FAULT");
+
+	if (!f)
+		return XF_FAULT_NONE;
+	if (!strcmp(f, "hold-stop-copy"))
+		return XF_FAULT_HOLD;
+	if (!strcmp(f, "corrupt-data"))
+		return XF_FAULT_CORRUPT;
+	if (!strcmp(f, "cut-stop-copy"))
+		return XF_FAULT_CUT;
+	if (!strcmp(f, "hold-pre-copy"))
+		return XF_FAULT_HOLD_PRE;
+	return XF_FAULT_NONE;
+}
+
 /* the largest message the target reassembles */
 #define XF_MSG_MAX	(MVGPU_WIRE_HDR + \
 			 (MVGPU_WIRE_DATA_MAX > MVGPU_WIRE_NAME_LEN + MVGPU_WIRE_STATE_MAX ? \
@@ -68,6 +95,7 @@ struct xf {
 
 	/* source */
 	const mvgpu_migrate_opts *mo;
+	int fault;		/* XF_FAULT_*: test-only, from $MVGPU_FAULT */
 	LZ4F_cctx *cctx;
 	LZ4F_preferences_t prefs;
 	unsigned passes;
@@ -202,6 +230,14 @@ static int xf_compress(struct uio *u, void *opaque, const void *in, size_t len,
 					    (uint32_t)z);
 		if (ret)
 			return uio_fail(u, ret, "encoding a DATA message");
+		if (x->stopped && x->fault == XF_FAULT_CORRUPT) {
+			p[MVGPU_WIRE_HDR + z / 2] ^= 0x20;
+			x->fault = XF_FAULT_NONE;
+		} else if (x->stopped && x->fault == XF_FAULT_CUT) {
+			shutdown(x->c->fd, SHUT_RDWR);
+			return uio_fail(u, -ECONNABORTED,
+					"fault injection: the connection was cut in stop-copy");
+		}
 		x->c->send_seq++;
 		x->data_msgs++;
 		x->wire_bytes += z;
@@ -210,6 +246,14 @@ static int xf_compress(struct uio *u, void *opaque, const void *in, size_t len,
 		len -= n;
 	}
 	return 0;
+}
+
+static void xf_hold(struct xf *x, const char *where)
+{
+	struct pollfd p = { .fd = x->c->fd, .events = POLLRDHUP };
+
+	mvgpu__warn(x->ctx, "fault injection: holding the migration in %s", where);
+	poll(&p, 1, (int)x->timeout_ms);
 }
 
 /* The workload quiesces before the vGPU stops (as QEMU stops the vCPUs). */
@@ -250,6 +294,8 @@ static int xf_stop(struct uio *u, struct xf *x)
 	x->stopped = true;
 	x->phase = "stop-copy";
 	xf_emit(x, u, MVGPU_IMAGE_EV_STOP, "stop-copy", 0, est);
+	if (x->fault == XF_FAULT_HOLD)
+		xf_hold(x, "stop-copy");
 	return 0;
 }
 
@@ -265,6 +311,10 @@ static int xf_pass_end(struct uio *u, void *opaque)
 	if (ret)
 		return uio_fail(u, ret, "pre-copy info: %s", strerror(-ret));
 	xf_emit(x, u, MVGPU_IMAGE_EV_PASS, "pass", dirty, 0);
+	if (x->fault == XF_FAULT_HOLD_PRE) {
+		x->fault = XF_FAULT_NONE;
+		xf_hold(x, "pre-copy");
+	}
 	if (dirty > x->mo->switchover_bytes &&
 	    x->passes < (x->mo->max_passes ? x->mo->max_passes : 1))
 		return 0;
@@ -479,6 +529,7 @@ int mvgpu_migrate(mvgpu_dev *dev, int sock, const mvgpu_migrate_opts *opts,
 	x.event = x.mo->event;
 	x.opaque = x.mo->opaque;
 	x.c = &conn;
+	x.fault = fault_from_env();
 	wconn_init(&conn, x.ctx, sock, x.timeout_ms, "the target");
 	net_tune(sock, x.timeout_ms);
 

@@ -1,0 +1,579 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_migrate.c - live migration between two lab hosts with the real
+ * module, the real CLI and the real network (issue #5).
+ *
+ *  - a vGPU under `mvgpu exercise` moves A -> B and back; after each hop
+ *    the incoming workload checks every channel's registers against the
+ *    state that travelled and the whole framebuffer against a shadow
+ *    rebuilt from (seed, pass), then carries on with the next fences;
+ *  - save on A, restore on B, same framebuffer;
+ *  - faults: incompatible target, network cut, either helper killed in
+ *    pre-copy and in stop-copy, corrupted bytes, a cut stream; each time
+ *    the source vGPU runs on with its workload still verifying, the
+ *    target vGPU is as before, both sides say what happened;
+ *  - downtime and total time per framebuffer size (printed for
+ *    docs/benchmarks.md; not asserted).
+ *
+ * Source-side faults are injected with $MVGPU_FAULT (transfer.c); the
+ * rest are real: processes killed, the link taken down.
+ */
+#include "lab2.h"
+
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CLI		"build/asan/bin/mvgpu"
+#define PORT		"7077"
+#define T_CMD		60000
+#define T_MIG		240000		/* a migration under TCG, at most */
+#define T_PASS		120000		/* the next exercise pass, at most */
+#define HOST_B		"169.254.77.2"
+#define HOST_A		"169.254.77.1"
+
+static char uuid[37];
+
+static void new_uuid(char *out)
+{
+	FILE *f = fopen("/proc/sys/kernel/random/uuid", "r");
+
+	cr_assert_not_null(f);
+	cr_assert_not_null(fgets(out, 37, f));
+	fclose(f);
+}
+
+static void run_a(struct peer_result *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void run_a(struct peer_result *r, const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	cr_assert_eq(local_run(cmd, T_MIG, r), 0, "A: %s", cmd);
+}
+
+static void run_b(struct peer_result *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void run_b(struct peer_result *r, const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	cr_assert_eq(peer_run(cmd, T_MIG, r), 0, "B: %s: %s", cmd, peer_error());
+}
+
+/* Create vGPU @uuid of @type on A and on B (@type_b). */
+static void create_both(const char *type_a, const char *type_b)
+{
+	struct peer_result r;
+
+	run_a(&r, CLI " create --type %s --uuid %s", type_a, uuid);
+	cr_assert_eq(r.status, 0, "A create: %s", r.err);
+	peer_result_free(&r);
+	run_b(&r, CLI " create --type %s --uuid %s", type_b, uuid);
+	cr_assert_eq(r.status, 0, "B create: %s", r.err);
+	peer_result_free(&r);
+}
+
+static void setup(void)
+{
+	lab2_peer();
+	new_uuid(uuid);
+}
+
+/* Kill every mvgpu process on both hosts, remove every vGPU. */
+static void teardown(void)
+{
+	static const char clean[] =
+		"pkill -KILL -x mvgpu; ip link set eth0 up 2>/dev/null;"
+		"for u in /sys/bus/mdev/devices/*; do [ -e \"$u/remove\" ] && echo 1 > \"$u/remove\"; done; true";
+	struct peer_result r;
+
+	local_cleanup();
+	if (local_run(clean, T_CMD, &r) == 0)
+		peer_result_free(&r);
+	if (peer_run(clean, T_CMD, &r) == 0)
+		peer_result_free(&r);
+}
+
+TestSuite(migrate, .init = setup, .fini = teardown, .timeout = 900);
+
+/* "pass N" lines of `mvgpu exercise --seconds`: wait for a later one. */
+static uint64_t last_pass(const char *out)
+{
+	const char *p = out, *q;
+	uint64_t n = 0;
+
+	while ((q = strstr(p, "pass "))) {
+		char *end;
+		unsigned long long v = strtoull(q + 5, &end, 10);
+
+		if (end != q + 5 && *end == ' ')
+			n = v;
+		p = q + 5;
+	}
+	return n;
+}
+
+/* Wait until job @id (A: local, B: peer) reports a pass after @after;
+ * @return the last pass it reported. */
+static uint64_t wait_pass_after(bool on_b, int id, uint64_t after)
+{
+	int left = T_PASS;
+
+	for (;;) {
+		struct peer_result r;
+		uint64_t last;
+		int ret = on_b ? peer_wait(id, 500, &r) : local_wait(id, 500, &r);
+
+		cr_assert_geq(ret, 0, "%s: %s", on_b ? "B" : "A", peer_error());
+		last = last_pass(r.out);
+		if (last > after) {
+			peer_result_free(&r);
+			return last;
+		}
+		cr_assert_eq(ret, PEER_RUNNING,
+			     "%s: the workload ended (status %d) after pass %llu: %s%s",
+			     on_b ? "B" : "A", r.status, (unsigned long long)last,
+			     r.out, r.err);
+		peer_result_free(&r);
+		left -= 500;
+		cr_assert_gt(left, 0, "%s: no pass after %llu in %d ms",
+			     on_b ? "B" : "A", (unsigned long long)after, T_PASS);
+	}
+}
+
+static int spawn_a(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int spawn_a(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	int id;
+
+	/* exec: signals reach the program, not a shell around it */
+	memcpy(cmd, "exec ", 5);
+	va_start(ap, fmt);
+	vsnprintf(cmd + 5, sizeof(cmd) - 5, fmt, ap);
+	va_end(ap);
+	cr_assert_eq(local_spawn(cmd, &id), 0, "A: %s", cmd);
+	return id;
+}
+
+static int spawn_b(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int spawn_b(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	int id;
+
+	memcpy(cmd, "exec ", 5);
+	va_start(ap, fmt);
+	vsnprintf(cmd + 5, sizeof(cmd) - 5, fmt, ap);
+	va_end(ap);
+	cr_assert_eq(peer_spawn(cmd, &id), 0, "B: %s: %s", cmd, peer_error());
+	return id;
+}
+
+static void wait_b(int id, const char *needle)
+{
+	struct peer_result r;
+
+	cr_assert_eq(peer_wait_for(id, needle, T_MIG, &r), 0, "B: %s", peer_error());
+	peer_result_free(&r);
+}
+
+static void wait_a(int id, const char *needle)
+{
+	struct peer_result r;
+
+	cr_assert_eq(local_wait_for(id, needle, T_MIG, &r), 0, "A: %s", peer_error());
+	peer_result_free(&r);
+}
+
+/* A workload on A's vGPU that serves the agent; first passes verified. */
+static int start_source_workload(uint64_t *pass)
+{
+	int id = spawn_a(CLI " exercise -u %s --agent --seconds 3000", uuid);
+
+	*pass = wait_pass_after(false, id, 1);
+	return id;
+}
+
+/* B: a receiver for the vGPU (through a waiting workload if @incoming). */
+static int start_receiver_b(bool incoming, int *wl)
+{
+	int id;
+
+	*wl = -1;
+	if (incoming) {
+		*wl = spawn_b(CLI " exercise -u %s --incoming --seconds 3000", uuid);
+		wait_b(*wl, "waits for a migration in");
+	}
+	id = spawn_b(CLI " receive --listen :" PORT " --uuid %s --timeout 8", uuid);
+	wait_b(id, "listening on");
+	return id;
+}
+
+/* The source vGPU is RUNNING and its workload verifies new passes. */
+static void source_runs_on(int wl, uint64_t pass)
+{
+	wait_pass_after(false, wl, pass + 1);
+}
+
+/* B's vGPU: idle, not loading, nothing applied (all zero, as created). */
+static void target_clean(void)
+{
+	struct peer_result r;
+
+	run_b(&r, CLI " --json list");
+	cr_assert_eq(r.status, 0);
+	cr_assert(strstr(r.out, uuid), "B lost its vGPU: %s", r.out);
+	cr_assert(!strstr(r.out, "\"in_use\": true"), "B's vGPU still in use: %s", r.out);
+	peer_result_free(&r);
+	/* a save of it shows an empty framebuffer: nothing was applied */
+	run_b(&r, CLI " save %s /tmp/clean.img && " CLI " --json inspect /tmp/clean.img", uuid);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "\"data\": 0,"), "B's vGPU holds data: %s", r.out);
+	peer_result_free(&r);
+}
+
+/* The vGPU's framebuffer is the same on A and B: a save of each renders
+ * to the same PNG (the displayed area, from the image alone). */
+static void same_picture(void)
+{
+	static const char cmd[] =
+		CLI " save %s /tmp/p.img >/dev/null && " CLI
+		" inspect /tmp/p.img --png /tmp/p.png --mode 1024x768 >/dev/null && sha256sum < /tmp/p.png";
+	struct peer_result a, b;
+
+	run_a(&a, cmd, uuid);
+	cr_assert_eq(a.status, 0, "A: %s", a.err);
+	run_b(&b, cmd, uuid);
+	cr_assert_eq(b.status, 0, "B: %s", b.err);
+	cr_assert_eq(strlen(a.out), 68, "%s", a.out);
+	cr_assert_str_eq(a.out, b.out);
+	peer_result_free(&a);
+	peer_result_free(&b);
+}
+
+/* ---- the happy path ------------------------------------------------------- */
+
+Test(migrate, a_to_b_and_back_under_exercise)
+{
+	struct peer_result r, m;
+	uint64_t pass, after;
+	int wl_a, wl_b, rcv;
+
+	create_both("mvgpu-64M", "mvgpu-64M");
+	wl_a = start_source_workload(&pass);
+	rcv = start_receiver_b(true, &wl_b);
+
+	/* A -> B, while the workload keeps drawing */
+	run_a(&m, CLI " --json migrate %s " HOST_B ":" PORT, uuid);
+	cr_assert_eq(m.status, 0, "migrate A->B: %s%s", m.out, m.err);
+	cr_assert(strstr(m.out, "\"event\": \"done\", \"ok\": true"), "%s", m.out);
+	cr_assert(strstr(m.out, "\"workload\": true"), "%s", m.out);
+	cr_log_info("A->B: %s", strstr(m.out, "{\"event\": \"done\""));
+	peer_result_free(&m);
+	cr_assert_eq(peer_wait(rcv, T_MIG, &r), 0);
+	cr_assert_eq(r.status, 0, "receive: %s", r.err);
+	cr_assert(strstr(r.out, "its workload continues here"), "%s", r.out);
+	peer_result_free(&r);
+	/* the source workload ended cleanly, the target one continued */
+	cr_assert_eq(local_wait(wl_a, T_MIG, &r), 0);
+	cr_assert_eq(r.status, 0, "A's workload: %s%s", r.out, r.err);
+	cr_assert(strstr(r.out, "migrated away after pass"), "%s", r.out);
+	peer_result_free(&r);
+	cr_assert_eq(peer_wait_for(wl_b, "channels and framebuffer verified", T_MIG, &r), 0,
+		     "%s", peer_error());
+	cr_assert(sscanf(strstr(r.out, "arrived after pass"), "arrived after pass %llu",
+			 (unsigned long long *)&after) == 1);
+	cr_assert_geq(after, pass);
+	peer_result_free(&r);
+	after = wait_pass_after(true, wl_b, after + 1);
+
+	/* B -> A */
+	wl_a = spawn_a(CLI " exercise -u %s --incoming --seconds 3000", uuid);
+	wait_a(wl_a, "waits for a migration in");
+	rcv = spawn_a(CLI " receive --listen :" PORT " --uuid %s --timeout 8", uuid);
+	wait_a(rcv, "listening on");
+	run_b(&m, CLI " migrate %s " HOST_A ":" PORT, uuid);
+	cr_assert_eq(m.status, 0, "migrate B->A: %s%s", m.out, m.err);
+	cr_assert(strstr(m.out, "its workload continues there"), "%s", m.out);
+	peer_result_free(&m);
+	cr_assert_eq(local_wait(rcv, T_MIG, &r), 0);
+	cr_assert_eq(r.status, 0, "receive on A: %s", r.err);
+	peer_result_free(&r);
+	cr_assert_eq(peer_wait(wl_b, T_MIG, &r), 0);
+	cr_assert_eq(r.status, 0, "B's workload: %s%s", r.out, r.err);
+	cr_assert(strstr(r.out, "migrated away after pass"), "%s", r.out);
+	peer_result_free(&r);
+	wait_a(wl_a, "channels and framebuffer verified");
+	pass = wait_pass_after(false, wl_a, after + 1);
+
+	/* stop it: every pass it ran verified */
+	cr_assert_eq(local_kill(wl_a, SIGTERM), 0);
+	cr_assert_eq(local_wait(wl_a, T_MIG, &r), 0);
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.out, "exercise: ok:"), "%s", r.out);
+	cr_assert(strstr(r.out, "continued after migration from pass"), "%s", r.out);
+	peer_result_free(&r);
+}
+
+Test(migrate, idle_vgpu_created_on_request)
+{
+	struct peer_result r;
+	int rcv;
+
+	run_a(&r, CLI " create --type mvgpu-64M --uuid %s && " CLI
+	      " exercise -u %s --passes 2", uuid, uuid);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	peer_result_free(&r);
+	/* without --create the target says what to do */
+	rcv = spawn_b(CLI " receive --listen :" PORT);
+	wait_b(rcv, "listening on");
+	run_a(&r, CLI " migrate %s " HOST_B ":" PORT, uuid);
+	cr_assert_eq(r.status, 1);
+	cr_assert(strstr(r.err, "has no vGPU"), "%s", r.err);
+	cr_assert(strstr(r.err, "running here, unchanged"), "%s", r.err);
+	peer_result_free(&r);
+	cr_assert_eq(peer_wait(rcv, T_MIG, &r), 0);
+	cr_assert_eq(r.status, 1);
+	peer_result_free(&r);
+
+	rcv = spawn_b(CLI " receive --listen :" PORT " --create");
+	wait_b(rcv, "listening on");
+	run_a(&r, CLI " --json migrate %s " HOST_B ":" PORT, uuid);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "\"created\": true"), "%s", r.out);
+	peer_result_free(&r);
+	cr_assert_eq(peer_wait(rcv, T_MIG, &r), 0);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "created"), "%s", r.out);
+	peer_result_free(&r);
+	/* the same framebuffer on both: their images decode to one picture */
+	same_picture();
+}
+
+Test(migrate, save_on_a_restore_on_b)
+{
+	struct peer_result r, rb;
+	char *img = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	create_both("mvgpu-64M", "mvgpu-64M");
+	run_a(&r, CLI " exercise -u %s --passes 3 && " CLI " save %s /tmp/s.img",
+	      uuid, uuid);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	peer_result_free(&r);
+	f = fopen("/tmp/s.img", "r");
+	cr_assert_not_null(f);
+	fseek(f, 0, SEEK_END);
+	len = (size_t)ftell(f);
+	rewind(f);
+	img = malloc(len);
+	cr_assert_eq(fread(img, 1, len, f), len);
+	fclose(f);
+	cr_assert_eq(peer_put("/tmp/s.img", img, len, 0600), 0, "%s", peer_error());
+	free(img);
+	run_b(&rb, CLI " restore %s /tmp/s.img", uuid);
+	cr_assert_eq(rb.status, 0, "%s", rb.err);
+	peer_result_free(&rb);
+	same_picture();
+}
+
+/* ---- faults ------------------------------------------------------------------ */
+
+Test(migrate, incompatible_target_refused_before_anything_stops)
+{
+	struct peer_result r;
+	uint64_t pass;
+	int wl, rcv;
+
+	create_both("mvgpu-64M", "mvgpu-256M");
+	wl = start_source_workload(&pass);
+	rcv = spawn_b(CLI " receive --listen :" PORT " --uuid %s", uuid);
+	wait_b(rcv, "listening on");
+	run_a(&r, CLI " migrate %s " HOST_B ":" PORT, uuid);
+	cr_assert_eq(r.status, 1);
+	/* both versions named, and where the vGPU is */
+	cr_assert(strstr(r.err, "type=mvgpu-64M") || strstr(r.err, "mvgpu-64M"), "%s", r.err);
+	cr_assert(strstr(r.err, "mvgpu-256M"), "%s", r.err);
+	cr_assert(strstr(r.err, "source migration_version"), "%s", r.err);
+	cr_assert(strstr(r.err, "running here, unchanged"), "%s", r.err);
+	peer_result_free(&r);
+	cr_assert_eq(peer_wait(rcv, T_MIG, &r), 0);
+	cr_assert_eq(r.status, 1);
+	cr_assert(strstr(r.err, "mvgpu-256M"), "%s", r.err);
+	peer_result_free(&r);
+	source_runs_on(wl, pass);
+	target_clean();
+}
+
+/* Migrate with @fault injected on A, then @act; the source must run on. */
+static void fault_case(const char *fault, void (*act)(int mig, int rcv),
+		       const char *want_src, const char *want_dst)
+{
+	struct peer_result r;
+	uint64_t pass;
+	int wl, rcv, mig, wl_b;
+
+	create_both("mvgpu-64M", "mvgpu-64M");
+	wl = start_source_workload(&pass);
+	rcv = start_receiver_b(false, &wl_b);
+	mig = spawn_a("env MVGPU_FAULT=%s " CLI " migrate %s " HOST_B ":" PORT
+		      " --timeout 6", fault, uuid);
+	if (act)
+		act(mig, rcv);
+	cr_assert_eq(local_wait(mig, T_MIG, &r), 0);
+	if (want_src) {
+		cr_assert_neq(r.status, 0, "%s: the migration succeeded", fault);
+		cr_assert(strstr(r.err, want_src) || r.status == 128 + SIGKILL,
+			  "%s: %s", fault, r.err);
+		if (r.status != 128 + SIGKILL)
+			cr_assert(strstr(r.err, "running here, unchanged"), "%s", r.err);
+	}
+	peer_result_free(&r);
+	cr_assert_eq(peer_wait(rcv, T_MIG, &r), 0);
+	cr_assert_neq(r.status, 0, "%s: the target took it", fault);
+	if (want_dst)
+		cr_assert(strstr(r.err, want_dst) || r.status == 128 + SIGKILL,
+			  "%s: target: %s", fault, r.err);
+	peer_result_free(&r);
+	source_runs_on(wl, pass);
+	target_clean();
+}
+
+static void kill_receiver_when(int mig, int rcv, const char *where)
+{
+	wait_a(mig, where);
+	cr_assert_eq(peer_kill(rcv, SIGKILL), 0);
+}
+
+static void kill_receiver_pre(int mig, int rcv)
+{
+	kill_receiver_when(mig, rcv, "holding the migration in pre-copy");
+}
+
+static void kill_receiver_stop(int mig, int rcv)
+{
+	kill_receiver_when(mig, rcv, "holding the migration in stop-copy");
+}
+
+static void kill_source_when(int mig, const char *where)
+{
+	wait_a(mig, where);
+	cr_assert_eq(local_kill(mig, SIGKILL), 0);
+}
+
+static void kill_source_pre(int mig, int rcv)
+{
+	(void)rcv;
+	kill_source_when(mig, "holding the migration in pre-copy");
+}
+
+static void kill_source_stop(int mig, int rcv)
+{
+	(void)rcv;
+	kill_source_when(mig, "holding the migration in stop-copy");
+}
+
+static void cut_network(int mig, int rcv)
+{
+	struct peer_result r;
+
+	(void)rcv;
+	wait_a(mig, "holding the migration in pre-copy");
+	run_a(&r, "ip link set eth0 down");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	peer_result_free(&r);
+	/* the source gives up on its own (timeout), then the link returns */
+	cr_assert_eq(local_wait(mig, T_MIG, &r), 0);
+	peer_result_free(&r);
+	run_a(&r, "ip link set eth0 up && ip addr show eth0 | grep -q " HOST_A);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	peer_result_free(&r);
+}
+
+Test(migrate, target_helper_killed_in_precopy)
+{
+	fault_case("hold-pre-copy", kill_receiver_pre, "the target", NULL);
+}
+
+Test(migrate, target_helper_killed_in_stopcopy)
+{
+	fault_case("hold-stop-copy", kill_receiver_stop, "the target", NULL);
+}
+
+Test(migrate, source_helper_killed_in_precopy)
+{
+	fault_case("hold-pre-copy", kill_source_pre, NULL, "the source");
+}
+
+Test(migrate, source_helper_killed_in_stopcopy)
+{
+	fault_case("hold-stop-copy", kill_source_stop, NULL, "the source");
+}
+
+Test(migrate, corrupted_bytes_on_the_wire)
+{
+	fault_case("corrupt-data", NULL, "checksum mismatch", "checksum mismatch");
+}
+
+Test(migrate, stream_cut_in_stopcopy)
+{
+	fault_case("cut-stop-copy", NULL, "cut in stop-copy", "closed the connection");
+}
+
+Test(migrate, network_cut_in_precopy)
+{
+	fault_case("hold-pre-copy", cut_network, NULL, NULL);
+}
+
+/* ---- numbers ------------------------------------------------------------------- */
+
+Test(migrate, downtime_per_framebuffer_size)
+{
+	static const char *const types[] = { "mvgpu-64M", "mvgpu-256M", "mvgpu-1G" };
+	size_t i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		struct peer_result r, m;
+		uint64_t pass;
+		int wl, rcv, wl_b;
+
+		new_uuid(uuid);
+		create_both(types[i], types[i]);
+		wl = start_source_workload(&pass);
+		rcv = start_receiver_b(true, &wl_b);
+		run_a(&m, CLI " --json migrate %s " HOST_B ":" PORT, uuid);
+		cr_assert_eq(m.status, 0, "%s: %s", types[i], m.err);
+		cr_log_warn("lab migration %s: %s", types[i],
+			    strstr(m.out, "{\"event\": \"done\""));
+		printf("LAB-MIGRATION %s %s", types[i], strstr(m.out, "{\"event\": \"done\""));
+		fflush(stdout);
+		peer_result_free(&m);
+		cr_assert_eq(peer_wait(rcv, T_MIG, &r), 0);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		peer_result_free(&r);
+		wait_b(wl_b, "channels and framebuffer verified");
+		cr_assert_eq(local_wait(wl, T_MIG, &r), 0);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		peer_result_free(&r);
+		teardown();
+	}
+}
