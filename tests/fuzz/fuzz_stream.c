@@ -12,7 +12,9 @@
  *     state.
  * The input is also parsed as a migration_version string (mvgpu_compat):
  * no crash, no clobbering on failure, and format(parse(s)) parses back to
- * the same info.
+ * the same info; and as a sequence of wire messages (mvgpu_wire, the
+ * helper's protocol): every header and payload decoder on it, and every
+ * payload that decodes re-encodes to one that decodes the same.
  * The fuzz build defines FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION, so the
  * checksum does not stop mutated inputs (proto/proto.mk).
  *
@@ -29,6 +31,7 @@
 #include <string.h>
 
 #include "mvgpu_stream.h"
+#include "mvgpu_wire.h"
 
 #define PG		MVGPU_STREAM_PAGE_SIZE
 #define FB_PAGES	256u
@@ -259,6 +262,110 @@ static void fuzz_compat(const uint8_t *data, size_t size)
 	CHECK(!memcmp(&a, &b, sizeof(a)));
 }
 
+/* One wire payload of @type: decode; what decodes must round-trip. */
+static void fuzz_wire_payload(unsigned int type, const uint8_t *p, size_t n)
+{
+	static uint8_t buf[MVGPU_WIRE_CTRL_MAX];
+	char kind[MVGPU_WIRE_NAME_LEN];
+	int k;
+
+	switch (type) {
+	case MVGPU_WIRE_HELLO: {
+		struct mvgpu_wire_hello a, b;
+
+		if (mvgpu_wire_decode_hello(p, n, &a, NULL, 0) ||
+		    a.major != MVGPU_WIRE_MAJOR)
+			return;
+		k = mvgpu_wire_encode_hello(&a, buf, sizeof(buf));
+		CHECK(k > 0);
+		CHECK(!mvgpu_wire_decode_hello(buf, (size_t)k, &b, NULL, 0));
+		CHECK(!memcmp(&a, &b, sizeof(a)));
+		return;
+	}
+	case MVGPU_WIRE_ACCEPT: {
+		struct mvgpu_wire_accept a, b;
+
+		if (mvgpu_wire_decode_accept(p, n, &a, NULL, 0))
+			return;
+		k = mvgpu_wire_encode_accept(&a, buf, sizeof(buf));
+		CHECK(k > 0);
+		CHECK(!mvgpu_wire_decode_accept(buf, (size_t)k, &b, NULL, 0));
+		CHECK(!memcmp(&a, &b, sizeof(a)));
+		return;
+	}
+	case MVGPU_WIRE_ERROR: {
+		struct mvgpu_wire_error a, b;
+
+		if (mvgpu_wire_decode_error(p, n, &a, NULL, 0))
+			return;
+		CHECK(strlen(a.text) < MVGPU_WIRE_MSG_MAX);
+		k = mvgpu_wire_encode_error(&a, buf, sizeof(buf));
+		CHECK(k > 0);
+		CHECK(!mvgpu_wire_decode_error(buf, (size_t)k, &b, NULL, 0));
+		CHECK(a.code == b.code && !strcmp(a.text, b.text));
+		return;
+	}
+	case MVGPU_WIRE_END: {
+		struct mvgpu_wire_end a, b;
+
+		if (mvgpu_wire_decode_end(p, n, &a, NULL, 0))
+			return;
+		k = mvgpu_wire_encode_end(&a, buf, sizeof(buf));
+		CHECK(!mvgpu_wire_decode_end(buf, (size_t)k, &b, NULL, 0));
+		CHECK(!memcmp(&a, &b, sizeof(a)));
+		return;
+	}
+	case MVGPU_WIRE_AGENT: {
+		struct mvgpu_wire_agent a, b;
+
+		if (mvgpu_wire_decode_agent(p, n, &a, NULL, 0))
+			return;
+		k = mvgpu_wire_encode_agent(&a, buf, sizeof(buf));
+		CHECK(k > 0);
+		CHECK(!mvgpu_wire_decode_agent(buf, (size_t)k, &b, NULL, 0));
+		CHECK(!memcmp(&a, &b, sizeof(a)));
+		return;
+	}
+	case MVGPU_WIRE_STATE:
+	case MVGPU_WIRE_PAUSED:
+	case MVGPU_WIRE_START:
+		if (!mvgpu_wire_decode_kind(p, n, kind, NULL, 0))
+			CHECK(strlen(kind) < MVGPU_WIRE_NAME_LEN);
+		return;
+	default: {
+		__u64 ns;
+
+		mvgpu_wire_decode_ns(p, n, &ns, NULL, 0);
+		return;
+	}
+	}
+}
+
+/* The input as messages: headers checked, payloads decoded in place. */
+static void fuzz_wire(const uint8_t *data, size_t size)
+{
+	uint64_t seq = 0;
+
+	while (size >= MVGPU_WIRE_HDR) {
+		struct mvgpu_wire_hdr h;
+		char why[256];
+
+		if (mvgpu_wire_decode_hdr(data, &h, why, sizeof(why))) {
+			CHECK(why[0]);
+			return;
+		}
+		CHECK(h.length <= mvgpu_wire_payload_max(h.type));
+		if (h.length > size - MVGPU_WIRE_HDR)
+			return;
+		/* the checksum is computed, its verdict only counted */
+		(void)mvgpu_wire_verify(data, &h, data + MVGPU_WIRE_HDR, seq++,
+					NULL, 0);
+		fuzz_wire_payload(h.type, data + MVGPU_WIRE_HDR, h.length);
+		data += MVGPU_WIRE_HDR + h.length;
+		size -= MVGPU_WIRE_HDR + h.length;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -269,6 +376,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	setup();
 	fuzz_compat(data, size);
+	fuzz_wire(data, size);
 	a = decode(data, size, 0, &sinks[0]);
 	b = decode(data, size, 1 + (unsigned int)(size % 11), &sinks[1]);
 	CHECK(a.ret == b.ret && a.err == b.err && a.offset == b.offset);
@@ -398,6 +506,7 @@ int main(int argc, char **argv)
 		"\\x08\\x10\\x00\\x00\\x00\\x00\\x00\\x00",
 		"mvgpu-migration-version=", " driver=", " stream=", " abi=",
 		" type=", " type_index=", " fb=", " features=0x",
+		"MVGW", "\\x01\\x00", "\\x10\\x00", "\\x20\\x00",
 	};
 	static const char compat[] =
 		"mvgpu-migration-version=1 driver=0.1.0 stream=1.0 abi=1.0 "
@@ -421,6 +530,37 @@ int main(int argc, char **argv)
 		write_file(argv[1], name, stream_buf, len);
 	}
 	write_file(argv[1], "seed-compat", compat, sizeof(compat) - 1);
+	{
+		/* wire: HELLO, END, ERROR back to back */
+		static const struct mvgpu_wire_hello h = {
+			.major = MVGPU_WIRE_MAJOR, .minor = MVGPU_WIRE_MINOR,
+			.flags = MVGPU_WIRE_HELLO_PRECOPY,
+			.source_uuid = "11111111-2222-3333-4444-555555555555",
+			.type = "mvgpu-fuzz", .host = "a", .fb_size = FB_SIZE,
+			.version = "mvgpu-migration-version=1 type=mvgpu-fuzz",
+		};
+		static const struct mvgpu_wire_end e = { 100, 1, 2, 50 };
+		static const struct mvgpu_wire_error er = { .code = 22, .text = "no" };
+		uint8_t *w = malloc(3 * (MVGPU_WIRE_HDR + MVGPU_WIRE_CTRL_MAX));
+		size_t o = 0;
+		int k;
+
+		CHECK(w);
+		k = mvgpu_wire_encode_hello(&h, w + o + MVGPU_WIRE_HDR, MVGPU_WIRE_CTRL_MAX);
+		CHECK(!mvgpu_wire_encode_hdr(w + o, MVGPU_WIRE_HELLO, 0, 0, 0,
+					     w + o + MVGPU_WIRE_HDR, (uint32_t)k));
+		o += MVGPU_WIRE_HDR + (size_t)k;
+		k = mvgpu_wire_encode_end(&e, w + o + MVGPU_WIRE_HDR, MVGPU_WIRE_CTRL_MAX);
+		CHECK(!mvgpu_wire_encode_hdr(w + o, MVGPU_WIRE_END, 0, 0, 1,
+					     w + o + MVGPU_WIRE_HDR, (uint32_t)k));
+		o += MVGPU_WIRE_HDR + (size_t)k;
+		k = mvgpu_wire_encode_error(&er, w + o + MVGPU_WIRE_HDR, MVGPU_WIRE_CTRL_MAX);
+		CHECK(!mvgpu_wire_encode_hdr(w + o, MVGPU_WIRE_ERROR, 0, 0, 2,
+					     w + o + MVGPU_WIRE_HDR, (uint32_t)k));
+		o += MVGPU_WIRE_HDR + (size_t)k;
+		write_file(argv[1], "seed-wire", w, o);
+		free(w);
+	}
 	text = malloc(4096);
 	CHECK(text);
 	for (i = 0, n = 0; i < sizeof(dict) / sizeof(dict[0]); i++)

@@ -84,6 +84,7 @@ static void migrate_summary(struct progress *p, const char *uuid,
 		jl_u64(&j, "stop_copy_bytes", st->stop_copy_bytes);
 		jl_num(&j, "downtime_ms", (double)st->downtime_ns / 1e6);
 		jl_num(&j, "stop_copy_ms", (double)st->stop_copy_ns / 1e6);
+		jl_num(&j, "target_load_ms", (double)st->target_load_ns / 1e6);
 		jl_num(&j, "seconds", secs);
 		jl_end(&j);
 		return;
@@ -360,8 +361,17 @@ int cmd_receive(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	progress_catch_signals();
-	if (!cli->json)
+	if (cli->json) {
+		struct jline j;
+
+		jl_begin(&j, stdout);
+		jl_str(&j, "event", "listening");
+		jl_str(&j, "action", "receive");
+		jl_str(&j, "address", listen_s);
+		jl_end(&j);
+	} else {
 		fprintf(stderr, "receive: listening on %s\n", listen_s);
+	}
 	sock = mvgpu_net_accept(ctx, lfd, (unsigned)acc * 1000, who, sizeof(who));
 	close(lfd);
 	if (sock < 0) {

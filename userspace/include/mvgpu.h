@@ -997,6 +997,8 @@ typedef struct {
 	uint64_t wire_bytes;         /* DATA payloads sent */
 	uint64_t downtime_ns;        /* vGPU stopped -> running on the target */
 	uint64_t stop_copy_ns;       /* vGPU stopped -> last byte sent */
+	uint64_t target_load_ns;     /* the target validating and applying
+	                              * the whole stream (in the downtime) */
 	uint64_t elapsed_ns;
 	int registered;
 } mvgpu_migrate_stats;

@@ -501,6 +501,13 @@ static int run_source(struct xf *x, mvgpu_migrate_stats *st)
 	x->c->timeout_ms = keep * XF_LOAD_FACTOR;
 	ret = wconn_recv(x->c, &m, buf, sizeof(buf), MVGPU_WIRE_LOADED);
 	x->c->timeout_ms = keep;
+	if (!ret) {
+		__u64 ns;
+
+		if (mvgpu_wire_decode_ns(m.payload, m.h.length, &ns, why, sizeof(why)))
+			return mvgpu__err(x->ctx, -EBADMSG, "the target's LOADED: %s", why);
+		st->target_load_ns = ns;
+	}
 	return ret;
 }
 
