@@ -31,8 +31,9 @@ sparse:
 -include userspace/userspace.mk
 -include tests/tests.mk
 -include tools/bench/bench.mk
+-include tools/libvirt/libvirt.mk
 
-check: all check-unit fuzz-smoke check-lab check-lab2
+check: all check-unit fuzz-smoke check-lab check-lab2 check-libvirt
 
 demo: all
 	$(Q)tools/lab/lab run --timeout 300 -- tools/demo.sh

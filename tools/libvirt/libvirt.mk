@@ -1,0 +1,26 @@
+# tools/libvirt/libvirt.mk - libvirt integration (docs/libvirt.md).
+# Included by the top-level Makefile (which defines BUILD and Q).
+#
+#   make install-libvirt-hook [DESTDIR=...] [SYSCONFDIR=/etc] [BINDIR=/usr/local/bin]
+#                        the hook as $(DESTDIR)$(SYSCONFDIR)/libvirt/hooks/qemu and
+#                        mvgpu-annotate in $(DESTDIR)$(BINDIR); restart libvirtd after
+#                        a first install (it looks for hooks when it starts)
+#   make check-libvirt-hook   native tests of the hook and mvgpu-annotate
+#   make check-libvirt   live migration, save/restore and a refused migration
+#                        through libvirt 9.0 between two lab hosts (one run2)
+
+SYSCONFDIR ?= /etc
+BINDIR ?= /usr/local/bin
+
+.PHONY: install-libvirt-hook check-libvirt-hook check-libvirt
+install-libvirt-hook:
+	$(Q)install -D -m 755 tools/libvirt/qemu-hook $(DESTDIR)$(SYSCONFDIR)/libvirt/hooks/qemu
+	$(Q)install -D -m 755 tools/libvirt/mvgpu-annotate $(DESTDIR)$(BINDIR)/mvgpu-annotate
+
+check-libvirt-hook:
+	$(Q)tests/libvirt/test-hook.sh
+
+# Both hosts boot, bring libvirt up (tools/lab/libvirt-up) and run their
+# half of the scenario (tools/lab/libvirt-e2e-a, -b); ~2.5 min.
+check-libvirt: kernel $(NESTED_GUEST) check-libvirt-hook
+	$(Q)tools/lab/lab run2 --timeout 600 --a tools/lab/libvirt-e2e-a --b tools/lab/libvirt-e2e-b
