@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -267,7 +270,7 @@ static int memfd_with(const uint8_t *b, size_t len)
 struct side {
 	int in, out;		/* send: in = stream, out = socket; recv: reverse */
 	int ret;
-	uint64_t stream, wire;
+	uint64_t stream, wire, zc;
 	char err[512];
 };
 
@@ -278,6 +281,7 @@ static void *send_thread(void *arg)
 
 	cr_assert_eq(mvgpu_ctx_create(&ctx, NULL), 0);
 	s->ret = xf_stream_send(ctx, s->in, s->out, &s->stream, &s->wire);
+	s->zc = xf_last_zc_sends();
 	snprintf(s->err, sizeof(s->err), "%s", mvgpu_last_error(ctx));
 	shutdown(s->out, SHUT_WR);
 	mvgpu_ctx_free(ctx);
@@ -348,6 +352,27 @@ static void *mitm_thread(void *arg)
 	return NULL;
 }
 
+/* A connected TCP pair on 127.0.0.1 (zero-copy sends work there). */
+static void tcp_pair(int sv[2])
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	cr_assert_geq(l, 0);
+	cr_assert_eq(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(listen(l, 1), 0);
+	cr_assert_eq(getsockname(l, (struct sockaddr *)&a, &al), 0);
+	sv[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_eq(connect(sv[0], (struct sockaddr *)&a, sizeof(a)), 0);
+	sv[1] = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	cr_assert_geq(sv[1], 0);
+	close(l);
+}
+
+static bool use_tcp;
+
 /* Send @len bytes of @data through the data path; @m NULL: direct. */
 static void run_path(const uint8_t *data, size_t len, struct mitm *m,
 		     struct side *snd, struct side *rcv, uint8_t **got)
@@ -355,7 +380,10 @@ static void run_path(const uint8_t *data, size_t len, struct mitm *m,
 	int s1[2], s2[2];
 	pthread_t ts, tr, tm;
 
-	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s1), 0);
+	if (use_tcp)
+		tcp_pair(s1);
+	else
+		cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s1), 0);
 	memset(snd, 0, sizeof(*snd));
 	memset(rcv, 0, sizeof(*rcv));
 	snd->in = memfd_with(data, len);
@@ -404,8 +432,27 @@ Test(wire_path, framebuffer_content_arrives_exactly_and_compressed)
 	cr_assert_eq(r.stream, len);
 	cr_assert_eq(s.wire, r.wire);
 	cr_assert_eq(memcmp(got, data, len), 0);
+	cr_assert_eq(s.zc, 0, "zero-copy on a unix socket");
 	/* 70 % zero, 20 % text: a ratio well above 3 */
 	cr_assert_lt(s.wire * 3, len, "wire %llu for %zu", (unsigned long long)s.wire, len);
+	free(got);
+	free(data);
+}
+
+/* TCP: the sender's big writes go as zero-copy sends (IORING_OP_SEND_ZC;
+ * the buffer is reused only after the kernel's notification). */
+Test(wire_path, tcp_with_zero_copy_sends)
+{
+	size_t len = 40u << 20;
+	uint8_t *data = fb_like(len, 60), *got;
+	struct side s, r;
+
+	use_tcp = true;
+	run_path(data, len, NULL, &s, &r, &got);
+	cr_assert_eq(s.ret, 0, "%s", s.err);
+	cr_assert_eq(r.ret, 0, "%s", r.err);
+	cr_assert_eq(memcmp(got, data, len), 0);
+	cr_assert_gt(s.zc, 0, "no zero-copy send on TCP");
 	free(got);
 	free(data);
 }

@@ -85,6 +85,7 @@ static void migrate_summary(struct progress *p, const char *uuid,
 		jl_num(&j, "downtime_ms", (double)st->downtime_ns / 1e6);
 		jl_num(&j, "stop_copy_ms", (double)st->stop_copy_ns / 1e6);
 		jl_num(&j, "target_load_ms", (double)st->target_load_ns / 1e6);
+		jl_u64(&j, "zero_copy_sends", st->zc_sends);
 		jl_num(&j, "seconds", secs);
 		jl_end(&j);
 		return;

@@ -1000,7 +1000,8 @@ typedef struct {
 	uint64_t target_load_ns;     /* the target validating and applying
 	                              * the whole stream (in the downtime) */
 	uint64_t elapsed_ns;
-	int registered;
+	int registered;              /* io_uring used registered buffers */
+	uint64_t zc_sends;           /* zero-copy socket sends */
 } mvgpu_migrate_stats;
 
 /*! mvgpu_migrate() :

@@ -30,6 +30,7 @@
 
 #define XF_CHUNK	MVGPU_WIRE_DATA_RAW_MAX	/* stream bytes per DATA */
 #define XF_OUT		(2 * (MVGPU_WIRE_HDR + MVGPU_WIRE_DATA_MAX))
+#define XF_ZC_MIN	(64u << 10)	/* zero-copy sends from this size */
 #define XF_LOAD_FACTOR	4	/* LOADED may take this many timeouts */
 /*
  * Fault injection for the two-host tests ($MVGPU_FAULT on the source,
@@ -477,11 +478,13 @@ static int run_source(struct xf *x, mvgpu_migrate_stats *st)
 		.dst = { .fd = x->c->fd, .off = -1 },
 		.in_size = XF_CHUNK,
 		.out_size = XF_OUT,
+		.zc_min = getenv("MVGPU_NO_ZEROCOPY") ? 0 : XF_ZC_MIN,
 		.ops = &send_ops, .opaque = x, .cancel = x->mo->cancel,
 	};
 	ret = uio_run(&cfg, &c, why);
 	st->stream_bytes = c.in_bytes;
 	st->registered = c.registered;
+	st->zc_sends = c.zc_sends;
 	x->c->sent_bytes += c.out_bytes;
 	if (ret) {
 		/* the target may have said why it hung up */
@@ -1063,6 +1066,13 @@ int mvgpu_receive(mvgpu_ctx *ctx, int sock, const mvgpu_receive_opts *opts,
 
 /* ==== the data path alone (benchmarks, native tests) ========================= */
 
+static _Thread_local uint64_t last_zc_sends;
+
+uint64_t xf_last_zc_sends(void)
+{
+	return last_zc_sends;
+}
+
 int xf_stream_send(mvgpu_ctx *ctx, int in_fd, int sock, uint64_t *stream_bytes,
 		   uint64_t *wire_bytes)
 {
@@ -1088,9 +1098,11 @@ int xf_stream_send(mvgpu_ctx *ctx, int in_fd, int sock, uint64_t *stream_bytes,
 		.src = { .fd = in_fd, .off = -1 },
 		.dst = { .fd = sock, .off = -1 },
 		.in_size = XF_CHUNK, .out_size = XF_OUT,
+		.zc_min = getenv("MVGPU_NO_ZEROCOPY") ? 0 : XF_ZC_MIN,
 		.ops = &send_ops, .opaque = &x,
 	};
 	ret = uio_run(&cfg, &c, why);
+	last_zc_sends = c.zc_sends;
 	if (ret)
 		ret = mvgpu__err(ctx, ret, "%s", why);
 	else

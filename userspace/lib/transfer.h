@@ -18,6 +18,8 @@
 
 int xf_stream_send(mvgpu_ctx *ctx, int in_fd, int sock, uint64_t *stream_bytes,
 		   uint64_t *wire_bytes);
+/* The zero-copy sends the last xf_stream_send() of this thread made. */
+uint64_t xf_last_zc_sends(void);
 int xf_stream_recv(mvgpu_ctx *ctx, int sock, int out_fd, uint64_t *stream_bytes,
 		   uint64_t *wire_bytes);
 

@@ -40,6 +40,8 @@ struct ubuf {
 	unsigned idx;		/* in the registered table */
 	bool busy;		/* an operation on it is in flight */
 	bool ready;		/* in: read complete; out: queued for writing */
+	unsigned zc_pending;	/* out: zero-copy sends whose notification
+				 * has not come: the kernel still reads it */
 };
 
 struct fifo {
@@ -83,6 +85,8 @@ struct uio {
 	bool failing;
 	bool cancelled_ops;
 	bool dst_sock;		/* the sink is a socket: send(MSG_NOSIGNAL) */
+	bool zc;		/* zero-copy sends of big writes (until the
+				 * socket says it cannot) */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -262,7 +266,15 @@ static void prep_rw(struct uio *u, bool write, int fd, struct ubuf *b,
 	struct io_uring_sqe *sqe = get_sqe(u);
 	uint64_t o = off < 0 ? (uint64_t)-1 : (uint64_t)off;
 
-	if (write && u->dst_sock)
+	if (write && u->dst_sock && u->zc && len >= u->cfg->zc_min) {
+		/* big chunks: the NIC reads our buffer, no copy into skbs */
+		if (u->counts.registered)
+			io_uring_prep_send_zc_fixed(sqe, fd, p, len, MSG_NOSIGNAL,
+						    0, b->idx);
+		else
+			io_uring_prep_send_zc(sqe, fd, p, len, MSG_NOSIGNAL, 0);
+		u->counts.zc_sends++;
+	} else if (write && u->dst_sock)
 		/* a peer that hung up is an error, never a SIGPIPE */
 		io_uring_prep_send(sqe, fd, p, len, MSG_NOSIGNAL);
 	else if (u->counts.registered && write)
@@ -414,6 +426,7 @@ static void give_out_back(struct uio *u, struct ubuf *b)
 static int submit_writes(struct uio *u)
 {
 	const struct uio_end *d = &u->cfg->dst;
+	bool seq_taken = false;
 	struct ubuf *b;
 	unsigned i;
 	int ret;
@@ -443,10 +456,16 @@ static int submit_writes(struct uio *u)
 	}
 	for (i = 0; i < u->writing.n; i++) {
 		b = u->writing.v[(u->writing.head + i) % UIO_NBUF];
+		if (!b->busy && b->done == b->len)
+			continue;	/* sent; a zero-copy notification is due */
+		if (d->off < 0) {
+			/* sequential: one at a time, in order */
+			if (seq_taken)
+				break;
+			seq_taken = true;
+		}
 		if (b->busy)
 			continue;
-		if (d->off < 0 && i > 0)
-			break;		/* sequential: one at a time */
 		prep_rw(u, true, d->fd, b, b->p + b->done, b->len - b->done,
 			b->off < 0 ? -1 : b->off + (int64_t)b->done,
 			UD(OP_WRITE, buf_index(u, b)));
@@ -463,7 +482,7 @@ static void retire_writes(struct uio *u)
 
 	for (i = 0; i < n; i++) {
 		b = fifo_pop(&u->writing);
-		if (!b->busy && b->done == b->len)
+		if (!b->busy && !b->zc_pending && b->done == b->len)
 			give_out_back(u, b);
 		else
 			fifo_push(&keep, b);
@@ -559,6 +578,12 @@ static int on_write(struct uio *u, struct ubuf *b, int res)
 	b->busy = false;
 	if (res == -EINTR || res == -EAGAIN)
 		return 0;	/* submit_writes() retries */
+	if ((res == -EOPNOTSUPP || res == -EINVAL) && u->zc) {
+		/* no zero-copy here (a unix socket, an old kernel): copy */
+		u->zc = false;
+		u->counts.zc_sends = 0;
+		return 0;
+	}
 	if (res < 0)
 		return uio_fail(u, res, "writing: %s", strerror(-res));
 	if (res == 0)
@@ -592,7 +617,18 @@ static int reap(struct uio *u)
 				r = on_read(u, &u->in[idx], cqe->res);
 			break;
 		case OP_WRITE:
-			u->inflight--;
+			if (cqe->flags & IORING_CQE_F_NOTIF) {
+				/* a zero-copy send let go of the buffer */
+				u->inflight--;
+				u->out[idx].zc_pending--;
+				if (!u->failing)
+					retire_writes(u);
+				break;
+			}
+			if (cqe->flags & IORING_CQE_F_MORE)
+				u->out[idx].zc_pending++;	/* inflight until then */
+			else
+				u->inflight--;
 			if (u->failing)
 				u->out[idx].busy = false;
 			else
@@ -771,6 +807,7 @@ int uio_run(const struct uio_cfg *cfg, struct uio_counts *counts, char *why)
 
 		u->dst_sock = cfg->dst.fd >= 0 && !fstat(cfg->dst.fd, &st) &&
 			      S_ISSOCK(st.st_mode);
+		u->zc = u->dst_sock && cfg->zc_min;
 	}
 	if (cfg->src.off >= 0 && !cfg->src.len)
 		u->src_done_reading = true;	/* empty: source_ended() below */

@@ -85,6 +85,10 @@ struct uio_cfg {
 	const struct uio_ops *ops;
 	void *opaque;
 	unsigned tick_ms;	/* 0: 100 */
+	/* a socket sink: writes of at least this many bytes are zero-copy
+	 * sends (IORING_OP_SEND_ZC; plain sends if the socket cannot);
+	 * 0: never */
+	size_t zc_min;
 	/* checked at every wake-up; non-zero stops with -ECANCELED */
 	const volatile sig_atomic_t *cancel;
 };
@@ -95,6 +99,7 @@ struct uio_counts {
 	uint64_t out_bytes;	/* written to the sink */
 	uint64_t reads, writes;	/* operations completed */
 	bool registered;	/* fixed buffers were used */
+	uint64_t zc_sends;	/* zero-copy sends completed */
 };
 
 /*
