@@ -233,6 +233,10 @@ int cmd_migrate(struct cli *cli, int argc, char **argv)
 	close(sock);
 	progress_end(pp);
 	if (ret) {
+		/* in doubt the vGPU may run on the target: its workload here
+		 * must not resume (the agent would, on a bare disconnect) */
+		if (st.in_doubt && ms.agent)
+			mvgpu_agent_release(ms.agent);
 		ret = migrate_failed(pp, ctx, dev, uuid, pos[1], ret, &st);
 		goto out;
 	}

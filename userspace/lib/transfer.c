@@ -91,6 +91,7 @@ struct xf {
 	void (*event)(void *opaque, const mvgpu_image_event *ev);
 	void *opaque;
 	const volatile sig_atomic_t *cancel_flag;
+	uint64_t tot_stream, tot_wire;	/* after the data phase, for events */
 	/* watchdog: the counts last time they moved */
 	uint64_t last_in, last_out, last_move_ns;
 
@@ -132,6 +133,9 @@ static void xf_emit(struct xf *x, struct uio *u, int kind, const char *name,
 	} else if (c) {
 		ev.stream_bytes = c->out_bytes;
 		ev.file_bytes = c->in_bytes;
+	} else {
+		ev.stream_bytes = x->tot_stream;
+		ev.file_bytes = x->tot_wire;
 	}
 	ev.elapsed_ns = now_ns() - x->t0;
 	x->event(x->opaque, &ev);
@@ -482,6 +486,8 @@ static int run_source(struct xf *x, mvgpu_migrate_stats *st)
 		.ops = &send_ops, .opaque = x, .cancel = x->mo->cancel,
 	};
 	ret = uio_run(&cfg, &c, why);
+	x->tot_stream = c.in_bytes;
+	x->tot_wire = c.out_bytes;
 	st->stream_bytes = c.in_bytes;
 	st->registered = c.registered;
 	st->zc_sends = c.zc_sends;
@@ -944,6 +950,8 @@ static int run_target(struct xf *x)
 		.ops = &recv_ops, .opaque = x, .cancel = x->cancel_flag,
 	};
 	ret = uio_run(&cfg, &c, why);
+	x->tot_stream = c.out_bytes;
+	x->tot_wire = c.in_bytes;
 	x->c->recv_bytes += c.in_bytes;
 	x->res->stream_bytes = c.out_bytes;
 	if (ret)
