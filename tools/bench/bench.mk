@@ -2,6 +2,7 @@
 #   make bench-engine      command processor vs memset/memcpy, in a lab host
 #   make bench-migration   pre-copy vs stop-and-copy, in a lab host
 #   make bench-image       image save/restore pipeline vs `lz4 -1`, natively
+#   make bench-transfer    live-migration data path vs `lz4 -1 | TCP | lz4 -d`, natively
 
 BENCH_ENGINE := $(BUILD)/bin/bench_engine
 BENCH_MIGRATION := $(BUILD)/bin/bench_migration
@@ -41,3 +42,17 @@ $(BENCH_IMAGE): tools/bench/bench_image.c $(LIBMVGPU)
 .PHONY: bench-image
 bench-image: $(BENCH_IMAGE)
 	$(Q)$(BENCH_IMAGE) $(BENCH_IMAGE_ARGS)
+
+# Native: the live-migration data path (xf_stream_send -> TCP loopback ->
+# xf_stream_recv, transfer.c) vs `lz4 -1 | TCP | lz4 -d`, lz4 alone and
+# memcpy, on a synthetic stream.  It calls libmvgpu's private functions
+# (userspace/lib/transfer.h), hence -Iuserspace/lib.
+BENCH_TRANSFER := $(BUILD)/bin/bench_transfer
+
+$(BENCH_TRANSFER): tools/bench/bench_transfer.c $(LIBMVGPU)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(USER_CFLAGS) -Iuserspace/lib -o $@ $< $(LIBMVGPU) $(USER_LIBS)
+
+.PHONY: bench-transfer
+bench-transfer: $(BENCH_TRANSFER)
+	$(Q)$(BENCH_TRANSFER) $(BENCH_TRANSFER_ARGS)
