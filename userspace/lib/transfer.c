@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,6 +59,36 @@ static int fault_from_env(void)
 	if (!strcmp(f, "hold-pre-copy"))
 		return XF_FAULT_HOLD_PRE;
 	return XF_FAULT_NONE;
+}
+
+/*
+ * Zero-copy sends pay when a NIC reads the pages; to a peer on this host
+ * (loopback) the kernel copies them anyway at delivery and the
+ * notifications only cost (measured: bench-transfer, docs/benchmarks.md).
+ */
+static size_t zc_min_for(int sock)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (getenv("MVGPU_NO_ZEROCOPY") ||
+	    getpeername(sock, (struct sockaddr *)&ss, &sl))
+		return 0;
+	if (ss.ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
+
+		return (ntohl(a->sin_addr.s_addr) >> 24) == 127 ? 0 : XF_ZC_MIN;
+	}
+	if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
+
+		if (IN6_IS_ADDR_LOOPBACK(&a->sin6_addr) ||
+		    (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr) &&
+		     a->sin6_addr.s6_addr[12] == 127))
+			return 0;
+		return XF_ZC_MIN;
+	}
+	return 0;	/* unix sockets cannot */
 }
 
 /* the largest message the target reassembles */
@@ -482,7 +514,7 @@ static int run_source(struct xf *x, mvgpu_migrate_stats *st)
 		.dst = { .fd = x->c->fd, .off = -1 },
 		.in_size = XF_CHUNK,
 		.out_size = XF_OUT,
-		.zc_min = getenv("MVGPU_NO_ZEROCOPY") ? 0 : XF_ZC_MIN,
+		.zc_min = zc_min_for(x->c->fd),
 		.ops = &send_ops, .opaque = x, .cancel = x->mo->cancel,
 	};
 	ret = uio_run(&cfg, &c, why);
@@ -1106,7 +1138,8 @@ int xf_stream_send(mvgpu_ctx *ctx, int in_fd, int sock, uint64_t *stream_bytes,
 		.src = { .fd = in_fd, .off = -1 },
 		.dst = { .fd = sock, .off = -1 },
 		.in_size = XF_CHUNK, .out_size = XF_OUT,
-		.zc_min = getenv("MVGPU_NO_ZEROCOPY") ? 0 : XF_ZC_MIN,
+		.zc_min = getenv("MVGPU_ZEROCOPY_LOOPBACK") ? XF_ZC_MIN :
+			  zc_min_for(sock),
 		.ops = &send_ops, .opaque = &x,
 	};
 	ret = uio_run(&cfg, &c, why);
