@@ -35,7 +35,7 @@ bench-engine: kernel $(BENCH_ENGINE)
 # `| lz4 -1 > file` pipeline, lz4 alone and memcpy, on a synthetic stream.
 BENCH_IMAGE := $(BUILD)/bin/bench_image
 
-$(BENCH_IMAGE): tools/bench/bench_image.c $(LIBMVGPU)
+$(BENCH_IMAGE): tools/bench/bench_image.c tools/bench/fbgen.h $(LIBMVGPU)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(USER_CFLAGS) -Iproto -o $@ $< $(LIBMVGPU) $(USER_LIBS)
 
@@ -49,7 +49,7 @@ bench-image: $(BENCH_IMAGE)
 # (userspace/lib/transfer.h), hence -Iuserspace/lib.
 BENCH_TRANSFER := $(BUILD)/bin/bench_transfer
 
-$(BENCH_TRANSFER): tools/bench/bench_transfer.c $(LIBMVGPU)
+$(BENCH_TRANSFER): tools/bench/bench_transfer.c tools/bench/fbgen.h $(LIBMVGPU)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(USER_CFLAGS) -Iuserspace/lib -o $@ $< $(LIBMVGPU) $(USER_LIBS)
 

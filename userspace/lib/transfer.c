@@ -74,6 +74,8 @@ static size_t zc_min_for(int sock)
 	if (getenv("MVGPU_NO_ZEROCOPY") ||
 	    getpeername(sock, (struct sockaddr *)&ss, &sl))
 		return 0;
+	if (getenv("MVGPU_ZEROCOPY_LOOPBACK"))	/* tests, benchmarks */
+		return ss.ss_family == AF_UNIX ? 0 : XF_ZC_MIN;
 	if (ss.ss_family == AF_INET) {
 		const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
 
@@ -381,6 +383,20 @@ static const struct uio_ops send_ops = {
 	.tick = xf_tick,
 };
 
+/* The data path: the stream from @in to x's socket. */
+static void send_cfg(struct uio_cfg *cfg, struct xf *x, int in,
+		     const volatile sig_atomic_t *cancel)
+{
+	*cfg = (struct uio_cfg){
+		.src = { .fd = in, .off = -1 },
+		.dst = { .fd = x->c->fd, .off = -1 },
+		.in_size = XF_CHUNK,
+		.out_size = XF_OUT,
+		.zc_min = zc_min_for(x->c->fd),
+		.ops = &send_ops, .opaque = x, .cancel = cancel,
+	};
+}
+
 static int send_hello(struct xf *x, const mvgpu_migrate_opts *o)
 {
 	const mvgpu_dev_info *di = mvgpu_dev_get_info(x->dev);
@@ -509,14 +525,7 @@ static int run_source(struct xf *x, mvgpu_migrate_stats *st)
 	if (ret)
 		return ret;
 	x->last_move_ns = now_ns();
-	cfg = (struct uio_cfg){
-		.src = { .fd = x->data_fd, .off = -1 },
-		.dst = { .fd = x->c->fd, .off = -1 },
-		.in_size = XF_CHUNK,
-		.out_size = XF_OUT,
-		.zc_min = zc_min_for(x->c->fd),
-		.ops = &send_ops, .opaque = x, .cancel = x->mo->cancel,
-	};
+	send_cfg(&cfg, x, x->data_fd, x->mo->cancel);
 	ret = uio_run(&cfg, &c, why);
 	x->tot_stream = c.in_bytes;
 	x->tot_wire = c.out_bytes;
@@ -807,6 +816,18 @@ static const struct uio_ops recv_ops = {
 	.tick = xf_tick,
 };
 
+/* The data path back: from x's socket to @out. */
+static void recv_cfg(struct uio_cfg *cfg, struct xf *x, int out)
+{
+	*cfg = (struct uio_cfg){
+		.src = { .fd = x->c->fd, .off = -1, .stream = true },
+		.dst = { .fd = out, .off = -1 },
+		.in_size = XF_MSG_MAX,
+		.out_size = 2 * XF_CHUNK,
+		.ops = &recv_ops, .opaque = x, .cancel = x->cancel_flag,
+	};
+}
+
 /* A refusal: tell the source (with the same words) and return @err. */
 static int refuse(struct xf *x, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -974,13 +995,7 @@ static int run_target(struct xf *x)
 	if (ret)
 		return ret;
 	x->last_move_ns = now_ns();
-	cfg = (struct uio_cfg){
-		.src = { .fd = x->c->fd, .off = -1, .stream = true },
-		.dst = { .fd = x->data_fd, .off = -1 },
-		.in_size = XF_MSG_MAX,
-		.out_size = 2 * XF_CHUNK,
-		.ops = &recv_ops, .opaque = x, .cancel = x->cancel_flag,
-	};
+	recv_cfg(&cfg, x, x->data_fd);
 	ret = uio_run(&cfg, &c, why);
 	x->tot_stream = c.out_bytes;
 	x->tot_wire = c.in_bytes;
@@ -1134,14 +1149,7 @@ int xf_stream_send(mvgpu_ctx *ctx, int in_fd, int sock, uint64_t *stream_bytes,
 	wconn_init(&conn, ctx, sock, x.timeout_ms, "the receiver");
 	if (xf_lz4_init(&x))
 		return -ENOMEM;
-	cfg = (struct uio_cfg){
-		.src = { .fd = in_fd, .off = -1 },
-		.dst = { .fd = sock, .off = -1 },
-		.in_size = XF_CHUNK, .out_size = XF_OUT,
-		.zc_min = getenv("MVGPU_ZEROCOPY_LOOPBACK") ? XF_ZC_MIN :
-			  zc_min_for(sock),
-		.ops = &send_ops, .opaque = &x,
-	};
+	send_cfg(&cfg, &x, in_fd, NULL);
 	ret = uio_run(&cfg, &c, why);
 	last_zc_sends = c.zc_sends;
 	if (ret)
@@ -1179,12 +1187,7 @@ int xf_stream_recv(mvgpu_ctx *ctx, int sock, int out_fd, uint64_t *stream_bytes,
 		free(x.pend);
 		return -ENOMEM;
 	}
-	cfg = (struct uio_cfg){
-		.src = { .fd = sock, .off = -1, .stream = true },
-		.dst = { .fd = out_fd, .off = -1 },
-		.in_size = XF_MSG_MAX, .out_size = 2 * XF_CHUNK,
-		.ops = &recv_ops, .opaque = &x,
-	};
+	recv_cfg(&cfg, &x, out_fd);
 	ret = uio_run(&cfg, &c, why);
 	if (ret)
 		ret = mvgpu__err(ctx, ret, "%s", why);
