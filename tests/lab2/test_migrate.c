@@ -550,6 +550,43 @@ Test(migrate, network_cut_in_precopy)
 	fault_case("hold-pre-copy", cut_network, NULL, NULL);
 }
 
+/* The commit's confirmation is lost: the target runs the vGPU, so the
+ * source must not resume it - its workload is released, not resumed. */
+Test(migrate, lost_confirmation_never_two_running_copies)
+{
+	struct peer_result r;
+	uint64_t pass, after;
+	int wl, wl_b, rcv;
+
+	create_both("mvgpu-64M", "mvgpu-64M");
+	wl = start_source_workload(&pass);
+	wl_b = spawn_b(CLI " exercise -u %s --incoming --seconds 3000", uuid);
+	wait_b(wl_b, "waits for a migration in");
+	rcv = spawn_b("env MVGPU_FAULT=drop-committed " CLI " receive --listen :" PORT
+		      " --uuid %s --timeout 8", uuid);
+	wait_b(rcv, "listening on");
+	run_a(&r, CLI " migrate %s " HOST_B ":" PORT " --timeout 8", uuid);
+	cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "sent but not confirmed"), "%s", r.err);
+	cr_assert(strstr(r.err, "stays stopped here"), "%s", r.err);
+	peer_result_free(&r);
+	/* the source workload let the vGPU go; it did not carry on */
+	cr_assert_eq(local_wait(wl, T_MIG, &r), 0);
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.out, "migrated away after pass"), "%s", r.out);
+	peer_result_free(&r);
+	/* the target took it and runs */
+	cr_assert_eq(peer_wait(rcv, T_MIG, &r), 0);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	peer_result_free(&r);
+	cr_assert_eq(peer_wait_for(wl_b, "channels and framebuffer verified", T_MIG, &r), 0,
+		     "%s", peer_error());
+	cr_assert(sscanf(strstr(r.out, "arrived after pass"), "arrived after pass %llu",
+			 (unsigned long long *)&after) == 1);
+	peer_result_free(&r);
+	wait_pass_after(true, wl_b, after + 1);
+}
+
 /* ---- numbers ------------------------------------------------------------------- */
 
 Test(migrate, downtime_per_framebuffer_size)

@@ -1035,8 +1035,12 @@ static int run_target(struct xf *x)
 	t = now_ns() - t;
 	mvgpu_wire_encode_ns(t, ns, sizeof(ns));
 	/* running here now: a lost COMMITTED leaves the source in doubt, and
-	 * stopped, which is what it must be */
-	wconn_send(x->c, MVGPU_WIRE_COMMITTED, ns, sizeof(ns), -1);
+	 * stopped, which is what it must be ($MVGPU_FAULT=drop-committed
+	 * on the target plays that loss for the tests) */
+	if (!getenv("MVGPU_FAULT") || strcmp(getenv("MVGPU_FAULT"), "drop-committed"))
+		wconn_send(x->c, MVGPU_WIRE_COMMITTED, ns, sizeof(ns), -1);
+	else
+		mvgpu__warn(x->ctx, "fault injection: COMMITTED not sent");
 	x->phase = "done";
 	xf_emit(x, NULL, MVGPU_IMAGE_EV_COMMITTED, "committed", 0, 0);
 	return 0;
