@@ -273,9 +273,11 @@ static int xf_compress(struct uio *u, void *opaque, const void *in, size_t len,
 			p[MVGPU_WIRE_HDR + z / 2] ^= 0x20;
 			x->fault = XF_FAULT_NONE;
 		} else if (x->stopped && x->fault == XF_FAULT_CUT) {
+			/* the reason first: the tick must not see the EOF first */
+			ret = uio_fail(u, -ECONNABORTED,
+				       "fault injection: the connection was cut in stop-copy");
 			shutdown(x->c->fd, SHUT_RDWR);
-			return uio_fail(u, -ECONNABORTED,
-					"fault injection: the connection was cut in stop-copy");
+			return ret;
 		}
 		x->c->send_seq++;
 		x->data_msgs++;
