@@ -220,6 +220,32 @@ static int xf_lz4_init(struct xf *x)
 	return 0;
 }
 
+/* The common start of one migration's state, either side. */
+static void xf_start(struct xf *x, mvgpu_ctx *ctx, struct wconn *conn,
+		     int sock, unsigned timeout_ms, const char *peer)
+{
+	memset(x, 0, sizeof(*x));
+	x->ctx = ctx;
+	x->c = conn;
+	x->data_fd = -1;
+	x->t0 = x->last_move_ns = now_ns();
+	x->timeout_ms = timeout_ms ? timeout_ms : 30000;
+	wconn_init(conn, ctx, sock, x->timeout_ms, peer);
+}
+
+/* The receiving side's reassembly buffer and lz4 context. */
+static int xf_recv_alloc(struct xf *x)
+{
+	x->pend = malloc(XF_MSG_MAX);
+	if (!x->pend ||
+	    LZ4F_isError(LZ4F_createDecompressionContext(&x->dctx, LZ4F_VERSION))) {
+		free(x->pend);
+		x->pend = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /* One whole lz4 frame of @n bytes at @src, with the context reused. */
 static size_t lz4_frame(struct xf *x, uint8_t *dst, size_t cap,
 			const uint8_t *src, size_t n)
@@ -578,18 +604,13 @@ int mvgpu_migrate(mvgpu_dev *dev, int sock, const mvgpu_migrate_opts *opts,
 
 	if (!dev || sock < 0)
 		return -EINVAL;
-	memset(&x, 0, sizeof(x));
-	x.ctx = dev->ctx;
+	xf_start(&x, dev->ctx, &conn, sock,
+		 opts ? opts->timeout_ms : defaults.timeout_ms, "the target");
 	x.dev = dev;
 	x.mo = opts ? opts : &defaults;
-	x.data_fd = -1;
-	x.t0 = now_ns();
-	x.timeout_ms = x.mo->timeout_ms ? x.mo->timeout_ms : 30000;
 	x.event = x.mo->event;
 	x.opaque = x.mo->opaque;
-	x.c = &conn;
 	x.fault = fault_from_env();
-	wconn_init(&conn, x.ctx, sock, x.timeout_ms, "the target");
 	net_tune(sock, x.timeout_ms);
 
 	if (xf_lz4_init(&x))
@@ -1061,24 +1082,14 @@ int mvgpu_receive(mvgpu_ctx *ctx, int sock, const mvgpu_receive_opts *opts,
 
 	if (!ctx || sock < 0)
 		return -EINVAL;
-	memset(&x, 0, sizeof(x));
-	x.ctx = ctx;
+	xf_start(&x, ctx, &conn, sock, o->timeout_ms, "the source");
 	x.res = &r;
-	x.data_fd = -1;
-	x.t0 = now_ns();
-	x.timeout_ms = o->timeout_ms ? o->timeout_ms : 30000;
 	x.event = o->event;
 	x.opaque = o->opaque;
 	x.cancel_flag = o->cancel;
-	x.c = &conn;
-	wconn_init(&conn, ctx, sock, x.timeout_ms, "the source");
 	net_tune(sock, x.timeout_ms);
-	x.pend = malloc(XF_MSG_MAX);
-	if (!x.pend ||
-	    LZ4F_isError(LZ4F_createDecompressionContext(&x.dctx, LZ4F_VERSION))) {
-		free(x.pend);
+	if (xf_recv_alloc(&x))
 		return -ENOMEM;
-	}
 	x.phase = "accepting";
 	ret = accept_source(&x, o, &created);
 	if (!ret) {
@@ -1145,14 +1156,8 @@ int xf_stream_send(mvgpu_ctx *ctx, int in_fd, int sock, uint64_t *stream_bytes,
 	struct xf x;
 	int ret;
 
-	memset(&x, 0, sizeof(x));
-	x.ctx = ctx;
+	xf_start(&x, ctx, &conn, sock, 0, "the receiver");
 	x.mo = &none;
-	x.c = &conn;
-	x.data_fd = -1;
-	x.t0 = x.last_move_ns = now_ns();
-	x.timeout_ms = 30000;
-	wconn_init(&conn, ctx, sock, x.timeout_ms, "the receiver");
 	if (xf_lz4_init(&x))
 		return -ENOMEM;
 	send_cfg(&cfg, &x, in_fd, NULL);
@@ -1179,20 +1184,10 @@ int xf_stream_recv(mvgpu_ctx *ctx, int sock, int out_fd, uint64_t *stream_bytes,
 	struct xf x;
 	int ret;
 
-	memset(&x, 0, sizeof(x));
-	x.ctx = ctx;
+	xf_start(&x, ctx, &conn, sock, 0, "the sender");
 	x.res = &r;
-	x.c = &conn;
-	x.data_fd = -1;
-	x.t0 = x.last_move_ns = now_ns();
-	x.timeout_ms = 30000;
-	wconn_init(&conn, ctx, sock, x.timeout_ms, "the sender");
-	x.pend = malloc(XF_MSG_MAX);
-	if (!x.pend ||
-	    LZ4F_isError(LZ4F_createDecompressionContext(&x.dctx, LZ4F_VERSION))) {
-		free(x.pend);
+	if (xf_recv_alloc(&x))
 		return -ENOMEM;
-	}
 	recv_cfg(&cfg, &x, out_fd);
 	ret = uio_run(&cfg, &c, why);
 	if (ret)
