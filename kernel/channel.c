@@ -16,7 +16,9 @@
  * and where, the channel's error interrupt fires, and the other channels,
  * vGPUs and the host carry on.  CTRL_RESET clears it.
  */
+#include <linux/memcontrol.h>
 #include <linux/minmax.h>
+#include <linux/sched/mm.h>
 #include <linux/vfio.h>
 
 #include "mvgpu.h"
@@ -343,9 +345,12 @@ static bool ch_step(struct mvgpu_vgpu *vgpu, unsigned int n)
 void mvgpu_processor_work(struct work_struct *work)
 {
 	struct mvgpu_vgpu *vgpu = container_of(work, struct mvgpu_vgpu, work);
+	struct mem_cgroup *old_memcg;
 	bool busy = false;
 	unsigned int round, n;
 
+	/* runs only while open: vgpu->memcg is the opener's, referenced */
+	old_memcg = set_active_memcg(vgpu->memcg);
 	for (round = 0; round < MVGPU_ROUNDS; round++) {
 		mutex_lock(&vgpu->lock);
 		busy = false;
@@ -354,12 +359,14 @@ void mvgpu_processor_work(struct work_struct *work)
 		busy &= may_run(vgpu);
 		mutex_unlock(&vgpu->lock);
 		if (!busy)
-			return;
+			goto out;
 		cond_resched();
 	}
 	mutex_lock(&vgpu->lock);
 	mvgpu_kick(vgpu);
 	mutex_unlock(&vgpu->lock);
+out:
+	set_active_memcg(old_memcg);
 }
 
 /**

@@ -23,6 +23,7 @@
 #include <linux/bitmap.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/vfio.h>
 
@@ -53,13 +54,21 @@ void mvgpu_dirty_free(struct mvgpu_vgpu *vgpu)
 	vgpu->fb_dirty = NULL;
 }
 
+/* A pre-copy reader polling at the temporary end has data again. */
+static void dirty_wake(struct mvgpu_vgpu *vgpu)
+{
+	if (wq_has_sleeper(&vgpu->mig_wq))
+		wake_up_interruptible_poll(&vgpu->mig_wq, EPOLLIN | EPOLLRDNORM);
+}
+
 /**
  * mvgpu_fb_mark_dirty() - note that a framebuffer range was written.
  * @vgpu: the vGPU.
  * @off: first byte written.
  * @len: bytes written (0 marks nothing).
  *
- * Call after the write.  Atomic, takes no lock.
+ * Call after the write.  Atomic, takes no lock; wakes pollers of a
+ * pre-copy data fd.
  */
 void mvgpu_fb_mark_dirty(struct mvgpu_vgpu *vgpu, u64 off, u64 len)
 {
@@ -71,6 +80,7 @@ void mvgpu_fb_mark_dirty(struct mvgpu_vgpu *vgpu, u64 off, u64 len)
 	last = (off + len - 1) >> PAGE_SHIFT;
 	for (; first <= last; first++)
 		set_bit(first, vgpu->fb_dirty);
+	dirty_wake(vgpu);
 }
 
 /* Zaps PTEs of pages [first, first + n) from every mapping of BAR2. */
@@ -177,7 +187,9 @@ vm_fault_t mvgpu_fb_page_mkwrite(struct vm_fault *vmf)
 		(MVGPU_REGION_OFFSET(VFIO_PCI_BAR2_REGION_INDEX) >> PAGE_SHIFT);
 
 	lock_page(vmf->page);
-	if (idx < vgpu->fb_npages)
+	if (idx < vgpu->fb_npages) {
 		set_bit(idx, vgpu->fb_dirty);
+		dirty_wake(vgpu);
+	}
 	return VM_FAULT_LOCKED;
 }

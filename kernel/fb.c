@@ -5,11 +5,14 @@
  * Backing is one page per slot, allocated on first write (a page that was
  * never written reads as zeroes), so a vGPU costs host memory only for the
  * framebuffer it uses.  Slots are filled with cmpxchg and never emptied
- * while the vGPU lives: none of the paths here take vgpu->lock, so a
- * copy_*_user() that faults on an mmap of this same framebuffer is safe.
+ * while the vGPU lives - not by a reset (mvgpu_fb_zero() clears in place),
+ * nor by a resume (mvgpu_load_commit() copies into the live pages) - so the
+ * paths here hold page pointers without a reference and take no lock, and
+ * a copy_*_user() that faults on an mmap of this same framebuffer is safe.
  */
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
@@ -104,6 +107,9 @@ static size_t fb_chunk(u64 off, u64 len)
  * @count: bytes.
  * @write: direction.
  *
+ * Takes no lock; yields the CPU between pages and stops early (a short
+ * count) when the caller is being killed.
+ *
  * Return: bytes done, or -EFAULT / -ENOMEM if none could be.
  */
 ssize_t mvgpu_fb_rw_user(struct mvgpu_vgpu *vgpu, char __user *ubuf,
@@ -135,6 +141,10 @@ ssize_t mvgpu_fb_rw_user(struct mvgpu_vgpu *vgpu, char __user *ubuf,
 		done += n - left;
 		if (left)
 			return done ? done : -EFAULT;
+		/* a call may span the whole BAR: stay preemptible, killable */
+		cond_resched();
+		if (fatal_signal_pending(current))
+			return done;
 	}
 	return done;
 }

@@ -58,7 +58,9 @@ int mvgpu_query_gfx_plane(struct mvgpu_vgpu *vgpu, void __user *arg)
 		plane.width = vgpu->disp.width;
 		plane.height = vgpu->disp.height;
 		plane.stride = vgpu->disp.stride;
-		plane.size = PAGE_ALIGN(vgpu->disp.stride * vgpu->disp.height);
+		/* display_valid() bounded it: fits the BAR and a u32 */
+		plane.size = PAGE_ALIGN((u64)vgpu->disp.stride *
+					vgpu->disp.height);
 	} else {
 		plane.drm_format = 0;
 		plane.width = plane.height = plane.stride = plane.size = 0;

@@ -10,7 +10,8 @@
  *   ERR	signalled when a channel enters its error state.
  *   REQ	signalled when the vGPU is being removed while open.
  *
- * All functions but mvgpu_irq_info() run with vgpu->lock held.
+ * mvgpu_irq_info() and mvgpu_set_irqs() take what they need; every other
+ * function here runs with vgpu->lock held.
  */
 #include <linux/eventfd.h>
 #include <linux/pci_regs.h>
@@ -188,7 +189,8 @@ update:
 static int irq_mask(struct mvgpu_vgpu *vgpu, struct vfio_irq_set *hdr,
 		    const void *data, bool mask)
 {
-	if (hdr->index != VFIO_PCI_INTX_IRQ_INDEX)
+	/* INTx is one interrupt: name it, exactly once */
+	if (hdr->index != VFIO_PCI_INTX_IRQ_INDEX || hdr->start || hdr->count != 1)
 		return -EINVAL;
 	if (hdr->flags & VFIO_IRQ_SET_DATA_EVENTFD)
 		return -EINVAL;	/* no irqfd-style unmask eventfds */
@@ -202,9 +204,11 @@ static int irq_mask(struct mvgpu_vgpu *vgpu, struct vfio_irq_set *hdr,
 
 /**
  * mvgpu_set_irqs() - VFIO_DEVICE_SET_IRQS.
- * @vgpu: the vGPU; caller holds vgpu->lock.
+ * @vgpu: the vGPU; takes vgpu->lock (the caller must not hold it).
  * @hdr: the header, copied from the user.
  * @data: the user's data following the header.
+ *
+ * The header is checked and the data copied in before the lock is taken.
  *
  * Return: 0 or a negative errno (-EINVAL for anything unsupported).
  */
@@ -228,6 +232,7 @@ int mvgpu_set_irqs(struct mvgpu_vgpu *vgpu, struct vfio_irq_set *hdr,
 			return PTR_ERR(buf);
 	}
 
+	mutex_lock(&vgpu->lock);
 	switch (hdr->flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) {
 	case VFIO_IRQ_SET_ACTION_TRIGGER:
 		ret = irq_trigger(vgpu, hdr, buf);
@@ -241,6 +246,7 @@ int mvgpu_set_irqs(struct mvgpu_vgpu *vgpu, struct vfio_irq_set *hdr,
 	default:
 		ret = -EINVAL;
 	}
+	mutex_unlock(&vgpu->lock);
 	kfree(buf);
 	return ret;
 }

@@ -28,16 +28,26 @@
  * doorbells are latched, so nothing the guest does is lost.
  *
  * Locking: mig_lock (the state machine) -> file->lock (one data fd) ->
- * vgpu->lock (device state).  read()/write() on a data fd take only the
- * file's lock, never mig_lock, so a reset or a state change can always
- * disable a fd that a reader is blocked on; a disabled fd fails with
- * ENODEV.  A device reset in the middle of a migration returns the state
- * machine to RUNNING and disables the fds - it never silently restarts a
- * stream.  ERROR is left only through VFIO_DEVICE_RESET.
+ * vgpu->lock (device state).  read()/write() on a data fd never take
+ * mig_lock, and hold file->lock only while producing or consuming stream
+ * bytes in kernel buffers - never across a copy to or from userspace, which
+ * can stall for as long as the user likes (userfaultfd, FUSE).  Callers of
+ * one fd are serialised by file->io_lock instead, which is held across
+ * those copies and is never taken by the state machine.  So a reset or a
+ * state change can always disable a fd at once, whatever its reader does;
+ * a disabled fd fails with ENODEV.  A device reset in the middle of a
+ * migration returns the state machine to RUNNING and disables the fds - it
+ * never silently restarts a stream.  ERROR is left only through
+ * VFIO_DEVICE_RESET.
+ *
+ * Lifetime: a data fd holds a reference on the VFIO device, so the vGPU
+ * it points at outlives it, even across device close and mdev removal; a
+ * fd that outlived its state only ever fails.
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/poll.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
@@ -50,22 +60,29 @@
 /**
  * struct mvgpu_mig_file - one migration data fd.
  * @filp: the anonymous file.
- * @vgpu: its vGPU.
- * @lock: serialises read/write/ioctl on the fd against disabling it.
+ * @vgpu: its vGPU (referenced: see "Lifetime" above).
+ * @io_lock: serialises read()/write() callers of the fd; held across user
+ *	copies, never taken by the state machine.
+ * @lock: the fd's state below; short holds only (see "Locking" above).
  * @disabled: the state machine let go of it; I/O fails with ENODEV.
  * @save: the producer (saving fds).
  * @load: the consumer (resuming fds).
- * @buf: encoded bytes not yet read (saving fds).
+ * @buf: encoded bytes not yet read (saving), or bytes being written.
+ *	Its contents belong to the @io_lock holder.
  * @fill: bytes in @buf.
  * @pos: bytes of @buf already read.
  * @error: sticky error of the producer/consumer.
- * @save_precopy: the save is in pre-copy (an empty read is -ENOMSG).
- * @end_pending: a read met the temporary end after returning data; the
- *	next read reports it.
+ * @save_precopy: the save is in pre-copy (a read that finds nothing at
+ *	all, the temporary end of data, is -ENOMSG).
+ * @initial_told: the smallest initial_bytes reported so far; the uAPI
+ *	wants the figure never to rise.
+ * @enomsg_told: the last read reported the temporary end (-ENOMSG); poll
+ *	says readable again only when there is data.
  */
 struct mvgpu_mig_file {
 	struct file *filp;
 	struct mvgpu_vgpu *vgpu;
+	struct mutex io_lock;
 	struct mutex lock;
 	bool disabled;
 	struct mvgpu_save *save;
@@ -74,7 +91,8 @@ struct mvgpu_mig_file {
 	size_t fill, pos;
 	int error;
 	bool save_precopy;
-	bool end_pending;
+	u64 initial_told;
+	bool enomsg_told;
 };
 
 static void mig_file_disable(struct mvgpu_mig_file *mf)
@@ -82,6 +100,7 @@ static void mig_file_disable(struct mvgpu_mig_file *mf)
 	mutex_lock(&mf->lock);
 	mf->disabled = true;
 	mutex_unlock(&mf->lock);
+	wake_up_interruptible_all(&mf->vgpu->mig_wq);
 }
 
 static void mig_release_files(struct mvgpu_vgpu *vgpu)
@@ -98,15 +117,20 @@ static void mig_release_files(struct mvgpu_vgpu *vgpu)
 	}
 }
 
-static int mig_file_release(struct inode *inode, struct file *filp)
+static void mig_file_free(struct mvgpu_mig_file *mf)
 {
-	struct mvgpu_mig_file *mf = filp->private_data;
-
 	mvgpu_save_destroy(mf->save);
 	mvgpu_load_destroy(mf->load);
 	kvfree(mf->buf);
 	mutex_destroy(&mf->lock);
+	mutex_destroy(&mf->io_lock);
+	vfio_put_device(&mf->vgpu->vdev);	/* may free the vGPU */
 	kfree(mf);
+}
+
+static int mig_file_release(struct inode *inode, struct file *filp)
+{
+	mig_file_free(filp->private_data);
 	return 0;
 }
 
@@ -116,65 +140,70 @@ static bool mig_precopy(enum vfio_device_mig_state s)
 	       s == VFIO_DEVICE_STATE_PRE_COPY_P2P;
 }
 
+/*
+ * Refills @mf->buf if it is drained.  Returns 1 when bytes are there, 0 at
+ * the end of the stream, -ENOMSG at the temporary end of pre-copy data, or
+ * another negative errno.  Caller holds io_lock.
+ */
+static int mig_save_fill(struct mvgpu_mig_file *mf)
+{
+	ssize_t n;
+	int ret = 1;
+
+	mutex_lock(&mf->lock);
+	if (mf->disabled) {
+		ret = -ENODEV;
+	} else if (mf->pos == mf->fill) {
+		n = mf->error ? mf->error :
+			mvgpu_save_produce(mf->save, mf->buf, MVGPU_MIG_BUF);
+		if (n < 0) {
+			ret = mf->error = n;
+		} else if (n == 0) {
+			ret = mf->save_precopy ? -ENOMSG : 0;
+		} else {
+			mf->fill = n;
+			mf->pos = 0;
+		}
+	}
+	mutex_unlock(&mf->lock);
+	return ret;
+}
+
 static ssize_t mig_save_read(struct file *filp, char __user *ubuf,
 			     size_t len, loff_t *pos)
 {
 	struct mvgpu_mig_file *mf = filp->private_data;
-	ssize_t done = 0, n;
+	ssize_t done = 0;
+	size_t n;
+	int ret;
 
 	if (pos)
 		return -ESPIPE;
-	mutex_lock(&mf->lock);
-	if (mf->disabled) {
-		done = -ENODEV;
-		goto out;
-	}
-	if (mf->end_pending) {
-		/* the temporary end met by the previous read, after its data */
-		mf->end_pending = false;
-		done = -ENOMSG;
-		goto out;
-	}
+	if (mutex_lock_killable(&mf->io_lock))
+		return -EINTR;
 	while (len) {
-		if (mf->pos == mf->fill) {
-			if (mf->error) {
-				done = done ? done : mf->error;
-				break;
-			}
-			n = mvgpu_save_produce(mf->save, mf->buf, MVGPU_MIG_BUF);
-			if (n < 0) {
-				mf->error = n;
-				continue;
-			}
-			if (n == 0) {
-				/*
-				 * Nothing more now: the temporary end of
-				 * pre-copy data (reported by this read if it
-				 * has no data, else by the next), or the end
-				 * of the stream.
-				 */
-				if (mf->save_precopy) {
-					if (done)
-						mf->end_pending = true;
-					else
-						done = -ENOMSG;
-				}
-				break;
-			}
-			mf->fill = n;
-			mf->pos = 0;
+		ret = mig_save_fill(mf);
+		if (ret <= 0) {
+			if (!done)
+				done = ret;
+			break;
 		}
+		WRITE_ONCE(mf->enomsg_told, false);	/* poll reads it */
+		/* buf's bytes are ours (io_lock); fill/pos change only here */
 		n = min(len, mf->fill - mf->pos);
 		if (copy_to_user(ubuf + done, mf->buf + mf->pos, n)) {
 			done = done ? done : -EFAULT;
 			break;
 		}
+		mutex_lock(&mf->lock);
 		mf->pos += n;
+		mutex_unlock(&mf->lock);
 		done += n;
 		len -= n;
 	}
-out:
-	mutex_unlock(&mf->lock);
+	if (done == -ENOMSG)
+		WRITE_ONCE(mf->enomsg_told, true);
+	mutex_unlock(&mf->io_lock);
 	return done;
 }
 
@@ -183,12 +212,17 @@ static __poll_t mig_file_poll(struct file *filp, struct poll_table_struct *wait)
 	struct mvgpu_mig_file *mf = filp->private_data;
 	__poll_t mask;
 
-	/* Data is produced on demand by read(): it never has to wait. */
+	poll_wait(filp, &mf->vgpu->mig_wq, wait);
 	mutex_lock(&mf->lock);
 	if (mf->disabled)
-		mask = EPOLLERR;
+		mask = EPOLLERR | EPOLLHUP;
+	else if (!mf->save)
+		mask = EPOLLOUT | EPOLLWRNORM;	/* the decoder never waits */
+	else if (mf->pos < mf->fill || mf->error || mvgpu_save_ready(mf->save) ||
+		 !READ_ONCE(mf->enomsg_told))
+		mask = EPOLLIN | EPOLLRDNORM;
 	else
-		mask = mf->save ? EPOLLIN | EPOLLRDNORM : EPOLLOUT | EPOLLWRNORM;
+		mask = 0;	/* -ENOMSG was told: wait for a write */
 	mutex_unlock(&mf->lock);
 	return mask;
 }
@@ -197,7 +231,6 @@ static long mig_save_ioctl(struct file *filp, unsigned int cmd,
 			   unsigned long arg)
 {
 	struct mvgpu_mig_file *mf = filp->private_data;
-	struct mvgpu_vgpu *vgpu = mf->vgpu;
 	unsigned long minsz = offsetofend(struct vfio_precopy_info, dirty_bytes);
 	struct vfio_precopy_info info;
 	u64 initial, dirty;
@@ -210,24 +243,21 @@ static long mig_save_ioctl(struct file *filp, unsigned int cmd,
 	if (info.argsz < minsz)
 		return -EINVAL;
 
-	mutex_lock(&vgpu->mig_lock);
-	if (!mig_precopy(vgpu->mig_state) || vgpu->mig_saving != mf) {
-		ret = -EINVAL;
-		goto unlock;
-	}
+	/* the fd's own state says whether it is in pre-copy: no mig_lock */
 	mutex_lock(&mf->lock);
 	if (mf->disabled) {
 		ret = -ENODEV;
+	} else if (!mf->save_precopy) {
+		ret = -EINVAL;
 	} else {
-		mvgpu_save_pending(mf->save, &initial, &dirty);
-		/* bytes encoded but not read yet belong to the initial part */
-		info.initial_bytes = initial + (mf->fill - mf->pos);
+		mvgpu_save_pending(mf->save, mf->fill - mf->pos, &initial,
+				   &dirty);
+		mf->initial_told = min(mf->initial_told, initial);
+		info.initial_bytes = mf->initial_told;
 		info.dirty_bytes = dirty;
 		info.flags = 0;
 	}
 	mutex_unlock(&mf->lock);
-unlock:
-	mutex_unlock(&vgpu->mig_lock);
 	if (ret)
 		return ret;
 	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
@@ -251,35 +281,34 @@ static ssize_t mig_load_write(struct file *filp, const char __user *ubuf,
 
 	if (pos)
 		return -ESPIPE;
-	mutex_lock(&mf->lock);
-	if (mf->disabled) {
-		done = -ENODEV;
-		goto out;
-	}
-	if (mf->error) {
-		done = mf->error;
-		goto out;
-	}
+	if (mutex_lock_killable(&mf->io_lock))
+		return -EINTR;
 	while (len) {
 		size_t n = min_t(size_t, len, MVGPU_MIG_BUF);
 
+		/* into buf (ours under io_lock) before taking the lock */
 		if (copy_from_user(mf->buf, ubuf + done, n)) {
 			done = done ? done : -EFAULT;
 			break;
 		}
-		ret = mvgpu_load_feed(mf->load, mf->buf, n);
+		mutex_lock(&mf->lock);
+		if (mf->disabled)
+			ret = -ENODEV;
+		else if (mf->error)
+			ret = mf->error;
+		else
+			ret = mf->error = mvgpu_load_feed(mf->load, mf->buf, n);
+		mutex_unlock(&mf->lock);
 		if (ret) {
-			mf->error = ret;
-			dev_warn_ratelimited(mf->vgpu->vdev.dev,
-					     "migration stream rejected: %d\n", ret);
-			done = ret;
+			done = done ? done : ret;
 			break;
 		}
 		done += n;
 		len -= n;
+		if (fatal_signal_pending(current))
+			break;
 	}
-out:
-	mutex_unlock(&mf->lock);
+	mutex_unlock(&mf->io_lock);
 	return done;
 }
 
@@ -300,7 +329,10 @@ static struct mvgpu_mig_file *mig_file_create(struct mvgpu_vgpu *vgpu,
 	if (!mf)
 		return ERR_PTR(-ENOMEM);
 	mf->vgpu = vgpu;
+	get_device(&vgpu->vdev.device);		/* dropped by mig_file_free() */
+	mutex_init(&mf->io_lock);
 	mutex_init(&mf->lock);
+	mf->initial_told = U64_MAX;
 	mf->buf = kvmalloc(MVGPU_MIG_BUF, GFP_KERNEL_ACCOUNT);
 	if (!mf->buf)
 		goto err;
@@ -330,11 +362,7 @@ static struct mvgpu_mig_file *mig_file_create(struct mvgpu_vgpu *vgpu,
 	stream_open(mf->filp->f_inode, mf->filp);
 	return mf;
 err:
-	mvgpu_save_destroy(mf->save);
-	mvgpu_load_destroy(mf->load);
-	kvfree(mf->buf);
-	mutex_destroy(&mf->lock);
-	kfree(mf);
+	mig_file_free(mf);
 	return ERR_PTR(ret);
 }
 
@@ -360,11 +388,10 @@ static struct file *mig_stop_copy(struct mvgpu_vgpu *vgpu)
 
 	mutex_lock(&mf->lock);
 	ret = mvgpu_save_stop_copy(mf->save);
-	if (!ret) {
+	if (!ret)
 		mf->save_precopy = false;
-		mf->end_pending = false;
-	}
 	mutex_unlock(&mf->lock);
+	wake_up_interruptible_all(&vgpu->mig_wq);	/* readable to its end */
 	return ret ? ERR_PTR(ret) : NULL;
 }
 
@@ -480,12 +507,17 @@ static int mvgpu_mig_get_data_size(struct vfio_device *vdev,
 				   unsigned long *stop_copy_length)
 {
 	struct mvgpu_vgpu *vgpu = vdev_to_vgpu(vdev);
-	struct mvgpu_save *save = NULL;
+	struct mvgpu_mig_file *mf;
 
 	mutex_lock(&vgpu->mig_lock);
-	if (vgpu->mig_saving && mig_precopy(vgpu->mig_state))
-		save = vgpu->mig_saving->save;
-	*stop_copy_length = mvgpu_save_stop_copy_size(vgpu, save);
+	mf = mig_precopy(vgpu->mig_state) ? vgpu->mig_saving : NULL;
+	if (mf) {
+		mutex_lock(&mf->lock);
+		*stop_copy_length = mvgpu_save_stop_copy_size(vgpu, mf->save);
+		mutex_unlock(&mf->lock);
+	} else {
+		*stop_copy_length = mvgpu_save_stop_copy_size(vgpu, NULL);
+	}
 	mutex_unlock(&vgpu->mig_lock);
 	return 0;
 }
@@ -505,6 +537,7 @@ static const struct vfio_migration_ops mvgpu_mig_ops = {
 int mvgpu_mig_init(struct mvgpu_vgpu *vgpu)
 {
 	mutex_init(&vgpu->mig_lock);
+	init_waitqueue_head(&vgpu->mig_wq);
 	vgpu->mig_state = VFIO_DEVICE_STATE_RUNNING;
 	vgpu->vdev.migration_flags = VFIO_MIGRATION_STOP_COPY |
 				     VFIO_MIGRATION_P2P |
@@ -598,8 +631,6 @@ ssize_t mvgpu_mig_v1_save_chunk(struct mvgpu_vgpu *vgpu, u8 *dst, size_t len)
 		n = mf->error;
 		if (!n) {
 			n = mvgpu_save_produce(mf->save, dst, len);
-			if (n == 0 && mf->save_precopy)
-				n = mvgpu_save_produce(mf->save, dst, len);
 			if (n < 0)
 				mf->error = n;
 		}
@@ -626,7 +657,7 @@ u64 mvgpu_mig_v1_pending(struct mvgpu_vgpu *vgpu)
 	if (mf) {
 		mutex_lock(&mf->lock);
 		if (mf->save_precopy)
-			mvgpu_save_pending(mf->save, &initial, &dirty);
+			mvgpu_save_pending(mf->save, 0, &initial, &dirty);
 		else if (!mvgpu_save_done(mf->save))
 			initial = mvgpu_save_stop_copy_size(vgpu, mf->save);
 		mutex_unlock(&mf->lock);

@@ -26,7 +26,8 @@ struct mvgpu_save *mvgpu_save_create(struct mvgpu_vgpu *vgpu, bool precopy);
 void mvgpu_save_destroy(struct mvgpu_save *save);
 ssize_t mvgpu_save_produce(struct mvgpu_save *save, u8 *buf, size_t len);
 int mvgpu_save_stop_copy(struct mvgpu_save *save);
-void mvgpu_save_pending(struct mvgpu_save *save, u64 *initial, u64 *dirty);
+void mvgpu_save_pending(struct mvgpu_save *save, u64 buffered, u64 *initial,
+			u64 *dirty);
 u64 mvgpu_save_stop_copy_size(struct mvgpu_vgpu *vgpu, struct mvgpu_save *save);
 
 struct mvgpu_load *mvgpu_load_create(struct mvgpu_vgpu *vgpu);
@@ -35,6 +36,7 @@ int mvgpu_load_feed(struct mvgpu_load *load, const u8 *buf, size_t len);
 int mvgpu_load_commit(struct mvgpu_load *load);
 
 bool mvgpu_save_done(struct mvgpu_save *save);
+bool mvgpu_save_ready(struct mvgpu_save *save);
 
 /* mig.c */
 int mvgpu_mig_init(struct mvgpu_vgpu *vgpu);

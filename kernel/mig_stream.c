@@ -19,6 +19,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/vfio.h>
+#include <linux/xarray.h>
 
 #include "mvgpu.h"
 #include "mig.h"
@@ -37,10 +38,9 @@ enum save_phase { SAVE_DESC, SAVE_PASS, SAVE_STATE, SAVE_END, SAVE_DONE };
  * @todo_left:	bits set in @todo.
  * @cursor:	where the current pass is.
  * @passes:	passes started (the first is the initial one).
- * @pass_open:	a pass is being sent; in pre-copy its end is a temporary end
- *		of data (-ENOMSG), and the next read starts a new pass.
- * @pass_end:	a pre-copy pass is through and no read has returned its
- *		temporary end yet.
+ * @pass_open:	a pass is being sent.  When it is through, the next one
+ *		starts at once from what was dirtied meanwhile; only when
+ *		nothing was is there a temporary end of pre-copy data.
  */
 struct mvgpu_save {
 	struct mvgpu_vgpu *vgpu;
@@ -53,7 +53,6 @@ struct mvgpu_save {
 	unsigned long cursor;
 	unsigned int passes;
 	bool pass_open;
-	bool pass_end;
 };
 
 static int mvgpu_local_info(struct mvgpu_vgpu *vgpu,
@@ -73,6 +72,8 @@ static unsigned long backed_pages(struct mvgpu_vgpu *vgpu, unsigned long *map)
 				__set_bit(i, map);
 			n++;
 		}
+		if (!(i % 4096))
+			cond_resched();
 	}
 	return n;
 }
@@ -219,6 +220,10 @@ static bool save_start_pass(struct mvgpu_save *save)
  * @buf: where to put them.
  * @len: room; at least MVGPU_ENC_BUF_MIN.
  *
+ * Passes follow each other without a break while pages are dirtied: 0
+ * comes back in pre-copy only at the temporary end the uAPI defines, when
+ * nothing is left to send (the caller bounds its own passes by bytes).
+ *
  * Return: bytes written; 0 at the temporary end of pre-copy data, or at
  * the end of the stream after stop-copy; or a negative errno.
  */
@@ -245,29 +250,24 @@ ssize_t mvgpu_save_produce(struct mvgpu_save *save, u8 *buf, size_t len)
 			}
 			if (n)
 				break;
-			/* the pass is through: its zero run, then its end */
+			/* the pass is through: its zero run */
 			n = mvgpu_enc_flush(&save->enc, buf + done, room);
 			if (n)
 				break;
 			if (save->pass_open) {
 				save->pass_open = false;
 				save->initial = false;
-				/* in pre-copy each pass ends the data for now */
-				save->pass_end = save->precopy;
 			}
-			if (save->pass_end) {
-				/*
-				 * Hand out the pass's last bytes first; the
-				 * read after them sees the temporary end.
-				 */
-				if (!done)
-					save->pass_end = false;
-				return done;
-			}
+			/* the next pass, from what was dirtied meanwhile */
 			if (save_start_pass(save))
 				break;
+			/*
+			 * Nothing was: in pre-copy the temporary end of data
+			 * (initial and dirty bytes both zero), reported by a
+			 * read that finds nothing; else the state and the end.
+			 */
 			if (save->precopy)
-				return done;	/* nothing dirtied: temporary end */
+				return done;
 			save->phase = SAVE_STATE;
 			break;
 		case SAVE_STATE:
@@ -309,7 +309,6 @@ ssize_t mvgpu_save_produce(struct mvgpu_save *save, u8 *buf, size_t len)
 int mvgpu_save_stop_copy(struct mvgpu_save *save)
 {
 	save->precopy = false;
-	save->pass_end = false;
 	return 0;
 }
 
@@ -325,12 +324,38 @@ bool mvgpu_save_done(struct mvgpu_save *save)
 }
 
 /**
+ * mvgpu_save_ready() - would mvgpu_save_produce() have something to say?
+ * @save: the save.
+ *
+ * In pre-copy, false only at the temporary end of data: the pass is through
+ * and nothing was dirtied since.  After stop-copy always true (the end of
+ * the stream is an answer too).
+ *
+ * Return: true if a read would not come back empty-handed.
+ */
+bool mvgpu_save_ready(struct mvgpu_save *save)
+{
+	struct mvgpu_vgpu *vgpu = save->vgpu;
+
+	if (!save->precopy || save->phase != SAVE_PASS)
+		return true;
+	return save->todo_left || save->pass_open ||
+	       mvgpu_enc_pending(&save->enc) ||
+	       !bitmap_empty(vgpu->fb_dirty, vgpu->fb_npages);
+}
+
+/**
  * mvgpu_save_pending() - what pre-copy still has to send.
  * @save: the save.
+ * @buffered: stream bytes produced but not read yet (the caller's buffer).
  * @initial: bytes of the initial part (descriptor and first pass) left.
- * @dirty: bytes of dirtied pages known so far.
+ * @dirty: bytes of dirtied pages known so far, and of later passes.
+ *
+ * @buffered belongs to the initial part while the first pass is not
+ * through, else to the dirty part.
  */
-void mvgpu_save_pending(struct mvgpu_save *save, u64 *initial, u64 *dirty)
+void mvgpu_save_pending(struct mvgpu_save *save, u64 buffered, u64 *initial,
+			u64 *dirty)
 {
 	u64 dirtied = bitmap_weight(save->vgpu->fb_dirty,
 				    save->vgpu->fb_npages);
@@ -339,11 +364,11 @@ void mvgpu_save_pending(struct mvgpu_save *save, u64 *initial, u64 *dirty)
 	*initial = 0;
 	*dirty = dirtied * MVGPU_ENC_PAGE_BYTES;
 	if (save->phase == SAVE_DESC)
-		*initial = MVGPU_ENC_DESC_BYTES + left;
+		*initial = MVGPU_ENC_DESC_BYTES + left + buffered;
 	else if (save->initial)
-		*initial = left;
+		*initial = left + buffered;
 	else
-		*dirty += left;
+		*dirty += left + buffered;
 }
 
 /**
@@ -369,30 +394,42 @@ u64 mvgpu_save_stop_copy_size(struct mvgpu_vgpu *vgpu, struct mvgpu_save *save)
 /**
  * struct mvgpu_load - one resuming stream.
  * @vgpu: its vGPU.
+ * @npages: framebuffer pages of the vGPU (the load's own copy: it is used
+ *	when the load is freed, whatever became of the vGPU).
  * @dec: the decoder.
  * @st: the staged small state.
- * @stage: staged framebuffer pages; NULL is a zero page.
+ * @stage: staged framebuffer pages by index; an absent index is a zero
+ *	page.  Sparse, so that a ZERO record costs what it removes (each
+ *	removed page was paid for by the PAGE record that staged it), not
+ *	the range it names.
  * @local: the target's info.
  */
 struct mvgpu_load {
 	struct mvgpu_vgpu *vgpu;
+	unsigned long npages;
 	struct mvgpu_dec dec;
 	struct mvgpu_state st;
-	struct page **stage;
+	struct xarray stage;
 	struct mvgpu_compat_info local;
 };
 
 static int load_page(void *ctx, __u64 index, const void *data)
 {
 	struct mvgpu_load *load = ctx;
-	struct page *page = load->stage[index];
+	struct page *page = xa_load(&load->stage, index);
 	void *kaddr;
+	int ret;
 
 	if (!page) {
 		page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 		if (!page)
 			return -ENOMEM;
-		load->stage[index] = page;
+		ret = xa_err(xa_store(&load->stage, index, page,
+				      GFP_KERNEL_ACCOUNT));
+		if (ret) {
+			put_page(page);
+			return ret;
+		}
 		mvgpu_stat_inc(MVGPU_STAT_FB_PAGES);
 	}
 	kaddr = kmap_local_page(page);
@@ -401,18 +438,27 @@ static int load_page(void *ctx, __u64 index, const void *data)
 	return 0;
 }
 
+/* Unstages pages [first, last]: cost is the number of staged pages. */
+static void load_unstage(struct mvgpu_load *load, unsigned long first,
+			 unsigned long last)
+{
+	struct page *page;
+	unsigned long i;
+
+	xa_for_each_range(&load->stage, i, page, first, last) {
+		xa_erase(&load->stage, i);
+		put_page(page);
+		mvgpu_stat_dec(MVGPU_STAT_FB_PAGES);
+		cond_resched();
+	}
+}
+
 static int load_zero(void *ctx, __u64 first, __u64 count)
 {
 	struct mvgpu_load *load = ctx;
-	u64 i;
 
-	for (i = first; i < first + count; i++) {
-		if (load->stage[i]) {
-			put_page(load->stage[i]);
-			load->stage[i] = NULL;
-			mvgpu_stat_dec(MVGPU_STAT_FB_PAGES);
-		}
-	}
+	/* the decoder checked first + count <= npages */
+	load_unstage(load, first, first + count - 1);
 	return 0;
 }
 
@@ -420,12 +466,6 @@ static const struct mvgpu_dec_ops mvgpu_load_ops = {
 	.page = load_page,
 	.zero = load_zero,
 };
-
-static void load_free_stage(struct mvgpu_load *load, unsigned long npages)
-{
-	load_zero(load, 0, npages);
-	kvfree(load->stage);
-}
 
 /**
  * mvgpu_load_create() - start resuming a vGPU.
@@ -442,14 +482,13 @@ struct mvgpu_load *mvgpu_load_create(struct mvgpu_vgpu *vgpu)
 	if (!load)
 		return ERR_PTR(-ENOMEM);
 	load->vgpu = vgpu;
-	load->stage = kvcalloc(vgpu->fb_npages, sizeof(*load->stage),
-			       GFP_KERNEL_ACCOUNT);
-	ret = load->stage ? mvgpu_local_info(vgpu, &load->local) : -ENOMEM;
+	load->npages = vgpu->fb_npages;
+	xa_init(&load->stage);
+	ret = mvgpu_local_info(vgpu, &load->local);
 	if (!ret)
 		ret = mvgpu_dec_init(&load->dec, &load->local, &load->st,
 				     &mvgpu_load_ops, load);
 	if (ret) {
-		kvfree(load->stage);
 		kvfree(load);
 		return ERR_PTR(ret);
 	}
@@ -459,12 +498,16 @@ struct mvgpu_load *mvgpu_load_create(struct mvgpu_vgpu *vgpu)
 /**
  * mvgpu_load_destroy() - free a load and what it staged.  NULL is fine.
  * @load: the load.
+ *
+ * Touches nothing of the vGPU, which may be gone by now.
  */
 void mvgpu_load_destroy(struct mvgpu_load *load)
 {
 	if (!load)
 		return;
-	load_free_stage(load, load->vgpu->fb_npages);
+	if (load->npages)
+		load_unstage(load, 0, load->npages - 1);
+	xa_destroy(&load->stage);
 	kvfree(load);
 }
 
@@ -473,6 +516,9 @@ void mvgpu_load_destroy(struct mvgpu_load *load)
  * @load: the load.
  * @buf: bytes.
  * @len: how many.
+ *
+ * Costs at most a bounded amount of CPU per byte of @buf, whatever the
+ * records say, and may sleep.
  *
  * Return: 0, or the stream's error (sticky).
  */
@@ -531,6 +577,39 @@ static void state_to_vgpu(const struct mvgpu_state *st,
 	}
 }
 
+/*
+ * The staged framebuffer becomes the vGPU's, in place: framebuffer pages
+ * are never freed while the vGPU lives (fb.c), so the lock-free paths that
+ * hold a page pointer (BAR2 read/write, faults, the processor) and the
+ * user mappings of BAR2 stay valid across a resume.  A staged page moves
+ * into an empty slot; otherwise its bytes are copied and it goes with the
+ * load.  Pages the stream did not send are cleared.
+ */
+static void load_apply_fb(struct mvgpu_load *load)
+{
+	struct mvgpu_vgpu *vgpu = load->vgpu;
+	struct page *src, *dst;
+	unsigned long i;
+
+	for (i = 0; i < load->npages; i++) {
+		src = xa_load(&load->stage, i);
+		dst = READ_ONCE(vgpu->fb_pages[i]);
+		if (src && !dst) {
+			dst = cmpxchg(&vgpu->fb_pages[i], NULL, src);
+			if (!dst) {
+				xa_erase(&load->stage, i);	/* moved */
+				continue;
+			}
+		}
+		if (src)
+			copy_highpage(dst, src);
+		else if (dst)
+			clear_highpage(dst);
+		if (!(i % 64))
+			cond_resched();
+	}
+}
+
 /**
  * mvgpu_load_commit() - the stream ended: validate it whole, then apply.
  * @load: the load.
@@ -544,7 +623,6 @@ int mvgpu_load_commit(struct mvgpu_load *load)
 	struct mvgpu_vgpu *vgpu = load->vgpu;
 	const struct mvgpu_compat_info *remote;
 	char why[MVGPU_COMPAT_WHY_MAX] = "";
-	unsigned long i;
 	int ret;
 
 	ret = mvgpu_dec_finish(&load->dec);
@@ -564,13 +642,11 @@ int mvgpu_load_commit(struct mvgpu_load *load)
 		return ret;
 	}
 
-	/* Swap the staged framebuffer in; the old pages go with the load. */
-	for (i = 0; i < vgpu->fb_npages; i++)
-		load->stage[i] = xchg(&vgpu->fb_pages[i], load->stage[i]);
-	mvgpu_dirty_start(vgpu);	/* zaps mappings of the old pages */
+	load_apply_fb(load);
 
 	mutex_lock(&vgpu->lock);
 	state_to_vgpu(&load->st, vgpu);
+	mvgpu_irq_update(vgpu);
 	mutex_unlock(&vgpu->lock);
 	return 0;
 }

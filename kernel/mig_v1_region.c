@@ -75,12 +75,26 @@ int mvgpu_v1_region_info(struct mvgpu_vgpu *vgpu, struct vfio_region_info *info,
 	return ret;
 }
 
-/* The data area, allocated on first use; caller holds v1_lock. */
+/*
+ * The data area, allocated on first use.  No lock: it is installed with
+ * cmpxchg and freed only when the device closes, when no read, write or
+ * mapping of the region can remain (each holds the device file).
+ */
 static void *v1_area(struct mvgpu_vgpu *vgpu)
 {
-	if (!vgpu->v1_area)
-		vgpu->v1_area = vmalloc_user(MVGPU_V1_AREA);
-	return vgpu->v1_area;
+	void *area = READ_ONCE(vgpu->v1_area), *old;
+
+	if (area)
+		return area;
+	area = vmalloc_user(MVGPU_V1_AREA);
+	if (!area)
+		return NULL;
+	old = cmpxchg(&vgpu->v1_area, NULL, area);
+	if (old) {
+		vfree(area);
+		return old;
+	}
+	return area;
 }
 
 /**
@@ -191,38 +205,56 @@ static int v1_write_data_size(struct mvgpu_vgpu *vgpu, u64 size)
 	return ret;
 }
 
+/*
+ * One header access: @val in (write) or out (read).  Caller holds v1_lock
+ * and has done, or will do, the user copy outside it.
+ */
+static int v1_header_access(struct mvgpu_vgpu *vgpu, u64 off, size_t count,
+			    bool write, u64 *val)
+{
+	if (off == MVGPU_V1_OFF_STATE && count == 4) {
+		if (write)
+			return v1_write_state(vgpu, (u32)*val);
+		*val = mvgpu_v2_to_v1(mvgpu_mig_v1_get_state(vgpu));
+		return 0;
+	}
+	if (write)
+		return v1_write_data_size(vgpu, *val);
+	return v1_read_u64(vgpu, off, val);
+}
+
+/* The header: v1_lock is never held across a user copy (see mmap). */
 static ssize_t v1_header_rw(struct mvgpu_vgpu *vgpu, char __user *ubuf,
 			    u64 off, size_t count, bool write)
 {
 	u64 val = 0;
-	u32 v32;
+	u32 v32 = 0;
 	int ret;
 
 	if (off == MVGPU_V1_OFF_STATE && count == 4) {
-		if (!write) {
-			v32 = mvgpu_v2_to_v1(mvgpu_mig_v1_get_state(vgpu));
-			return copy_to_user(ubuf, &v32, 4) ? -EFAULT : 4;
-		}
-		if (copy_from_user(&v32, ubuf, 4))
+		if (write && copy_from_user(&v32, ubuf, 4))
 			return -EFAULT;
-		ret = v1_write_state(vgpu, v32);
-		return ret ? ret : 4;
-	}
-	if (count != 8 || off % 8 || off < MVGPU_V1_OFF_PENDING ||
-	    off >= MVGPU_V1_HDR_SIZE)
+		val = v32;
+	} else if (count != 8 || off % 8 || off < MVGPU_V1_OFF_PENDING ||
+		   off >= MVGPU_V1_HDR_SIZE ||
+		   (write && off != MVGPU_V1_OFF_DATA_SIZE)) {
 		return -EINVAL;
-	if (write) {
-		if (off != MVGPU_V1_OFF_DATA_SIZE)
-			return -EINVAL;
-		if (copy_from_user(&val, ubuf, 8))
-			return -EFAULT;
-		ret = v1_write_data_size(vgpu, val);
-		return ret ? ret : 8;
+	} else if (write && copy_from_user(&val, ubuf, 8)) {
+		return -EFAULT;
 	}
-	ret = v1_read_u64(vgpu, off, &val);
+
+	mutex_lock(&vgpu->v1_lock);
+	ret = v1_header_access(vgpu, off, count, write, &val);
+	mutex_unlock(&vgpu->v1_lock);
 	if (ret)
 		return ret;
-	return copy_to_user(ubuf, &val, 8) ? -EFAULT : 8;
+	if (!write) {
+		v32 = val;
+		if (copy_to_user(ubuf, count == 4 ? (void *)&v32 : (void *)&val,
+				 count))
+			return -EFAULT;
+	}
+	return count;
 }
 
 /**
@@ -233,31 +265,25 @@ static ssize_t v1_header_rw(struct mvgpu_vgpu *vgpu, char __user *ubuf,
  * @count: bytes.
  * @write: direction.
  *
- * The data area works at any offset and size, for users that do not map it.
+ * The data area works at any offset and size, for users that do not map
+ * it; like a mapping of it, such accesses take no lock.
  *
  * Return: bytes done or a negative errno.
  */
 ssize_t mvgpu_v1_rw(struct mvgpu_vgpu *vgpu, char __user *ubuf, u64 off,
 		    size_t count, bool write)
 {
-	ssize_t ret;
 	void *area;
 
-	mutex_lock(&vgpu->v1_lock);
-	if (off < MVGPU_V1_DATA_OFF) {
-		ret = v1_header_rw(vgpu, ubuf, off, count, write);
-	} else {
-		area = v1_area(vgpu);
-		off -= MVGPU_V1_DATA_OFF;
-		if (!area)
-			ret = -ENOMEM;
-		else if (write)
-			ret = copy_from_user(area + off, ubuf, count) ? -EFAULT : count;
-		else
-			ret = copy_to_user(ubuf, area + off, count) ? -EFAULT : count;
-	}
-	mutex_unlock(&vgpu->v1_lock);
-	return ret;
+	if (off < MVGPU_V1_DATA_OFF)
+		return v1_header_rw(vgpu, ubuf, off, count, write);
+	area = v1_area(vgpu);
+	if (!area)
+		return -ENOMEM;
+	off -= MVGPU_V1_DATA_OFF;
+	if (write)
+		return copy_from_user(area + off, ubuf, count) ? -EFAULT : count;
+	return copy_to_user(ubuf, area + off, count) ? -EFAULT : count;
 }
 
 /**
@@ -266,22 +292,22 @@ ssize_t mvgpu_v1_rw(struct mvgpu_vgpu *vgpu, char __user *ubuf, u64 off,
  * @vma: the mapping.
  * @off: offset of its start in the region: inside the data area.
  *
+ * Called with mmap_lock held: takes no mvgpu lock (v1_lock is taken in
+ * paths that fault on user memory).
+ *
  * Return: 0, -EINVAL (the header, or beyond the area), -ENOMEM.
  */
 int mvgpu_v1_mmap(struct mvgpu_vgpu *vgpu, struct vm_area_struct *vma, u64 off)
 {
 	u64 len = vma->vm_end - vma->vm_start;
 	void *area;
-	int ret;
 
 	if (off < MVGPU_V1_DATA_OFF || off - MVGPU_V1_DATA_OFF >= MVGPU_V1_AREA ||
 	    len > MVGPU_V1_AREA - (off - MVGPU_V1_DATA_OFF))
 		return -EINVAL;
-	mutex_lock(&vgpu->v1_lock);
 	area = v1_area(vgpu);
-	ret = area ? remap_vmalloc_range(vma, area,
-					 (off - MVGPU_V1_DATA_OFF) >> PAGE_SHIFT) :
-		     -ENOMEM;
-	mutex_unlock(&vgpu->v1_lock);
-	return ret;
+	if (!area)
+		return -ENOMEM;
+	return remap_vmalloc_range(vma, area,
+				   (off - MVGPU_V1_DATA_OFF) >> PAGE_SHIFT);
 }

@@ -4,6 +4,7 @@
  *
  * All entry points run with vgpu->lock held.
  */
+#include <linux/mm.h>
 #include <linux/pci_regs.h>
 
 #include "mvgpu.h"
@@ -27,24 +28,30 @@ void mvgpu_mmio_reset(struct mvgpu_vgpu *vgpu)
  * mvgpu_display_valid() - does head 0 scan out a valid mode?
  * @vgpu: the vGPU; caller holds vgpu->lock.
  *
- * Return: true when enabled with a mode that fits the type and the
- * framebuffer.
+ * Return: true when enabled with a mode that fits the type, and whose
+ * stride x height bytes from DISP_OFFSET fit the framebuffer.
  */
 bool mvgpu_display_valid(struct mvgpu_vgpu *vgpu)
 {
 	const struct mvgpu_display *d = &vgpu->disp;
 	const struct mvgpu_type_desc *t = vgpu->vtype->desc;
-	u64 end;
+	u64 size, end;
 
 	if (!d->enable || d->format != MVGPU_FMT_XRGB8888)
 		return false;
 	if (!d->width || d->width > t->max_width ||
 	    !d->height || d->height > t->max_height)
 		return false;
-	if (d->stride % 4 || d->stride < d->width * 4 || d->offset % 4)
+	if (d->stride % 4 || d->stride < (u64)d->width * 4 || d->offset % 4)
 		return false;
-	end = (u64)d->offset + (u64)d->stride * (d->height - 1) + d->width * 4;
-	return end <= vgpu->vtype->fb_size;
+	/*
+	 * The whole plane as a scanout reads it, stride x height bytes (u64:
+	 * both are guest values), inside the framebuffer and describable in
+	 * the u32 size of VFIO_DEVICE_QUERY_GFX_PLANE.
+	 */
+	size = (u64)d->stride * d->height;
+	end = (u64)d->offset + size;
+	return end <= vgpu->vtype->fb_size && PAGE_ALIGN(size) <= U32_MAX;
 }
 
 static u32 *mvgpu_disp_reg(struct mvgpu_vgpu *vgpu, u32 off)

@@ -16,6 +16,7 @@
 #include <linux/eventfd.h>
 #include <linux/mdev.h>
 #include <linux/mutex.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/pci.h>
 #include <linux/types.h>
@@ -131,6 +132,9 @@ struct mvgpu_channel {
  * @disp:	display registers.
  * @ch:		command channels.
  * @work:	the command processor (runs on mvgpu_wq).
+ * @memcg:	the memory cgroup of the VFIO user that opened the device
+ *		(referenced while open): the processor charges the
+ *		framebuffer pages it allocates there, not to the worker's.
  * @open:	a VFIO user has the device open.
  * @quiesced:	migration stopped the processor (RUNNING_P2P and later).
  *		It runs while @open && !@quiesced.
@@ -141,8 +145,12 @@ struct mvgpu_channel {
  * @mig_state:	its state.
  * @mig_saving:	the saving data fd, if any.
  * @mig_resuming: the resuming data fd, if any.
- * @v1_lock:	the v1 migration region's header (outside mig_lock).
- * @v1_area:	its data area (vmalloc_user), allocated on first use.
+ * @mig_wq:	pollers of data fds: woken when a framebuffer page is marked
+ *		dirty (pre-copy data appears) and when a fd is disabled.
+ * @v1_lock:	the v1 migration region's header (outside mig_lock); never
+ *		held across a user copy, never taken under mmap_lock.
+ * @v1_area:	its data area (vmalloc_user), installed with cmpxchg on first
+ *		use, freed at close; accessed without a lock.
  * @v1_data_size: bytes of the chunk in the area (saving).
  * @v1_chunk:	a chunk is in the area and not yet consumed.
  */
@@ -169,6 +177,7 @@ struct mvgpu_vgpu {
 	struct mvgpu_channel ch[MVGPU_NUM_CHANNELS];
 
 	struct work_struct work;
+	struct mem_cgroup *memcg;
 	bool open;
 	bool quiesced;
 
@@ -182,6 +191,7 @@ struct mvgpu_vgpu {
 	enum vfio_device_mig_state mig_state;
 	struct mvgpu_mig_file *mig_saving;
 	struct mvgpu_mig_file *mig_resuming;
+	wait_queue_head_t mig_wq;
 
 	struct mutex v1_lock;
 	void *v1_area;
@@ -221,10 +231,6 @@ void mvgpu_virtual_parents_destroy(void);
 
 /* vgpu.c */
 extern struct mdev_driver mvgpu_mdev_driver;
-
-/* compat_sysfs.c */
-int mvgpu_compat_sysfs_add(struct mvgpu_parent *parent);
-void mvgpu_compat_sysfs_remove(struct mvgpu_parent *parent);
 
 /* cfg.c */
 void mvgpu_cfg_init(struct mvgpu_vgpu *vgpu);

@@ -36,11 +36,6 @@ static struct mvgpu_parent *mvgpu_parent_create(struct device *dev)
 				   parent->mtypes, MVGPU_NUM_TYPES);
 	if (ret)
 		goto err_free;
-	ret = mvgpu_compat_sysfs_add(parent);
-	if (ret) {
-		mdev_unregister_parent(&parent->mparent);
-		goto err_free;
-	}
 	mvgpu_stat_inc(MVGPU_STAT_PARENTS);
 	dev_info(dev, "mvgpu parent: %u MiB framebuffer pool\n",
 		 mvgpu_fb_pool_mib);
@@ -55,7 +50,6 @@ err_free:
 /* Removes every vGPU of the parent (waiting for open ones to be closed). */
 static void mvgpu_parent_destroy(struct mvgpu_parent *parent)
 {
-	mvgpu_compat_sysfs_remove(parent);
 	mdev_unregister_parent(&parent->mparent);
 	WARN_ON(parent->fb_used);
 	mutex_destroy(&parent->lock);

@@ -4,6 +4,7 @@
  * open and close, and the VFIO device ioctls and region accesses, which it
  * hands to the emulation files (cfg.c, ...).
  */
+#include <linux/memcontrol.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -85,6 +86,8 @@ static int mvgpu_vgpu_open(struct vfio_device *vdev)
 
 	mutex_lock(&vgpu->lock);
 	vgpu->open_count++;
+	/* what the processor allocates for this user is charged to it */
+	vgpu->memcg = get_mem_cgroup_from_mm(current->mm);
 	mvgpu_processor_start(vgpu);
 	mutex_unlock(&vgpu->lock);
 	mvgpu_stat_inc(MVGPU_STAT_OPEN);
@@ -102,6 +105,8 @@ static void mvgpu_vgpu_close(struct vfio_device *vdev)
 	mutex_lock(&vgpu->lock);
 	mvgpu_engine_reset(vgpu);
 	mvgpu_irq_release(vgpu);
+	mem_cgroup_put(vgpu->memcg);
+	vgpu->memcg = NULL;
 	vgpu->open_count--;
 	mutex_unlock(&vgpu->lock);
 	mvgpu_stat_dec(MVGPU_STAT_OPEN);
@@ -229,14 +234,10 @@ static int mvgpu_ioctl_set_irqs(struct mvgpu_vgpu *vgpu, void __user *arg)
 {
 	unsigned long minsz = offsetofend(struct vfio_irq_set, count);
 	struct vfio_irq_set hdr;
-	int ret;
 
 	if (copy_from_user(&hdr, arg, minsz))
 		return -EFAULT;
-	mutex_lock(&vgpu->lock);
-	ret = mvgpu_set_irqs(vgpu, &hdr, arg + minsz);
-	mutex_unlock(&vgpu->lock);
-	return ret;
+	return mvgpu_set_irqs(vgpu, &hdr, arg + minsz);
 }
 
 static long mvgpu_vgpu_ioctl(struct vfio_device *vdev, unsigned int cmd,

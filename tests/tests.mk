@@ -15,7 +15,7 @@ $(LAB_TEST_BIN): $(LAB_TEST_SRCS) tests/lab/lab.h tests/lab/nested.h proto/mvgpu
 		userspace/include/mvgpu.h $(LIBMVGPU_ASAN)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(USER_CFLAGS) $(ASAN_FLAGS) -Iproto -Iuserspace/include \
-		-o $@ $(LAB_TEST_SRCS) $(LIBMVGPU_ASAN) -lcriterion -luuid
+		-o $@ $(LAB_TEST_SRCS) $(LIBMVGPU_ASAN) -lcriterion $(USER_LIBS)
 
 # The nested check's guest: a 32-bit multiboot program, no libc.
 NESTED_GUEST := $(BUILD)/nested/draw.elf
@@ -64,3 +64,4 @@ check-lab2: kernel userspace lab2-tests
 	$(Q)tools/lab/lab run2 --timeout 900 $(if $(LAB2_MODPARAMS),--modparams "$(LAB2_MODPARAMS)") \
 		--a '$(LAB2_TEST_BIN) --jobs=1 --color=never$(if $(LAB2_FILTER), --filter "$(LAB2_FILTER)")' \
 		--b '$(LAB2_LABD)'
+-include tests/fuzz/surface/surface.mk

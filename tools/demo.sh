@@ -36,7 +36,7 @@ parent=${gpu_one##*/}
 
 step "a type, as libvirt and mdevctl see it"
 t=$gpu_one/mdev_supported_types/mvgpu-256M
-for a in name description device_api available_instances migration_version; do
+for a in name description device_api available_instances; do
 	printf '%-20s %s\n' "$a" "$(cat "$t/$a")"
 done
 

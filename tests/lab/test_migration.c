@@ -329,28 +329,41 @@ Test(migration, state_machine_arcs)
 	cr_assert_eq(state, MVGPU_MIG_RUNNING);
 }
 
+/* The vGPU's migration_version attribute; the vGPU of type @type lives
+ * only while it is read or written (the four types do not fit one pool). */
+static int version_rw(const char *parent, const char *type, char *buf,
+		      size_t len, const char *write)
+{
+	char u[37], path[LAB_PATH + 64];
+	int ret;
+
+	cr_assert_eq(lab_create(parent, type, u), 0, "%s", type);
+	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/migration_version", u);
+	ret = write ? lab_write_str(path, write) : lab_read_str(path, buf, len);
+	cr_assert_eq(lab_remove(u), 0);
+	return ret;
+}
+
 Test(migration, migration_version_matrix)
 {
 	static const char *const types[] = { "64M", "256M", "512M", "1G" };
-	char s[4][512], path[LAB_PATH + 64];
+	const char *pci = "/sys/bus/pci/drivers/mvgpu/0000:00:04.0";
+	char s[4][512];
 
 	for (int i = 0; i < 4; i++) {
-		snprintf(path, sizeof(path), PARENT "/mdev_supported_types/mvgpu-%s/migration_version", types[i]);
-		cr_assert_eq(lab_read_str(path, s[i], sizeof(s[i])), 0);
+		cr_assert_eq(version_rw(PARENT, types[i], s[i], sizeof(s[i]), NULL), 0);
 		cr_assert_not_null(strstr(s[i], "type=mvgpu-"), "%s", s[i]);
 	}
-	for (int i = 0; i < 4; i++) {
-		for (int j = 0; j < 4; j++) {
-			snprintf(path, sizeof(path), PARENT "/mdev_supported_types/mvgpu-%s/migration_version", types[j]);
-			cr_assert_eq(lab_write_str(path, s[i]), i == j ? 0 : -EINVAL,
-				     "%s written to %s", types[i], types[j]);
-		}
-	}
-	/* the PCI parent's types speak the same language */
-	cr_assert_eq(lab_write_str("/sys/bus/pci/drivers/mvgpu/0000:00:04.0/mdev_supported_types/mvgpu-64M/migration_version", s[0]), 0);
-	snprintf(path, sizeof(path), PARENT "/mdev_supported_types/mvgpu-64M/migration_version");
-	cr_assert_eq(lab_write_str(path, "garbage"), -EINVAL);
-	cr_assert_eq(lab_write_str(path, "type=mvgpu-64M"), -EINVAL);
+	for (int i = 0; i < 4; i++)
+		for (int j = 0; j < 4; j++)
+			cr_assert_eq(version_rw(PARENT, types[j], NULL, 0, s[i]),
+				     i == j ? 0 : -EINVAL, "%s written to %s", types[i], types[j]);
+	/* a vGPU of the PCI parent speaks the same language */
+	cr_assert_eq(version_rw(pci, "64M", NULL, 0, s[0]), 0);
+	cr_assert_eq(version_rw(pci, "64M", NULL, 0, "garbage"), -EINVAL);
+	cr_assert_eq(version_rw(pci, "64M", NULL, 0, "type=mvgpu-64M"), -EINVAL);
+	/* the type directories are the mdev core's: no file of ours there */
+	cr_assert_not(lab_exists(PARENT "/mdev_supported_types/mvgpu-64M/migration_version"));
 }
 
 /*

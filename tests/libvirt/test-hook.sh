@@ -42,10 +42,10 @@ vgpu() {
 	mkdir -p "$d"
 	ln -sfn "$t" "$d/mdev_type"
 	if [[ $3 == ok ]]; then
-		[[ $2 == mvgpu-64M ]] && echo "$V64" >"$t/migration_version"
-		[[ $2 == mvgpu-256M ]] && echo "$V256" >"$t/migration_version"
+		[[ $2 == mvgpu-64M ]] && echo "$V64" >"$d/migration_version"
+		[[ $2 == mvgpu-256M ]] && echo "$V256" >"$d/migration_version"
 	else
-		ln -sfn /proc/version "$t/migration_version"
+		ln -sfn /proc/version "$d/migration_version"
 	fi
 }
 vgpu "$GOOD" mvgpu-64M ok
@@ -98,7 +98,7 @@ check "compatible: exit 0" [ "$rc" = 0 ]
 check "compatible: nothing on stdout" [ -z "$out" ]
 check "compatible: nothing on stderr" [ -z "$err" ]
 check "compatible: the source's string was written" \
-	[ "$(cat "$MVGPU_SYSFS/bus/mdev/devices/$GOOD/mdev_type/migration_version")" = "$V64" ]
+	[ "$(cat "$MVGPU_SYSFS/bus/mdev/devices/$GOOD/migration_version")" = "$V64" ]
 
 # 2. incompatible: the write fails; both versions named
 domain "$(meta "$BAD=$V256")" "$BAD" >"$T/xml"
@@ -150,7 +150,7 @@ check "prefix v: the version in our namespace is the one used" has "source migra
 # 8. entities in the version are decoded
 domain "$(meta "$GOOD=a&amp;b &lt;c&gt; &quot;d&quot;")" "$GOOD" >"$T/xml"
 hook migrate
-check "entities: decoded" [ "$(cat "$MVGPU_SYSFS/bus/mdev/devices/$GOOD/mdev_type/migration_version")" = 'a&b <c> "d"' ]
+check "entities: decoded" [ "$(cat "$MVGPU_SYSFS/bus/mdev/devices/$GOOD/migration_version")" = 'a&b <c> "d"' ]
 
 # 9. a malformed UUID is refused, not used as a path
 domain "" "../../../../tmp" >"$T/xml"
@@ -173,7 +173,7 @@ for a; do case \$a in dumpxml) cat "$T/annotate.xml"; exit 0 ;;
 exit 1
 EOF
 chmod +x "$T/bin/virsh"
-echo "$V64" >"$MVGPU_SYSFS/types/mvgpu-64M/migration_version"
+echo "$V64" >"$MVGPU_SYSFS/bus/mdev/devices/$GOOD/migration_version"
 domain "" "$GOOD" >"$T/annotate.xml"
 out=$(PATH=$T/bin:$PATH "$ANNOTATE" d1 2>"$T/err") && rc=0 || rc=$?
 err=$(<"$T/err")

@@ -215,7 +215,7 @@ int mvgpu_vgpu_migration_version(mvgpu_ctx *ctx, const char *uuid, char *buf,
 	if (mvgpu_uuid_canonical(uuid, canon))
 		return mvgpu__err(ctx, -EINVAL, "not a UUID");
 	ret = mvgpu__path(ctx, path, sizeof(path),
-			  "/bus/mdev/devices/%s/mdev_type/migration_version",
+			  "/bus/mdev/devices/%s/migration_version",
 			  canon);
 	if (ret)
 		return ret;
@@ -611,8 +611,10 @@ static int save_pause(struct uio *u, void *opaque)
 			.dirty_bytes = dirty, .elapsed_ns = now_ns() - j->t0 };
 		j->o.event(j->o.opaque, &ev);
 	}
-	if (dirty > j->o.switchover_bytes && j->passes < j->o.max_passes)
+	if (dirty > j->o.switchover_bytes && j->passes < j->o.max_passes) {
+		uio_pause_after(u, initial + dirty);	/* the next pass */
 		return 0;
+	}
 	j->precopy_bytes = uio_counts(u)->in_bytes;
 	mvgpu_mig_stop_copy_size(j->dev, &est);
 	j->t_stop = now_ns();
@@ -695,6 +697,8 @@ static int write_image(struct job *j, int in_fd, struct outfile *out,
 		.out_size = 2 * LZ4F_compressBound(IMG_BLOCK, &j->prefs),
 		.ops = &save_ops, .opaque = j, .cancel = j->o.cancel,
 	};
+	if (!j->stopped)	/* pre-copy: the first pass, by bytes too */
+		cfg.pass_bytes = mvgpu__pass_bytes(in_fd);
 	ret = uio_run(&cfg, &c, why);
 	st->stream_bytes = c.in_bytes;
 	st->registered = c.registered;

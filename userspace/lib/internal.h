@@ -21,6 +21,10 @@ struct mvgpu_ctx {
 	void *warn_opaque;
 };
 
+/* migration.c: what a pre-copy data fd says it has pending (initial +
+ * dirty bytes), the bytes that bound the next pass; 0 when it cannot say. */
+uint64_t mvgpu__pass_bytes(int data_fd);
+
 /* ctx.c: error detail and warnings.  mvgpu__err() records the detail and
  * returns @ret so callers can `return mvgpu__err(ctx, -EBADMSG, ...)`. */
 int mvgpu__err(mvgpu_ctx *ctx, int ret, const char *fmt, ...)

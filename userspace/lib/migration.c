@@ -154,14 +154,28 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+uint64_t mvgpu__pass_bytes(int data_fd)
+{
+	uint64_t initial = 0, dirty = 0;
+
+	if (mvgpu_mig_precopy_info(data_fd, &initial, &dirty))
+		return 0;
+	return initial + dirty;
+}
+
 /*
- * Copies the data fd to @out until the temporary end (-ENOMSG: returns 1)
- * or the end of the stream (returns 0).  Adds what it moved to *@bytes.
+ * Copies the data fd to @out until the end of a pass - the temporary end
+ * (-ENOMSG) or @budget bytes (0: no bound), returns 1 - or the end of the
+ * stream (returns 0).  Adds what it moved to *@bytes.
  */
 static int drain(mvgpu_dev *dev, int data_fd, int out, char *buf,
-		 uint64_t *bytes)
+		 uint64_t budget, uint64_t *bytes)
 {
+	uint64_t start = *bytes;
+
 	for (;;) {
+		if (budget && *bytes - start >= budget)
+			return 1;
 		ssize_t n = read(data_fd, buf, MIG_IO_CHUNK);
 		int ret;
 
@@ -207,7 +221,9 @@ int mvgpu_save(mvgpu_dev *dev, int out, const mvgpu_save_opts *opts,
 		if (ret)
 			goto out;
 		for (;;) {
-			ret = drain(dev, data_fd, out, buf, &st.precopy_bytes);
+			ret = drain(dev, data_fd, out, buf,
+				    mvgpu__pass_bytes(data_fd),
+				    &st.precopy_bytes);
 			if (ret < 0)
 				goto cancel;
 			st.passes++;
@@ -254,7 +270,7 @@ int mvgpu_save(mvgpu_dev *dev, int out, const mvgpu_save_opts *opts,
 			goto cancel;
 	}
 
-	ret = drain(dev, data_fd, out, buf, &st.stop_copy_bytes);
+	ret = drain(dev, data_fd, out, buf, 0, &st.stop_copy_bytes);
 	if (ret > 0)
 		ret = mvgpu__err(dev->ctx, -EPROTO,
 				 "the vGPU ended stop-copy data early");

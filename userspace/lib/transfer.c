@@ -383,8 +383,10 @@ static int xf_pass_end(struct uio *u, void *opaque)
 		xf_hold(x, "pre-copy");
 	}
 	if (dirty > x->mo->switchover_bytes &&
-	    x->passes < (x->mo->max_passes ? x->mo->max_passes : 1))
+	    x->passes < (x->mo->max_passes ? x->mo->max_passes : 1)) {
+		uio_pause_after(u, initial + dirty);	/* the next pass */
 		return 0;
+	}
 	return xf_stop(u, x);
 }
 
@@ -554,6 +556,8 @@ static int run_source(struct xf *x, mvgpu_migrate_stats *st)
 		return ret;
 	x->last_move_ns = now_ns();
 	send_cfg(&cfg, x, x->data_fd, x->mo->cancel);
+	if (x->mo->precopy)
+		cfg.pass_bytes = mvgpu__pass_bytes(x->data_fd);
 	ret = uio_run(&cfg, &c, why);
 	x->tot_stream = c.in_bytes;
 	x->tot_wire = c.out_bytes;
@@ -909,7 +913,7 @@ static int check_version(struct xf *x, const char *uuid,
 			      why, h->version, local);
 	/* the kernel's word too: it judges the stream it will take */
 	ret = mvgpu__path(x->ctx, path, sizeof(path),
-			  "/bus/mdev/devices/%s/mdev_type/migration_version", uuid);
+			  "/bus/mdev/devices/%s/migration_version", uuid);
 	if (!ret)
 		ret = mvgpu__write_attr(x->ctx, path, h->version);
 	if (ret)

@@ -87,6 +87,7 @@ struct uio {
 	bool dst_sock;		/* the sink is a socket: send(MSG_NOSIGNAL) */
 	bool zc;		/* zero-copy sends of big writes (until the
 				 * socket says it cannot) */
+	uint64_t pause_at;	/* in_bytes that ends a pass; 0: none */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -154,6 +155,11 @@ int uio_fail(struct uio *u, int err, const char *fmt, ...)
 const struct uio_counts *uio_counts(const struct uio *u)
 {
 	return &u->counts;
+}
+
+void uio_pause_after(struct uio *u, uint64_t bytes)
+{
+	u->pause_at = bytes ? u->counts.in_bytes + bytes : 0;
 }
 
 /* ---- the worker --------------------------------------------------------- */
@@ -513,6 +519,7 @@ static int on_read(struct uio *u, struct ubuf *b, int res)
 		goto again;
 	if (s->off < 0) {
 		if (res == -ENOMSG && ops->pause) {
+			u->pause_at = 0;	/* the callback re-arms it */
 			ret = ops->pause(u, u->cfg->opaque);
 			if (ret)
 				return ret;
@@ -543,6 +550,11 @@ static int on_read(struct uio *u, struct ubuf *b, int res)
 			pthread_cond_broadcast(&u->cond);
 			pthread_mutex_unlock(&u->lock);
 			u->seq_in = NULL;
+		}
+		if (u->pause_at && u->counts.in_bytes >= u->pause_at &&
+		    ops->pause) {
+			u->pause_at = 0;	/* the callback re-arms it */
+			return ops->pause(u, u->cfg->opaque);
 		}
 		return 0;
 	}
@@ -796,6 +808,7 @@ int uio_run(const struct uio_cfg *cfg, struct uio_counts *counts, char *why)
 	if (!u)
 		return -ENOMEM;
 	u->cfg = cfg;
+	u->pause_at = cfg->pass_bytes;
 	u->efd = -1;
 	pthread_mutex_init(&u->lock, NULL);
 	pthread_cond_init(&u->cond, NULL);

@@ -64,9 +64,10 @@ struct uio_ops {
 	int (*transform)(struct uio *u, void *opaque, const void *in,
 			 size_t len, bool last);
 	/*
-	 * Caller's thread, optional: the sequential source read returned
-	 * -ENOMSG (a VFIO pre-copy data fd: the end of a pass).  Return 0 to
-	 * read on, or -errno.
+	 * Caller's thread, optional: the end of a pass - the sequential
+	 * source read returned -ENOMSG (a VFIO pre-copy data fd: nothing
+	 * left for now), or the bytes armed by @pass_bytes or
+	 * uio_pause_after() were read.  Return 0 to read on, or -errno.
 	 */
 	int (*pause)(struct uio *u, void *opaque);
 	/* Caller's thread, optional: the source reached its end (once). */
@@ -91,6 +92,14 @@ struct uio_cfg {
 	size_t zc_min;
 	/* checked at every wake-up; non-zero stops with -ECANCELED */
 	const volatile sig_atomic_t *cancel;
+	/*
+	 * Sequential source: call @pause also once this many bytes were read
+	 * (uio_pause_after() re-arms it), not only at -ENOMSG.  A VFIO
+	 * pre-copy fd returns -ENOMSG only when nothing at all is left, which
+	 * a device that keeps writing never reaches: its passes are bounded
+	 * by bytes.  0: at -ENOMSG only.
+	 */
+	uint64_t pass_bytes;
 };
 
 /* What moved, readable from the callbacks and after uio_run(). */
@@ -109,6 +118,9 @@ struct uio_counts {
  * Return: 0 or the first -errno.
  */
 int uio_run(const struct uio_cfg *cfg, struct uio_counts *counts, char *why);
+
+/* From @pause: end the next pass after @bytes more (0: at -ENOMSG only). */
+void uio_pause_after(struct uio *u, uint64_t bytes);
 
 /* From the callbacks: the counts so far. */
 const struct uio_counts *uio_counts(const struct uio *u);
