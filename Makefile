@@ -5,6 +5,8 @@
 #   make check    native unit suites, then the lab suites in a booted lab host
 #   make demo     boot a lab host, create vGPUs, show them
 #   make C=1      sparse-check the module;  make W=1 for extra kernel warnings
+#   make deps-debug-kernel   build the lab's debug kernel (KASAN, lockdep), cached
+#   make check-debug         the lab suites on it (LAB_KERNEL=debug); skipped without it
 #
 # KVER defaults to the newest installed 6.12 Debian kernel with headers.
 
@@ -16,12 +18,15 @@ BUILD := build
 Q ?= @
 
 .PHONY: all deps kernel userspace check check-unit check-lab demo clean sparse help
+.PHONY: deps-debug-kernel kernel-debug check-debug
 all: kernel userspace
 
 deps:
 	$(Q)sh tools/deps.sh
 
-kernel:
+# LAB_KERNEL=debug (make check-lab LAB_KERNEL=debug, ...): the lab loads
+# the module built against the debug kernel, so build that one too.
+kernel: $(if $(filter debug,$(LAB_KERNEL)),kernel-debug)
 	$(Q)test -n "$(KVER)" || { echo "no 6.12 kernel headers: run 'make deps'"; exit 1; }
 	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel modules $(if $(W),W=$(W)) $(if $(C),C=$(C))
 
@@ -34,6 +39,28 @@ sparse:
 -include tools/libvirt/libvirt.mk
 
 check: all check-unit fuzz-smoke check-lab check-lab2 check-libvirt
+
+# ---- the lab's debug kernel (docs/lab.md, "Debug kernel") -----------------
+#   make deps-debug-kernel  Debian's linux-source of KVER, built with KASAN,
+#                           lockdep, ...; cached in /var/cache/mvgpu/debug-kernel
+#   make kernel-debug       build/kernel-debug/kernel/mvgpu.ko, against it
+#   make check-debug        $(DEBUG_CHECKS) with LAB_KERNEL=debug, or one
+#                           "skipped" line when no debug kernel is cached
+# DEBUG_CHECKS lists the targets check-debug runs (extend it: DEBUG_CHECKS += ...).
+DEBUG_CHECKS ?= check-lab
+
+deps-debug-kernel:
+	$(Q)tools/lab/debug-kernel build
+
+kernel-debug:
+	$(Q)tools/lab/debug-kernel module $(if $(W),W=$(W)) $(if $(C),C=$(C))
+
+check-debug:
+	$(Q)if tools/lab/debug-kernel dir >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory $(DEBUG_CHECKS) LAB_KERNEL=debug; \
+	else \
+		echo "check-debug: no debug kernel (make deps-debug-kernel builds one); skipped"; \
+	fi
 
 demo: all
 	$(Q)tools/lab/lab run --timeout 300 -- tools/demo.sh

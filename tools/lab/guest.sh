@@ -52,14 +52,19 @@ setup_network() {
 	ip link set eth0 up || setup_fail "cannot bring eth0 up"
 }
 
-# vfio + mdev from the machine's modules, then the module under test.
+# vfio + mdev from the machine's modules (the debug kernel has them built
+# in: LAB_MODROOT holds its modules.builtin for `modprobe -d`), then the
+# module under test: kernel/mvgpu.ko, or LAB_KO (the debug kernel's copy).
 load_modules() {
-	modprobe -a vfio vfio_iommu_type1 mdev || setup_fail "modprobe vfio vfio_iommu_type1 mdev failed"
+	local ko=${LAB_KO:-kernel/mvgpu.ko} hint="run make"
+	[[ ${LAB_KERNEL:-debian} == debug ]] && hint="run make kernel-debug"
+	modprobe ${LAB_MODROOT:+-d "$LAB_MODROOT"} -a vfio vfio_iommu_type1 mdev ||
+		setup_fail "modprobe vfio vfio_iommu_type1 mdev failed"
 	((LAB_MODULE)) || return 0
-	[[ -f kernel/mvgpu.ko ]] || setup_fail "$LAB_REPO/kernel/mvgpu.ko is missing (run make)"
+	[[ -f $ko ]] || setup_fail "$LAB_REPO/$ko is missing ($hint)"
 	# shellcheck disable=SC2086  # k=v words
-	insmod kernel/mvgpu.ko $LAB_MODPARAMS || setup_fail "insmod kernel/mvgpu.ko $LAB_MODPARAMS failed"
-	msg "mvgpu.ko loaded${LAB_MODPARAMS:+ ($LAB_MODPARAMS)}"
+	insmod "$ko" $LAB_MODPARAMS || setup_fail "insmod $ko $LAB_MODPARAMS failed"
+	msg "mvgpu.ko loaded${LAB_MODPARAMS:+ ($LAB_MODPARAMS)}$([[ $ko == kernel/mvgpu.ko ]] || echo " from $ko")"
 }
 
 # Bind the edu function (1234:11e8) to the mvgpu PCI driver via new_id.
