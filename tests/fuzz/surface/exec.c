@@ -8,6 +8,7 @@
  */
 #include "fuzz.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
@@ -191,6 +192,30 @@ bool sf_touch(struct thr *t, void *addr, size_t len, bool write, uint8_t val)
 	return true;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
+void *sf_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	void *p = mmap(addr, len, prot, flags, fd, off);
+
+#if defined(__SANITIZE_ADDRESS__)
+	if (p != MAP_FAILED && len)
+		__asan_unpoison_memory_region(p, (len + 4095) & ~(size_t)4095);
+#endif
+	if (sf.trace_maps && p != MAP_FAILED)
+		sf_msg("map %p-%p fd %d", p, (void *)((char *)p + len), fd);
+	return p;
+}
+
+int sf_munmap(void *addr, size_t len)
+{
+	if (sf.trace_maps)
+		sf_msg("unmap %p-%p", addr, (void *)((char *)addr + len));
+	return munmap(addr, len);
+}
+
 bool sf_copy_guarded(struct thr *t, void *dst, const void *src, size_t n)
 {
 	if (sigsetjmp(t->jb, 1)) {
@@ -221,7 +246,8 @@ static pthread_mutex_t kmsg_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t kfirst;
 static unsigned klines;
 static pthread_t kmsg_thread;
-static char kreport_text[16384];
+static char kreport_text[32768];
+static atomic_bool hang_in_progress;	/* the kernel lines are the hang's */
 static size_t kreport_len;
 static unsigned long nreports;
 
@@ -294,14 +320,14 @@ static bool kmsg_poll(int timeout_ms, uint64_t *first_ms, unsigned *lines)
 			*first_ms = sf_now_ms();
 			nreports++;
 		}
-		if (*first_ms && *lines < 120) {
+		if (*first_ms && *lines < 300) {
 			report_add(m);
 			(*lines)++;
 		}
 	}
 check:
 	/* a report is many records: collect for a moment, then stop */
-	return *first_ms && (sf_now_ms() - *first_ms > 1500 || *lines >= 120);
+	return *first_ms && (sf_now_ms() - *first_ms > 1500 || *lines >= 300);
 }
 
 static bool kmsg_step(int timeout_ms)
@@ -318,25 +344,188 @@ static void *kmsg_main(void *arg)
 {
 	(void)arg;
 	for (;;) {
-		if (kmsg_step(200))
+		if (atomic_load(&hang_in_progress)) {
+			sf_sleep_us(200000);
+			continue;
+		}
+		if (kmsg_step(200) && !atomic_load(&hang_in_progress))
 			sf_report_and_exit(SF_REP_KERNEL, kreport_text);
 	}
 	return NULL;
 }
 
+/* Our threads' states and kernel stacks, our open fds: where a hang is. */
+static size_t where_we_are(char *out, size_t len)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	size_t n = 0;
+
+	n += (size_t)snprintf(out + n, len - n, "surface-fuzz: threads (kernel stacks):\n");
+	while (d && (e = readdir(d)) && n + 512 < len) {
+		char p[128], buf[2048], comm[64] = "";
+		int k;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "/proc/self/task/%.32s/stat", e->d_name);
+		if (sf_read_file(p, buf, sizeof(buf)) > 0) {
+			char *c = strrchr(buf, ')');
+
+			snprintf(comm, sizeof(comm), "%.40s", c && c[1] ? c + 2 : "?");
+		}
+		n += (size_t)snprintf(out + n, len - n, "  task %.32s, state %.1s\n", e->d_name, comm);
+		snprintf(p, sizeof(p), "/proc/self/task/%.32s/stack", e->d_name);
+		k = sf_read_file(p, buf, sizeof(buf));
+		if (k > 0 && n + (size_t)k + 64 < len)
+			for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"))
+				n += (size_t)snprintf(out + n, len - n, "    %s\n", l);
+	}
+	if (d)
+		closedir(d);
+	d = opendir("/proc/self/fd");
+	n += (size_t)snprintf(out + n, len - n, "surface-fuzz: open fds:");
+	while (d && (e = readdir(d)) && n + 128 < len) {
+		char p[128], l[96];
+		ssize_t k;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "/proc/self/fd/%.32s", e->d_name);
+		k = readlink(p, l, sizeof(l) - 1);
+		l[k > 0 ? k : 0] = 0;
+		if (strstr(l, "vfio") || strstr(l, "mvgpu") || strstr(l, "socket"))
+			n += (size_t)snprintf(out + n, len - n, " %s=%s", e->d_name, l);
+	}
+	if (d)
+		closedir(d);
+	n += (size_t)snprintf(out + n, len - n, "\nsurface-fuzz: resources (id kind vgpu fd users dead/mask):");
+	if (!pthread_mutex_trylock(&sf.lock)) {
+		for (int i = 0; i < SF_MAX_RES && n + 128 < len; i++) {
+			struct res *r = sf.res[i];
+
+			if (r)
+				n += (size_t)snprintf(out + n, len - n, " %llx:%s:%d:%d:%d:%s%x",
+						      (unsigned long long)r->id,
+						      sf_res_names[r->kind], r->vgpu, r->fd,
+						      r->users, r->dead ? "D" : "", r->vgpu_mask);
+		}
+		for (int s = 0; s < sf.nvgpus && n + 128 < len; s++)
+			n += (size_t)snprintf(out + n, len - n, " [slot %d %s state %d]", s,
+					      sf.vs[s].uuid, sf.vs[s].state);
+		pthread_mutex_unlock(&sf.lock);
+	}
+	n += (size_t)snprintf(out + n, len - n, "\nsurface-fuzz: other processes with VFIO files:");
+	d = opendir("/proc");
+	while (d && (e = readdir(d)) && n + 256 < len) {
+		char p[96], l[96];
+		DIR *fdd;
+		struct dirent *f;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || atoi(e->d_name) == getpid())
+			continue;
+		snprintf(p, sizeof(p), "/proc/%.16s/fd", e->d_name);
+		fdd = opendir(p);
+		while (fdd && (f = readdir(fdd)) && n + 256 < len) {
+			char q[128];
+			ssize_t k;
+
+			snprintf(q, sizeof(q), "%s/%.16s", p, f->d_name);
+			k = readlink(q, l, sizeof(l) - 1);
+			l[k > 0 ? k : 0] = 0;
+			if (strstr(l, "vfio") || strstr(l, "mvgpu"))
+				n += (size_t)snprintf(out + n, len - n, " pid %.16s fd %.16s=%s",
+						      e->d_name, f->d_name, l);
+		}
+		if (fdd)
+			closedir(fdd);
+	}
+	if (d)
+		closedir(d);
+	n += (size_t)snprintf(out + n, len - n, "\nsurface-fuzz: device mappings:\n");
+	{
+		FILE *f = fopen("/proc/self/maps", "re");
+		char l[512];
+
+		while (f && fgets(l, sizeof(l), f) && n + 600 < len)
+			if (strstr(l, "vfio") || strstr(l, "anon_inode") || strstr(l, "mvgpu"))
+				n += (size_t)snprintf(out + n, len - n, "  %s", l);
+		if (f)
+			fclose(f);
+	}
+	return n;
+}
+
 /* A hang: the kernel may have said why (soft lockup, hung task...). */
 static void report_hang(const char *what)
 {
-	static char text[sizeof(kreport_text) + 512];
+	static char text[sizeof(kreport_text) + 32768];
+	const char *lab = getenv("MVGPU_LAB");
 	uint64_t until = sf_now_ms() + 2000;
+	size_t n;
 
+	atomic_store(&hang_in_progress, true);
 	if (kmsg_fd >= 0)
 		while (!kmsg_step(100) && sf_now_ms() < until)
 			;
+	/* on a lab host, the kernel's blocked tasks (sysrq w) too */
+	if (kmsg_fd >= 0 && lab && !strcmp(lab, "1") &&
+	    sf_write_file("/proc/sysrq-trigger", "w", 1) == 0) {
+		pthread_mutex_lock(&kmsg_lock);
+		if (!kfirst)
+			kfirst = sf_now_ms();
+		pthread_mutex_unlock(&kmsg_lock);
+		until = sf_now_ms() + 1500;
+		while (sf_now_ms() < until)
+			kmsg_step(100);
+	}
+	n = (size_t)snprintf(text, sizeof(text), "%s", what);
+	n += where_we_are(text + n, sizeof(text) - n - sizeof(kreport_text));
 	pthread_mutex_lock(&kmsg_lock);
-	snprintf(text, sizeof(text), "%s%s", what, kreport_text);
+	snprintf(text + n, sizeof(text) - n, "%s", kreport_text);
 	pthread_mutex_unlock(&kmsg_lock);
 	sf_report_and_exit(SF_REP_HANG, text);
+}
+
+/*
+ * The main thread's own steps (setup, teardown: removing vGPUs) have a
+ * deadline too, watched from a thread of its own: a removal that waits for
+ * a device nobody holds any more sleeps interruptibly in 10 s steps, which
+ * neither the hung-task detector nor SIGALRM (not delivered inside the
+ * syscall) reports.
+ */
+static _Atomic uint64_t phase_deadline;
+static const char *phase_name;
+static pthread_t guard_thread;
+
+static void *guard_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		uint64_t d = atomic_load(&phase_deadline);
+		char what[256];
+
+		if (d && sf_now_ms() > d && !sf_reporting()) {
+			snprintf(what, sizeof(what),
+				 "surface-fuzz: the fuzzer's %s is stuck for %u s\n",
+				 phase_name, sf.hang_secs);
+			report_hang(what);
+		}
+		sf_sleep_us(200000);
+	}
+	return NULL;
+}
+
+void sf_phase(const char *name)
+{
+	static bool started;
+
+	if (!started) {
+		started = true;
+		pthread_create(&guard_thread, NULL, guard_main, NULL);
+	}
+	phase_name = name;
+	atomic_store(&phase_deadline, name ? sf_now_ms() + sf.hang_secs * 1000ull : 0);
 }
 
 int sf_monitor_start(void)
@@ -417,7 +606,7 @@ int sf_uffd_init(void)
 	for (int i = 0; i < sf.nthreads; i++) {
 		struct thr *t = &sf.thr[i];
 		struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
-		void *p = mmap(NULL, SF_UFFD_LEN, PROT_READ | PROT_WRITE,
+		void *p = sf_mmap(NULL, SF_UFFD_LEN, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		if (p == MAP_FAILED)
@@ -425,7 +614,7 @@ int sf_uffd_init(void)
 		reg.range.start = (uint64_t)(uintptr_t)p;
 		reg.range.len = SF_UFFD_LEN;
 		if (ioctl(sf.uffd, UFFDIO_REGISTER, &reg)) {
-			munmap(p, SF_UFFD_LEN);
+			sf_munmap(p, SF_UFFD_LEN);
 			continue;
 		}
 		t->uffd = p;
@@ -581,9 +770,9 @@ static void thr_init(struct thr *t, int idx)
 	t->idx = idx;
 	rng_seed(&t->rng, sf.seed ^ sf_mix((uint64_t)idx + 0x5f));
 	t->buf = aligned_alloc(4096, SF_BUF);
-	t->guard = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+	t->guard = sf_mmap(NULL, 8192, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	t->ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	t->ro = sf_mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (!t->buf || t->guard == MAP_FAILED || t->ro == MAP_FAILED)
 		abort();
 	memset(t->buf, 0, SF_BUF);
@@ -621,12 +810,15 @@ static void watch(int nworkers)
 		alarm(sf.hang_secs + 30);
 		for (int i = 0; i < nworkers; i++) {
 			struct thr *t = &sf.thr[i];
-			uint64_t seq = atomic_load(&t->cur_seq);
 			uint64_t start = atomic_load(&t->cur_start_ms);
+			uint64_t seq = atomic_load(&t->cur_seq);
 			char what[256];
 
 			all_done &= t->done;
-			if (seq && now - start > (uint64_t)sf.hang_secs * 1000) {
+			/* the same op still, and it started before now */
+			if (seq && start <= now && start == atomic_load(&t->cur_start_ms) &&
+			    seq == atomic_load(&t->cur_seq) &&
+			    now - start > (uint64_t)sf.hang_secs * 1000) {
 				snprintf(what, sizeof(what),
 					 "surface-fuzz: op %llu of thread %d in progress for %llu s (over %u s)\n",
 					 (unsigned long long)seq, i,

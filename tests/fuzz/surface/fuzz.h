@@ -214,10 +214,17 @@ enum sf_quirk {
 	Q_DATAFD_AFTER_REMOVE,	/* data fds kept open across vGPU removal */
 	Q_IRQ_BOOL_COUNT0,	/* SET_IRQS MASK/UNMASK | DATA_BOOL with count 0 */
 	Q_ZERO_STORM,		/* ZERO records over the whole framebuffer, megabytes */
+	Q_CONTAINER_VS_REMOVE,	/* type1 container ioctls racing a vGPU's removal */
 	Q_NR
 };
 extern const char *const sf_quirk_names[Q_NR];
 bool sf_quirk(enum sf_quirk q);		/* true: allowed */
+/* Around a type1 container ioctl; exclusive around a vGPU's removal while
+ * --disable container-vs-remove is in force. */
+void sf_container_enter(void);
+void sf_container_leave(void);
+void sf_removal_enter(void);
+void sf_removal_leave(void);
 
 /* ops_*.c: each returns 0 or a negative errno (for the statistics) */
 #define SF_OP(name) int op_##name(struct thr *t __attribute__((unused)), struct op *op)
@@ -283,6 +290,7 @@ struct sf {
 	char logpath[SF_PATH];
 	bool strict;
 	bool no_poweroff;
+	bool trace_maps;
 
 	/* state */
 	atomic_bool stop;
@@ -323,6 +331,7 @@ void res_kill(struct res *r);		/* out of the table; closed at the last put */
 int res_count(unsigned kinds, int vgpu);
 /* Kills every resource of a vGPU (R_DATA too unless keep_data). */
 void res_kill_vgpu(int vgpu, bool keep_data);
+void res_kill_vgpu_devices(int vgpu, bool keep_data);	/* not R_DMA, R_GROUP */
 void res_kill_all(void);
 int res_pending(unsigned kinds);	/* killed, not closed yet (in use) */
 /* Kills the oldest resources of @kind beyond @max - 1 (room for one more). */
@@ -358,7 +367,8 @@ int sf_run(void);
 int sf_replay(const char *path);
 void sf_exec_op(struct thr *t, struct op *op);
 void sf_report_and_exit(int why, const char *what) __attribute__((noreturn));
-bool sf_reporting(void);		/* a report is being written: do nothing more */
+bool sf_reporting(void);
+void sf_phase(const char *name);	/* main thread: a step with a deadline; NULL: done */		/* a report is being written: do nothing more */
 bool sf_stopping(void);
 int sf_uffd_init(void);
 void sf_uffd_stop(void);
@@ -397,6 +407,13 @@ void sf_add_data_fd(const struct op *op, unsigned n, int vgpu, int fd,
 		    uint32_t state);
 struct res *sf_need(struct op *op, int i);
 bool sf_touch(struct thr *t, void *addr, size_t len, bool write, uint8_t val);
+/* mmap(2), and the sanitizer told the memory is addressable: this libasan
+ * leaves stale redzone shadow on ranges its allocator once unmapped. */
+void *sf_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+int sf_munmap(void *addr, size_t len);
+/* DMA memory: slots of a pool reserved once and never unmapped. */
+void *sf_dma_alloc(size_t len);		/* NULL if none is free */
+void sf_dma_free(void *p);
 bool sf_copy_guarded(struct thr *t, void *dst, const void *src, size_t n);
 int reg_write(int fd, uint32_t off, uint32_t v);
 

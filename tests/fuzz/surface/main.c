@@ -110,6 +110,7 @@ static int parse_args(int argc, char **argv)
 		{ "log", required_argument, NULL, 'l' },
 		{ "strict", no_argument, NULL, 'X' },
 		{ "no-poweroff", no_argument, NULL, 'P' },
+		{ "trace-maps", no_argument, NULL, 'M' },
 		{ "verbose", no_argument, NULL, 'V' },
 		{ "list", no_argument, NULL, 'L' },
 		{ "stream-test", no_argument, NULL, 'Z' },
@@ -141,6 +142,7 @@ static int parse_args(int argc, char **argv)
 		case 'l': snprintf(sf.logpath, sizeof(sf.logpath), "%s", optarg); break;
 		case 'X': sf.strict = true; break;
 		case 'P': sf.no_poweroff = true; break;
+		case 'M': sf.trace_maps = true; break;
 		case 'V': sf.verbose = true; break;
 		case 'L':
 			for (unsigned k = 0; k < sf_nops; k++)
@@ -329,7 +331,7 @@ static int teardown(void)
 	char now[64][40];
 	int n;
 
-	alarm(sf.hang_secs + 30);	/* a removal that never ends: SIGALRM */
+	sf_phase("teardown (closing everything, removing its vGPUs)");
 	res_kill_all();
 	/* every vGPU the run made, ours or left by an op */
 	n = list_mdevs(now, 64);
@@ -344,7 +346,7 @@ static int teardown(void)
 	}
 	sf_uffd_stop();
 	sf_monitor_drain(1500);
-	alarm(0);
+	sf_phase(NULL);
 	for (int i = 0; i < 4; i++) {
 		long long now = stat_of(stat_names[i]);
 
@@ -376,8 +378,10 @@ int main(int argc, char **argv)
 	ret = sf_monitor_start();
 	if (ret)
 		sf_msg("no kernel log monitor: /dev/kmsg: %s", strerror(-ret));
+	sf_phase("setup");
 	if (setup())
 		return 1;
+	sf_phase(NULL);
 	if (sf_uffd_init())
 		sf_msg("no userfaultfd: buffers that stall the kernel are off");
 	sf.t0_ms = sf_now_ms();

@@ -368,11 +368,11 @@ SF_OP(gfx_dmabuf)
 		return -errno;
 	/* a dma-buf: map it, read it, keep it or not */
 	{
-		void *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+		void *p = sf_mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
 
 		if (p != MAP_FAILED) {
 			sf_touch(t, p, 4096, false, 0);
-			munmap(p, 4096);
+			sf_munmap(p, 4096);
 		}
 	}
 	if (op->a[2] & 1) {
@@ -679,7 +679,7 @@ SF_OP(mmap)
 	prot = op->a[5] % 8 ? PROT_READ | PROT_WRITE :
 	       (op->a[5] >> 8) % 2 ? PROT_READ : PROT_NONE;
 	flags = op->a[5] % 16 == 15 ? MAP_PRIVATE : MAP_SHARED;
-	p = mmap(NULL, len, prot, flags, op->r[0]->fd,
+	p = sf_mmap(NULL, len, prot, flags, op->r[0]->fd,
 		 (off_t)(sf_region_off(region) + roff));
 	if (p == MAP_FAILED)
 		return -errno;
@@ -756,7 +756,7 @@ SF_OP(dma_map)
 	size_t len = sizes[op->a[1] % ARRAY_SIZE(sizes)];
 	void *p;
 	bool borrowed = false;
-	int vg = g->vgpu;
+	int vg = g->vgpu, ret;
 
 	(void)t;
 	rng_seed(&r, op->a[SF_ASEED]);
@@ -766,10 +766,10 @@ SF_OP(dma_map)
 		len = op->r[1]->len & ~4095ul;
 		borrowed = true;
 	} else {
-		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
-			return -errno;
+		res_make_room(R_DMA, vg, 6);
+		p = sf_dma_alloc(len);
+		if (!p)
+			return -ENOMEM;
 		sf_fill(&r, p, op->a[2] % 2 ? 4096 : len);
 	}
 	map.vaddr = (uint64_t)(uintptr_t)p;
@@ -778,11 +778,14 @@ SF_OP(dma_map)
 	map.flags = op->a[4] % 10 < 8 ? VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE :
 		    op->a[4] % 10 == 8 ? VFIO_DMA_MAP_FLAG_READ : sf_pick_u32(&r);
 	res_make_room(R_DMA, vg, 6);
-	if (ioctl(g->fd2, VFIO_IOMMU_MAP_DMA, &map)) {
+	sf_container_enter();
+	ret = ioctl(g->fd2, VFIO_IOMMU_MAP_DMA, &map);
+	sf_container_leave();
+	if (ret) {
 		int e = -errno;
 
 		if (!borrowed)
-			munmap(p, len);
+			sf_dma_free(p);
 		return e;
 	}
 	d = res_new(R_DMA, vg);
@@ -808,21 +811,29 @@ SF_OP(dma_unmap)
 	struct rng r;
 	struct res *d = op->r[0];
 
+	int ret;
+
 	(void)t;
 	rng_seed(&r, op->a[SF_ASEED]);
-	switch (op->a[1] % 10) {
-	case 0:		/* everything in the container, behind the table's back */
-		um.flags = VFIO_DMA_UNMAP_FLAG_ALL;
-		return xioctl(d->fd2, VFIO_IOMMU_UNMAP_DMA, &um);
-	case 1:		/* half of it */
-		um.iova = d->iova;
-		um.size = d->len / 2;
-		return xioctl(d->fd2, VFIO_IOMMU_UNMAP_DMA, &um);
-	case 2:		/* dirty tracking on and off */
-		db.flags = op->a[2] % 3 == 0 ? VFIO_IOMMU_DIRTY_PAGES_FLAG_START :
-			   op->a[2] % 3 == 1 ? VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP :
-			   (uint32_t)sf_pick_u32(&r);
-		return xioctl(d->fd2, VFIO_IOMMU_DIRTY_PAGES, &db);
+	if (op->a[1] % 10 < 3) {
+		switch (op->a[1] % 10) {
+		case 0:		/* everything in the container, behind the table's back */
+			um.flags = VFIO_DMA_UNMAP_FLAG_ALL;
+			break;
+		case 1:		/* half of it */
+			um.iova = d->iova;
+			um.size = d->len / 2;
+			break;
+		default:	/* dirty tracking on and off */
+			db.flags = op->a[2] % 3 == 0 ? VFIO_IOMMU_DIRTY_PAGES_FLAG_START :
+				   op->a[2] % 3 == 1 ? VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP :
+				   (uint32_t)sf_pick_u32(&r);
+		}
+		sf_container_enter();
+		ret = op->a[1] % 10 < 2 ? xioctl(d->fd2, VFIO_IOMMU_UNMAP_DMA, &um)
+					: xioctl(d->fd2, VFIO_IOMMU_DIRTY_PAGES, &db);
+		sf_container_leave();
+		return ret;
 	}
 	res_kill(d);
 	return 0;

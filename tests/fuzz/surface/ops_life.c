@@ -81,7 +81,7 @@ SF_OP(dev_open)
 		if (!g)
 			return -ENODEV;
 	}
-	switch (op->a[4] % 10) {
+	switch (op->a[4] % 20) {
 	case 0: snprintf(name, sizeof(name), "%s", ""); break;
 	case 1: snprintf(name, sizeof(name), "%sx", uuid); break;
 	case 2: snprintf(name, sizeof(name), "%s", sf.vs[(slot + 1) % SF_MAX_VGPUS].uuid); break;
@@ -140,7 +140,9 @@ SF_OP(group_reopen)
 			ioctl(g->fd, VFIO_GROUP_GET_STATUS, &gs);
 			api = ioctl(g->fd2, VFIO_GET_API_VERSION);
 			ioctl(g->fd2, VFIO_CHECK_EXTENSION, (unsigned long)(op->a[4] % 12));
+			sf_container_enter();
 			ret = ioctl(g->fd2, VFIO_IOMMU_GET_INFO, &ii) ? -errno : api;
+			sf_container_leave();
 			res_put(g);
 			return ret < 0 ? ret : 0;
 		}
@@ -208,19 +210,41 @@ static int remove_under(const char *path, const char *what, unsigned slots,
 					      atomic_load(&sf.children)); i++)
 			sf_sleep_us(1000);
 	}
+	if (!sf_quirk(Q_CONTAINER_VS_REMOVE)) {
+		/*
+		 * --disable container-vs-remove: no container ioctl while the
+		 * groups detach.  Everything of the vGPU is closed first (ops
+		 * still using a resource finish: they may need the lock to),
+		 * then the removal runs alone and cannot wait for us.
+		 */
+		for (int s = 0; s < sf.nvgpus; s++)
+			if (slots & (1u << s))
+				res_kill_vgpu(s, keep_data);
+		for (int i = 0; i < 20000 && (res_pending(~0u) ||
+					      atomic_load(&sf.children)); i++)
+			sf_sleep_us(1000);
+		sf_removal_enter();
+	}
 	memset(&rm, 0, sizeof(rm));
 	snprintf(rm.path, sizeof(rm.path), "%s", path);
 	snprintf(rm.what, sizeof(rm.what), "%s", what);
-	if (pthread_create(&rm.pt, NULL, remover_main, &rm))
+	if (pthread_create(&rm.pt, NULL, remover_main, &rm)) {
+		sf_removal_leave();
 		return -EAGAIN;
+	}
 	sf_sleep_us(delay_us);		/* the other threads race the removal */
 	for (;;) {
 		uint64_t now = sf_now_ms();
 
 		if (now - last >= 500) {
-			for (int s = 0; s < sf.nvgpus; s++)
-				if (slots & (1u << s))
+			for (int s = 0; s < sf.nvgpus; s++) {
+				if (!(slots & (1u << s)))
+					continue;
+				if (sf_quirk(Q_CONTAINER_VS_REMOVE))
 					res_kill_vgpu(s, keep_data);
+				else	/* no container ioctl under the write lock */
+					res_kill_vgpu_devices(s, keep_data);
+			}
 			last = now;
 		}
 		if (atomic_load(&rm.done))
@@ -228,6 +252,7 @@ static int remove_under(const char *path, const char *what, unsigned slots,
 		sf_sleep_us(1000);
 	}
 	pthread_join(rm.pt, NULL);
+	sf_removal_leave();
 	return rm.ret;
 }
 
@@ -408,8 +433,9 @@ static int temp_vgpu(struct op *op, struct rng *r)
 		}
 		if (data >= 0 && rng_chance(r, 1, 2))
 			read(data, path, 64);
-		close(d);
 	}
+	if (d >= 0)
+		close(d);
 	if (data >= 0 && !sf_quirk(Q_DATAFD_AFTER_REMOVE)) {
 		close(data);
 		data = -1;

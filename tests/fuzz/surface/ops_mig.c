@@ -373,10 +373,10 @@ SF_OP(data_misc)
 			       d->saving ? SF_ST_STOP_COPY : SF_ST_RESUMING);
 		return 0;
 	case 4:
-		p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+		p = sf_mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
 		if (p == MAP_FAILED)
 			return -errno;
-		munmap(p, 4096);
+		sf_munmap(p, 4096);
 		return 0;
 	case 5:		/* the wrong direction */
 		return (d->saving ? write(fd, b, 64) : read(fd, b, 64)) < 0 ? -errno : 0;
@@ -606,9 +606,12 @@ SF_OP(v1_save)
 				   (unsigned long long)dsize);
 			break;
 		}
-		if (area)
-			memcpy(t->buf, area, dsize);
-		else if (dsize && pread(fd, t->buf, dsize, v1_off(doff)) < 0)
+		if (area) {
+			if (!sf_copy_guarded(t, t->buf, area, dsize)) {
+				sf_anomaly("v1: the mapped data area faults (read)");
+				break;
+			}
+		} else if (dsize && pread(fd, t->buf, dsize, v1_off(doff)) < 0)
 			break;
 		total += dsize;
 	}
@@ -649,9 +652,12 @@ SF_OP(stream_v1)
 		ret = v1_r64(fd, MVGPU_V1_OFF_DATA_OFF, &doff);
 		if (ret)
 			break;
-		if (area)
-			memcpy(area, s.p + done, n);
-		else if (pwrite(fd, s.p + done, n, v1_off(SF_V1_DATA)) < 0)
+		if (area) {
+			if (!sf_copy_guarded(t, area, s.p + done, n)) {
+				sf_anomaly("v1: the mapped data area faults (write)");
+				break;
+			}
+		} else if (pwrite(fd, s.p + done, n, v1_off(SF_V1_DATA)) < 0)
 			ret = -errno;
 		said = n;
 		switch (rng_below(&r, 24)) {	/* now and then, a lie */

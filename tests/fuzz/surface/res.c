@@ -151,15 +151,18 @@ static void res_close(struct res *r)
 
 	switch (r->kind) {
 	case R_MAP:
-		munmap(r->addr, r->len);
+		sf_munmap(r->addr, r->len);
 		break;
 	case R_DMA:
 		um.iova = r->iova;
 		um.size = r->len;
-		if (r->fd2 >= 0)
+		if (r->fd2 >= 0) {
+			sf_container_enter();
 			ioctl(r->fd2, VFIO_IOMMU_UNMAP_DMA, &um);
+			sf_container_leave();
+		}
 		if (!r->borrowed)
-			munmap(r->addr, r->len);
+			sf_dma_free(r->addr);
 		break;
 	}
 	if (r->fd >= 0)
@@ -184,7 +187,8 @@ struct res *res_add(struct res *r, uint64_t id)
 	r->id = id;
 	pthread_mutex_lock(&sf.lock);
 	if (r->vgpu >= 0 && (holds_device(r) ||
-			     (r->kind == R_DATA && !sf_quirk(Q_DATAFD_AFTER_REMOVE))) &&
+			     (r->kind == R_DATA && !sf_quirk(Q_DATAFD_AFTER_REMOVE)) ||
+			     (r->kind == R_DMA && !sf_quirk(Q_CONTAINER_VS_REMOVE))) &&
 	    sf.vs[r->vgpu].state != VS_PRESENT)
 		goto refuse;
 	for (i = 0; i < SF_MAX_RES; i++) {
@@ -321,6 +325,19 @@ static void kill_matching(bool (*match)(const struct res *, int, bool), int v,
 	pthread_mutex_unlock(&sf.lock);
 	while (n)
 		res_close(now[--n]);
+}
+
+static bool match_vgpu(const struct res *r, int v, bool keep_data);
+
+static bool match_vgpu_no_container(const struct res *r, int v, bool keep_data)
+{
+	return r->kind != R_DMA && r->kind != R_GROUP && match_vgpu(r, v, keep_data);
+}
+
+/* All but the resources whose close is a container ioctl. */
+void res_kill_vgpu_devices(int vgpu, bool keep_data)
+{
+	kill_matching(match_vgpu_no_container, vgpu, keep_data);
 }
 
 static bool match_vgpu(const struct res *r, int v, bool keep_data)
@@ -566,6 +583,51 @@ uint64_t sf_region_off(unsigned index)
 	return (uint64_t)index << 40;	/* mvgpu's layout, as vfio-pci's */
 }
 
+/* ---- DMA memory ------------------------------------------------------------------------ */
+
+#define SF_DMA_SLOTS	24
+#define SF_DMA_SLOT	(2u << 20)
+
+static uint8_t *dma_pool;
+static bool dma_used[SF_DMA_SLOTS];
+
+void *sf_dma_alloc(size_t len)
+{
+	void *p = NULL;
+
+	if (len > SF_DMA_SLOT)
+		return NULL;
+	pthread_mutex_lock(&sf.lock);
+	if (!dma_pool) {
+		dma_pool = sf_mmap(NULL, (size_t)SF_DMA_SLOTS * SF_DMA_SLOT,
+				   PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (dma_pool == MAP_FAILED)
+			dma_pool = NULL;
+	}
+	for (int i = 0; dma_pool && i < SF_DMA_SLOTS; i++) {
+		if (!dma_used[i]) {
+			dma_used[i] = true;
+			p = dma_pool + (size_t)i * SF_DMA_SLOT;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&sf.lock);
+	return p;
+}
+
+void sf_dma_free(void *p)
+{
+	size_t i = (size_t)((uint8_t *)p - dma_pool) / SF_DMA_SLOT;
+
+	if (!dma_pool || (uint8_t *)p < dma_pool || i >= SF_DMA_SLOTS)
+		return;
+	madvise(p, SF_DMA_SLOT, MADV_DONTNEED);		/* zeroes for the next user */
+	pthread_mutex_lock(&sf.lock);
+	dma_used[i] = false;
+	pthread_mutex_unlock(&sf.lock);
+}
+
 /* ---- user buffers ----------------------------------------------------------------------- */
 
 const char *const sf_buf_names[] = {
@@ -599,7 +661,7 @@ void *sf_buf(struct thr *t, uint64_t sel, size_t len, bool fill,
 			break;
 		case 54: case 55: case 56:
 			if (len) {
-				p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				p = sf_mmap(NULL, len, PROT_READ | PROT_WRITE,
 					 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 					 -1, 0);
 				if (p == MAP_FAILED) {
@@ -641,7 +703,7 @@ void *sf_buf(struct thr *t, uint64_t sel, size_t len, bool fill,
 void sf_buf_done(struct thr *t)
 {
 	if (t->fresh) {
-		munmap(t->fresh, t->fresh_len);
+		sf_munmap(t->fresh, t->fresh_len);
 		t->fresh = NULL;
 	}
 	if (t->uffd)
