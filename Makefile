@@ -38,7 +38,7 @@ sparse:
 -include tools/bench/bench.mk
 -include tools/libvirt/libvirt.mk
 
-check: all check-unit fuzz-smoke check-lab check-lab2 check-libvirt
+check: all check-unit fuzz-smoke check-lab check-lab2 check-libvirt check-debug
 
 # ---- the lab's debug kernel (docs/lab.md, "Debug kernel") -----------------
 #   make deps-debug-kernel  Debian's linux-source of KVER, built with KASAN,
