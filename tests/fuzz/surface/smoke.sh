@@ -1,18 +1,19 @@
 #!/bin/bash
-# tests/fuzz/surface/smoke.sh BIN SECONDS SEED... - run inside a lab host by
+# tests/fuzz/surface/smoke.sh BIN SECONDS 'ARGS' SEED... - run inside a lab host by
 # `make fuzz-lab-smoke`: the surface fuzzer for SECONDS on each fixed SEED,
 # then once more on a seed from the clock (printed by the fuzzer), in this
 # one boot.  Stops at the first failing run (its log is the last
 # surface-fuzz-*.log in the artifact dir); prints the total op count.
 set -uo pipefail
-bin=$1 secs=$2
-shift 2
+bin=$1 secs=$2 args=$3
+shift 3
 out=${MVGPU_LAB_OUT:-.}
 total=0
 runs=0
 for seed in "$@" ""; do
 	log=$out/surface-fuzz-${seed:-clock}.log
-	"$bin" --seconds "$secs" ${seed:+--seed "$seed"} --log "$log" 2>&1 | tee "$out/smoke.out"
+	# shellcheck disable=SC2086  # ARGS are words
+	"$bin" --seconds "$secs" ${seed:+--seed "$seed"} --log "$log" $args 2>&1 | tee "$out/smoke.out"
 	rc=${PIPESTATUS[0]}
 	ops=$(sed -n 's/^surface-fuzz: seed 0x[0-9a-f]* \([0-9]*\) ops in .*/\1/p' "$out/smoke.out" | tail -n 1)
 	total=$((total + ${ops:-0}))

@@ -7,6 +7,8 @@
 #                       one lab host, the fuzzer for FUZZ_SECONDS (default 60)
 #   make fuzz-lab-smoke one lab host, ~2 minutes: fixed seeds, then one from
 #                       the clock (printed); the op counts printed
+#                       [FUZZ_SMOKE_SEEDS='1 2 3'] [FUZZ_SMOKE_EACH=22 s]
+#                       [FUZZ_SMOKE_ARGS='--disable container-vs-remove']
 #   make surface-fuzz   just build it
 #
 # LAB_KERNEL and the other lab variables pass through the environment.
@@ -21,6 +23,9 @@ SEED                 ?=
 FUZZ_LAB_ARGS        ?=
 FUZZ_SMOKE_SEEDS     ?= 1 2 3
 FUZZ_SMOKE_EACH      ?= 22
+# The VFIO core's container ioctl vs group detach race (not mvgpu's; see
+# docs/fuzzing.md) would make make check flaky: masked here unless overridden.
+FUZZ_SMOKE_ARGS      ?= --disable container-vs-remove
 
 $(SURFACE_FUZZ_BIN): $(SURFACE_FUZZ_SRCS) $(SURFACE_FUZZ_HDRS) $(SURFACE_FUZZ_OBJS)
 	@mkdir -p $(dir $@)
@@ -37,4 +42,5 @@ fuzz-lab: kernel $(SURFACE_FUZZ_BIN)
 
 fuzz-lab-smoke: kernel $(SURFACE_FUZZ_BIN)
 	$(Q)tools/lab/lab run --timeout 420 --modparams "virtual_parents=1" -- \
-		tests/fuzz/surface/smoke.sh $(SURFACE_FUZZ_BIN) $(FUZZ_SMOKE_EACH) $(FUZZ_SMOKE_SEEDS)
+		tests/fuzz/surface/smoke.sh $(SURFACE_FUZZ_BIN) $(FUZZ_SMOKE_EACH) \
+		'$(FUZZ_SMOKE_ARGS)' $(FUZZ_SMOKE_SEEDS)
