@@ -285,8 +285,8 @@ static void put_desc(__u8 *p, const struct mvgpu_compat_info *in)
 	put_str(p + DESC_DRIVER, in->driver, MVGPU_COMPAT_DRIVER_MAX);
 }
 
-static void put_chan(__u8 *p, unsigned int n,
-		     const struct mvgpu_state_channel *c)
+void mvgpu_stream_put_chan(__u8 *p, unsigned int n,
+			   const struct mvgpu_state_channel *c)
 {
 	mvgpu_put_le32(p, n);
 	mvgpu_put_le32(p + 4, c->ctrl);
@@ -503,7 +503,7 @@ ssize_t mvgpu_enc_state(struct mvgpu_enc *e, void *dst, size_t room,
 	p += enc_record(e, p, MVGPU_REC_IRQ, 0, NULL, MVGPU_REC_IRQ_LEN);
 
 	for (i = 0; i < MVGPU_NUM_CHANNELS; i++) {
-		put_chan(p + MVGPU_REC_HDR_LEN, i, &st->ch[i]);
+		mvgpu_stream_put_chan(p + MVGPU_REC_HDR_LEN, i, &st->ch[i]);
 		p += enc_record(e, p, MVGPU_REC_CHAN, 0, NULL,
 				MVGPU_REC_CHAN_LEN);
 	}

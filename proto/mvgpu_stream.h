@@ -378,6 +378,15 @@ ssize_t mvgpu_enc_record(struct mvgpu_enc *e, void *dst, size_t room,
 			 __u32 tag, __u32 flags, const void *payload,
 			 size_t len);
 
+/**
+ * mvgpu_stream_put_chan() - the payload of a CHAN record
+ * (MVGPU_REC_CHAN_LEN bytes at @p) for channel @n, unchecked: what
+ * mvgpu_enc_state() writes per channel, for tests that build records the
+ * encoder refuses (mvgpu_enc_record()).
+ */
+void mvgpu_stream_put_chan(__u8 *p, unsigned int n,
+			   const struct mvgpu_state_channel *c);
+
 /* Return: stream bytes written so far. */
 __u64 mvgpu_enc_bytes(const struct mvgpu_enc *e);
 

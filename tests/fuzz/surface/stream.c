@@ -310,22 +310,6 @@ static void state(struct sb *b, bool limits, bool inflight)
 	}
 }
 
-/* State records as bytes, for the variants that break them on purpose. */
-static void chan_bytes(uint8_t *p, uint32_t n, const struct mvgpu_state_channel *c)
-{
-	put32(p, n);
-	put32(p + 4, c->ctrl);
-	put64(p + 8, c->ring_base);
-	put32(p + 16, c->ring_size);
-	put32(p + 20, c->put);
-	put32(p + 24, c->get);
-	put32(p + 28, c->fence);
-	put32(p + 32, c->error);
-	put32(p + 36, c->error_get);
-	put64(p + 40, c->cmd_done);
-	memcpy(p + 48, &c->cmd, 32);
-}
-
 /* ---- variants ------------------------------------------------------------------ */
 
 static void valid_body(struct sb *b, unsigned npages)
@@ -471,14 +455,14 @@ static void build_bad_fields(struct sb *b)
 		}
 		case 7:
 			gen_state(&b->r, b->local, &st, false, false);
-			chan_bytes(pl, 4 + (uint32_t)rng_below(&b->r, 1000), &st.ch[0]);
+			mvgpu_stream_put_chan(pl, 4 + (uint32_t)rng_below(&b->r, 1000), &st.ch[0]);
 			rec(b, MVGPU_REC_CHAN, 0, pl, MVGPU_REC_CHAN_LEN);
 			break;
 		case 8:
 			gen_state(&b->r, b->local, &st, false, false);
 			st.ch[1].ctrl = sf_pick_u32(&b->r) | 2;
 			st.ch[1].cmd_done = sf_pick_u64(&b->r);
-			chan_bytes(pl, 1, &st.ch[1]);
+			mvgpu_stream_put_chan(pl, 1, &st.ch[1]);
 			rec(b, MVGPU_REC_CHAN, 0, pl, MVGPU_REC_CHAN_LEN);
 			break;
 		case 9:
