@@ -573,6 +573,10 @@ static int run_source(struct xf *x, mvgpu_migrate_stats *st)
 			if (perr)
 				return perr;
 		}
+		if (ret == -EPIPE || ret == -ECONNRESET)
+			return mvgpu__err(x->ctx, ret,
+					  "the target closed the connection (%s) without saying why; check its log",
+					  strerror(-ret));
 		return mvgpu__err(x->ctx, ret, "%s", ret == -ECANCELED ?
 				  "interrupted" : why);
 	}
