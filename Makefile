@@ -38,16 +38,17 @@ sparse:
 -include tools/bench/bench.mk
 -include tools/libvirt/libvirt.mk
 
-check: all check-unit fuzz-smoke check-lab check-lab2 check-libvirt check-debug
+check: all check-unit fuzz-smoke check-lab fuzz-lab-smoke check-lab2 check-libvirt check-debug
 
 # ---- the lab's debug kernel (docs/lab.md, "Debug kernel") -----------------
 #   make deps-debug-kernel  Debian's linux-source of KVER, built with KASAN,
 #                           lockdep, ...; cached in /var/cache/mvgpu/debug-kernel
 #   make kernel-debug       build/kernel-debug/kernel/mvgpu.ko, against it
-#   make check-debug        $(DEBUG_CHECKS) with LAB_KERNEL=debug, or one
+#   make check-debug        $(DEBUG_CHECKS) (the lab suites and the surface
+#                           fuzzer's smoke run) with LAB_KERNEL=debug, or one
 #                           "skipped" line when no debug kernel is cached
 # DEBUG_CHECKS lists the targets check-debug runs (extend it: DEBUG_CHECKS += ...).
-DEBUG_CHECKS ?= check-lab
+DEBUG_CHECKS ?= check-lab fuzz-lab-smoke
 
 deps-debug-kernel:
 	$(Q)tools/lab/debug-kernel build

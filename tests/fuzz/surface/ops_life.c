@@ -187,6 +187,26 @@ static void *remover_main(void *arg)
 	return NULL;
 }
 
+/*
+ * Fds in flight in a unix socket cycle whose own fds we closed (scm op)
+ * are dropped only by the unix garbage collector, and the kernel runs it
+ * only when some unix socket is released while fds are in flight
+ * (unix_release_sock()).  A removal that waits for such a device fd waits
+ * for the next release anywhere on the host; while we remove, we are that
+ * release.  A VFIO user that keeps its fds reachable can hold a removal as
+ * long as it likes (docs/threat-model.md): that is the VFIO core's rule,
+ * not a hang of ours.
+ */
+static void poke_unix_gc(void)
+{
+	int sv[2];
+
+	if (!socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
+		close(sv[0]);
+		close(sv[1]);
+	}
+}
+
 /* Writes @what to @path in a thread of its own (it blocks while the
  * device is open) while the slots' resources are closed under it. */
 static int remove_under(const char *path, const char *what, unsigned slots,
@@ -245,6 +265,7 @@ static int remove_under(const char *path, const char *what, unsigned slots,
 				else	/* no container ioctl under the write lock */
 					res_kill_vgpu_devices(s, keep_data);
 			}
+			poke_unix_gc();
 			last = now;
 		}
 		if (atomic_load(&rm.done))
