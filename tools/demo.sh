@@ -70,6 +70,10 @@ step "live migration of a vGPU in use: mvgpu exercise moves with it"
 third=$($MVGPU create --type mvgpu-256M --parent "$parent")
 run=$(mktemp -d)
 export MVGPU_RUN_DIR=$run
+# TLS both ways, as between two hosts: one CA, this host's certificates
+tools/tls/mvgpu-certs ca "$run/ca"
+tools/tls/mvgpu-certs host "$run/ca" "$run/tls" demo-host --ip 127.0.0.1
+export MVGPU_TLS_DIR=$run/tls
 # the target: a workload waiting for the vGPU, and a receiver
 $MVGPU exercise --uuid "$third" --incoming --seconds 3 >"$run/target.log" 2>&1 &
 target=$!

@@ -10,7 +10,7 @@ set -eu
 
 PKGS="build-essential pkg-config sparse cpio xz-utils busybox-static
 qemu-system-x86 qemu-utils liburing-dev liblz4-dev lz4 libpng-dev uuid-dev libxxhash-dev
-libcriterion-dev clang iproute2 kmod
+libcriterion-dev clang iproute2 kmod libgnutls28-dev gnutls-bin
 libvirt-daemon-system libvirt-clients libvirt-daemon-driver-qemu mdevctl"
 
 export DEBIAN_FRONTEND=noninteractive

@@ -22,8 +22,9 @@ ASAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \
 # proto/*.c (stream codec, compatibility rules) go into libmvgpu too.
 -include proto/proto.mk
 # Images (image.c, uring_io.c): io_uring for the I/O, lz4 frames, a
-# compression thread; libpng for `mvgpu inspect --png`.
-USER_LIBS    := -luuid $(PROTO_LIBS) -luring -llz4 -lpng -lpthread
+# compression thread; libpng for `mvgpu inspect --png`; GnuTLS for the
+# migration connections (tls.c).
+USER_LIBS    := -luuid $(PROTO_LIBS) -luring -llz4 -lpng -lgnutls -lpthread
 
 LIBMVGPU       := $(BUILD)/lib/libmvgpu.a
 LIBMVGPU_ASAN  := $(BUILD)/asan/lib/libmvgpu.a

@@ -29,8 +29,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
 
-#define CLI		"build/asan/bin/mvgpu"
+/* every connection is TLS with the lab's credentials (tls_creds()) */
+#define CLI		"env MVGPU_TLS_DIR=" TLS_DIR " build/asan/bin/mvgpu"
+#define TLS_DIR		"/tmp/mvgpu-tls"
 #define PORT		"7077"
 #define T_CMD		60000
 #define T_MIG		240000		/* a migration under TCG, at most */
@@ -88,10 +95,63 @@ static void create_both(const char *type_a, const char *type_b)
 	peer_result_free(&r);
 }
 
+/*
+ * Credentials, once per boot: A's in TLS_DIR (CN=lab-a), B's in TLS_DIR on
+ * B (CN=lab-b), from one CA; an impostor's from another CA in /tmp/tls-x
+ * on both.  Made on A with tools/tls/mvgpu-certs, B's copied over.
+ */
+static void put_dir_b(const char *from, const char *to)
+{
+	static const char *const files[] = {
+		"ca-cert.pem", "server-cert.pem", "server-key.pem",
+		"client-cert.pem", "client-key.pem",
+	};
+	struct peer_result r;
+
+	run_b(&r, "mkdir -p %s", to);
+	peer_result_free(&r);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char src[256], dst[256], *buf;
+		size_t len;
+		FILE *f;
+
+		snprintf(src, sizeof(src), "%s/%s", from, files[i]);
+		snprintf(dst, sizeof(dst), "%s/%s", to, files[i]);
+		f = fopen(src, "r");
+		cr_assert_not_null(f, "%s", src);
+		buf = malloc(65536);
+		len = fread(buf, 1, 65536, f);
+		fclose(f);
+		cr_assert_eq(peer_put(dst, buf, len, 0600), 0, "%s", peer_error());
+		free(buf);
+	}
+}
+
+static void tls_creds(void)
+{
+	struct peer_result r;
+
+	if (!access(TLS_DIR "/ca-cert.pem", R_OK))
+		return;
+	run_a(&r, "set -e; c=tools/tls/mvgpu-certs; rm -rf /tmp/tls-*;"
+	      "$c ca /tmp/tls-ca; $c ca /tmp/tls-other-ca 'other CA';"
+	      "$c host /tmp/tls-ca /tmp/tls-a lab-a --ip " HOST_A " --ip 127.0.0.1;"
+	      "$c host /tmp/tls-ca /tmp/tls-b lab-b --ip " HOST_B ";"
+	      "$c host /tmp/tls-other-ca /tmp/tls-x impostor --ip " HOST_A " --ip " HOST_B " --ip 127.0.0.1");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	peer_result_free(&r);
+	put_dir_b("/tmp/tls-b", TLS_DIR);
+	put_dir_b("/tmp/tls-x", "/tmp/tls-x");
+	run_a(&r, "cp -r /tmp/tls-a " TLS_DIR);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	peer_result_free(&r);
+}
+
 static void setup(void)
 {
 	lab2_peer();
 	new_uuid(uuid);
+	tls_creds();
 }
 
 /* Kill every mvgpu process on both hosts, remove every vGPU. */
@@ -605,8 +665,12 @@ Test(migrate, downtime_per_framebuffer_size)
 		rcv = start_receiver_b_json(true, &wl_b, true);
 		run_a(&m, CLI " --json migrate %s " HOST_B ":" PORT, uuid);
 		cr_assert_eq(m.status, 0, "%s: %s", types[i], m.err);
+		/* TLS, authenticated both ways, the data through kernel TLS */
+		cr_assert(strstr(m.out, "\"peer_dn\": \"CN=lab-b\""), "%s", m.out);
+		cr_assert(strstr(m.out, "\"ktls\": true"), "%s", m.out);
 		cr_assert_eq(peer_wait(rcv, T_MIG, &r), 0);
 		cr_assert_eq(r.status, 0, "%s", r.err);
+		cr_assert(strstr(r.out, "\"peer_dn\": \"CN=lab-a\""), "%s", r.out);
 		/* for docs/benchmarks.md: both sides' summaries */
 		printf("LAB-MIGRATION %s source %sLAB-MIGRATION %s target %s", types[i],
 		       strstr(m.out, "{\"event\": \"done\""), types[i],
@@ -620,4 +684,157 @@ Test(migrate, downtime_per_framebuffer_size)
 		peer_result_free(&r);
 		teardown();
 	}
+}
+
+/* ---- who may migrate (TLS) ------------------------------------------------- */
+
+/*
+ * Each refusal: the source's vGPU and workload run on, B's vGPU took
+ * nothing, both sides say why.  B listens with TLS (the default) unless
+ * said otherwise.
+ */
+static void refused_case(const char *src_args, const char *dst_args, const char *addr,
+			 const char *want_src, const char *want_dst)
+{
+	struct peer_result r;
+	uint64_t pass;
+	int wl, rcv;
+
+	create_both("mvgpu-64M", "mvgpu-64M");
+	wl = start_source_workload(&pass);
+	rcv = spawn_b(CLI " receive --listen :" PORT " --uuid %s --timeout 8 %s", uuid,
+		      dst_args);
+	wait_b(rcv, "listening on");
+	run_a(&r, CLI " migrate %s %s --timeout 8 %s", uuid, addr, src_args);
+	cr_assert_eq(r.status, 1, "the migration went through: %s", r.out);
+	cr_assert(strstr(r.err, want_src), "A: %s", r.err);
+	cr_assert(strstr(r.err, "unchanged"), "A: %s", r.err);
+	peer_result_free(&r);
+	cr_assert_eq(peer_wait(rcv, T_MIG, &r), 0);
+	cr_assert_eq(r.status, 1, "B took it: %s", r.out);
+	cr_assert(strstr(r.err, want_dst), "B: %s", r.err);
+	peer_result_free(&r);
+	source_runs_on(wl, pass);
+	target_clean();
+}
+
+Test(migrate, a_plain_tcp_source_is_refused)
+{
+	refused_case("--insecure", "", HOST_B ":" PORT, "the target",
+		     "connected without TLS");
+}
+
+Test(migrate, a_source_with_another_ca_is_refused)
+{
+	/* it trusts another CA: it refuses B's certificate, B hears so */
+	refused_case("--tls-creds /tmp/tls-x", "", HOST_B ":" PORT,
+		     "the target's certificate (CN=lab-b) is not valid here",
+		     "the source refused us");
+}
+
+Test(migrate, a_target_with_another_ca_is_refused)
+{
+	refused_case("", "--tls-creds /tmp/tls-x", HOST_B ":" PORT,
+		     "the target's certificate (CN=impostor) is not valid here",
+		     "the source refused us");
+}
+
+Test(migrate, a_source_not_in_the_authz_list_is_refused)
+{
+	struct peer_result r;
+
+	run_b(&r, "printf 'CN=lab-c\\nCN=host-*\\n' > /tmp/authz");
+	peer_result_free(&r);
+	refused_case("", "--tls-authz /tmp/authz", HOST_B ":" PORT,
+		     "refused us", "DN 'CN=lab-a' is not in the TLS authz list");
+}
+
+Test(migrate, a_tls_source_is_refused_by_a_plain_target)
+{
+	refused_case("", "--insecure", HOST_B ":" PORT, "TLS",
+		     "speaks TLS and we run with --insecure");
+}
+
+/* A man in the middle on A: 127.0.0.1:MITM_PORT -> B, flipping one bit of
+ * the source's byte number @at. */
+#define MITM_PORT "7078"
+
+struct mitm {
+	int lfd;
+	long at;
+	pthread_t th;
+};
+
+static void *mitm_main(void *arg)
+{
+	struct mitm *m = arg;
+	struct sockaddr_in b = { .sin_family = AF_INET, .sin_port = htons(7077) };
+	int c = accept(m->lfd, NULL, NULL), s;
+	long off = 0;
+
+	if (c < 0)
+		return NULL;
+	inet_pton(AF_INET, HOST_B, &b.sin_addr);
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(s, (struct sockaddr *)&b, sizeof(b)) == 0) {
+		for (;;) {
+			struct pollfd p[2] = { { .fd = c, .events = POLLIN },
+					       { .fd = s, .events = POLLIN } };
+			char buf[65536];
+			ssize_t n;
+
+			if (poll(p, 2, -1) < 0)
+				break;
+			if (p[0].revents) {
+				n = recv(c, buf, sizeof(buf), 0);
+				if (n <= 0)
+					break;
+				if (m->at >= off && m->at < off + n)
+					buf[m->at - off] ^= 0x01;
+				off += n;
+				if (send(s, buf, (size_t)n, MSG_NOSIGNAL) != n)
+					break;
+			}
+			if (p[1].revents) {
+				n = recv(s, buf, sizeof(buf), 0);
+				if (n <= 0 || send(c, buf, (size_t)n, MSG_NOSIGNAL) != n)
+					break;
+			}
+		}
+	}
+	close(s);
+	close(c);
+	return NULL;
+}
+
+static void mitm_case(long at, const char *want_src, const char *want_dst)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(7078),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct mitm m = { .at = at };
+	int one = 1;
+
+	m.lfd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(m.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	cr_assert_eq(bind(m.lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(listen(m.lfd, 1), 0);
+	cr_assert_eq(pthread_create(&m.th, NULL, mitm_main, &m), 0);
+	refused_case("--tls-hostname " HOST_B, "", "127.0.0.1:" MITM_PORT, want_src, want_dst);
+	shutdown(m.lfd, SHUT_RDWR);
+	pthread_join(m.th, NULL);
+	close(m.lfd);
+}
+
+Test(migrate, a_man_in_the_middle_flipping_a_handshake_byte_is_refused)
+{
+	/* in the ClientHello's random: the handshake's transcript breaks */
+	mitm_case(20, "TLS", "TLS");
+}
+
+Test(migrate, a_man_in_the_middle_flipping_a_data_byte_is_refused)
+{
+	/* well into the framebuffer's pre-copy */
+	/* B reads the bad record: it says so and drops the connection
+	 * (its alert may or may not reach A through kernel TLS) */
+	mitm_case(1 << 20, "the target", "failed its check");
 }

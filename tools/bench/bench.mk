@@ -3,6 +3,7 @@
 #   make bench-migration   pre-copy vs stop-and-copy, in a lab host
 #   make bench-image       image save/restore pipeline vs `lz4 -1`, natively
 #   make bench-transfer    live-migration data path vs `lz4 -1 | TCP | lz4 -d`, natively
+#   make bench-transfer-lab  the same in a lab host, with the kernel TLS row
 
 BENCH_ENGINE := $(BUILD)/bin/bench_engine
 BENCH_MIGRATION := $(BUILD)/bin/bench_migration
@@ -53,6 +54,11 @@ $(BENCH_TRANSFER): tools/bench/bench_transfer.c tools/bench/fbgen.h $(LIBMVGPU)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(USER_CFLAGS) -Iuserspace/lib -o $@ $< $(LIBMVGPU) $(USER_LIBS)
 
-.PHONY: bench-transfer
+.PHONY: bench-transfer bench-transfer-lab
 bench-transfer: $(BENCH_TRANSFER)
 	$(Q)$(BENCH_TRANSFER) $(BENCH_TRANSFER_ARGS)
+
+# The same in a lab host: Debian's kernel has kernel TLS (the tls module),
+# so the kernel TLS row is measured there (under TCG: ratios, not speeds).
+bench-transfer-lab: $(BENCH_TRANSFER)
+	$(Q)tools/lab/lab run --timeout 900 -- $(BENCH_TRANSFER) $(or $(BENCH_TRANSFER_ARGS),--size 64 --runs 2 --verify 8)

@@ -73,6 +73,7 @@
 #include "mvgpu.h"
 #include "mvgpu_stream.h"
 #include "mvgpu_wire.h"
+#include "tls.h"
 #include "transfer.h"
 
 #define PG	MVGPU_STREAM_PAGE_SIZE
@@ -485,6 +486,57 @@ static void *recv_main(void *arg)
 }
 
 /*
+ * TLS rows: the same pipeline over a connection secured as `mvgpu migrate`
+ * secures it (tls.c), with credentials tools/tls/mvgpu-certs made for
+ * this run; tls_mode 1: kernel TLS where the kernel has it, 2: userspace
+ * TLS (MVGPU_TLS_NO_KTLS).
+ */
+static int tls_mode;
+static char tls_dir[64];
+static bool tls_was_ktls;
+
+struct tside {
+	mvgpu_ctx *ctx;
+	int sock, fd, ret;
+	struct ntls *t;
+};
+
+static void *tls_server_main(void *arg)
+{
+	struct tside *ts = arg;
+	mvgpu_net_security sec = { .creds_dir = tls_dir };
+
+	ts->ret = ntls_start(ts->ctx, ts->sock, &sec, false, 10000, "the source", NULL,
+			     &ts->t, &ts->fd);
+	return NULL;
+}
+
+/* Secure the pair @fds (client, server) in place: the fds to use after. */
+static void tls_secure(mvgpu_ctx *sctx, mvgpu_ctx *rctx, const int fds[2], int use[2],
+		       struct ntls *t[2])
+{
+	mvgpu_net_security sec = { .creds_dir = tls_dir };
+	struct tside srv = { .ctx = rctx, .sock = fds[1] };
+	pthread_t th;
+	int ret;
+
+	if (tls_mode == 2)
+		setenv("MVGPU_TLS_NO_KTLS", "1", 1);
+	else
+		unsetenv("MVGPU_TLS_NO_KTLS");
+	pthread_create(&th, NULL, tls_server_main, &srv);
+	ret = ntls_start(sctx, fds[0], &sec, true, 10000, "the target", NULL, &t[0], &use[0]);
+	pthread_join(th, NULL);
+	if (ret || srv.ret) {
+		fprintf(stderr, "TLS: %s / %s\n", mvgpu_last_error(sctx), mvgpu_last_error(rctx));
+		exit(1);
+	}
+	t[1] = srv.t;
+	use[1] = srv.fd;
+	tls_was_ktls = ntls_ktls(t[0]);
+}
+
+/*
  * xf_stream_send() -> TCP -> xf_stream_recv() into @sink, or -> recv() when
  * @drain; @zc: force zero-copy sends (MVGPU_ZEROCOPY_LOOPBACK), else what
  * `mvgpu migrate` does (to a loopback peer: copying sends).  @data
@@ -499,9 +551,14 @@ static double run_helper(mvgpu_ctx *sctx, mvgpu_ctx *rctx, int data,
 	uint64_t sent = 0, swire = 0;
 	pthread_t th;
 	double t, c0 = cpu(RUSAGE_SELF);
-	int fds[2], ret;
+	struct ntls *tl[2] = { NULL, NULL };
+	int fds[2], use[2], ret;
 
 	tcp_pair(sctx, true, fds);
+	use[0] = fds[0];
+	use[1] = fds[1];
+	if (tls_mode)
+		tls_secure(sctx, rctx, fds, use, tl);
 	lseek(data, 0, SEEK_SET);
 	unsetenv("MVGPU_NO_ZEROCOPY");
 	if (zc)
@@ -510,18 +567,20 @@ static double run_helper(mvgpu_ctx *sctx, mvgpu_ctx *rctx, int data,
 		unsetenv("MVGPU_ZEROCOPY_LOOPBACK");
 	t = now();
 	if (drain) {
-		d.fd = fds[1];
+		d.fd = use[1];
 		pthread_create(&th, NULL, drain_main, &d);
 	} else {
-		r.sock = fds[1];
+		r.sock = use[1];
 		pthread_create(&th, NULL, recv_main, &r);
 	}
-	ret = xf_stream_send(sctx, data, fds[0], &sent, &swire);
+	ret = xf_stream_send(sctx, data, use[0], &sent, &swire);
 	if (ret)
-		shutdown(fds[0], SHUT_RDWR);
+		shutdown(use[0], SHUT_RDWR);
 	else if (drain)
-		shutdown(fds[0], SHUT_WR);	/* END went out: EOF */
+		shutdown(use[0], SHUT_WR);	/* END went out: EOF */
 	pthread_join(th, NULL);
+	ntls_end(tl[0]);
+	ntls_end(tl[1]);
 	t = now() - t;
 	*cores = cpu(RUSAGE_SELF) - c0;
 	if (ret) {
@@ -583,6 +642,18 @@ static void verify(mvgpu_ctx *sctx, mvgpu_ctx *rctx, const struct stream *s,
 	close(in);
 }
 
+/* The library's warnings (one: no kernel TLS), once each kind. */
+static void bench_warn(void *opaque, const char *msg)
+{
+	static char last[256];
+
+	(void)opaque;
+	if (strncmp(last, msg, sizeof(last) - 1)) {
+		snprintf(last, sizeof(last), "%s", msg);
+		fprintf(stderr, "bench: %s\n", msg);
+	}
+}
+
 static double mbps(const struct stream *s, double secs)
 {
 	return secs > 0 ? (double)s->len / secs / 1e6 : 0;
@@ -593,8 +664,10 @@ int main(int argc, char **argv)
 	unsigned runs = 3, zero = 60, text = 30, size_mib = 512, verify_mib = 64;
 	const char *only = NULL;
 	bool drain = true;
-	enum { MEMCPY, LZ4C, LZ4D, PLAIN, HELPER, HELPER_COPY, PLAIN_SEND,
-	       HELPER_SEND, HELPER_SEND_COPY, N };
+	enum { MEMCPY, LZ4C, LZ4D, PLAIN, HELPER, HELPER_COPY, HELPER_KTLS,
+	       HELPER_UTLS, PLAIN_SEND, HELPER_SEND, HELPER_SEND_COPY, N };
+	bool tls = false;
+	char cmd[512];
 	struct result r[N] = {
 		{ "memcpy", 1e9, 0, 0 },
 		{ "lz4 -1 in memory, 1 core", 1e9, 0, 0 },
@@ -602,6 +675,8 @@ int main(int argc, char **argv)
 		{ "plain: lz4 -1 | TCP | lz4 -d", 1e9, 0, 0 },
 		{ "mvgpu: send | TCP | recv", 1e9, 0, 0 },
 		{ "  the same, zero-copy sends", 1e9, 0, 0 },
+		{ "  the same, TLS (kernel TLS)", 1e9, 0, 0 },
+		{ "  the same, TLS (userspace)", 1e9, 0, 0 },
 		{ "plain: lz4 -1 | TCP | drain", 1e9, 0, 0 },
 		{ "mvgpu: send | TCP | drain", 1e9, 0, 0 },
 		{ "  the same, zero-copy sends", 1e9, 0, 0 },
@@ -664,6 +739,16 @@ int main(int argc, char **argv)
 	if (mvgpu_ctx_create(&sctx, "/nonexistent") ||
 	    mvgpu_ctx_create(&rctx, "/nonexistent"))
 		return 1;
+	mvgpu_set_warn_handler(sctx, bench_warn, NULL);
+
+	/* credentials for the TLS rows, as an admin would make them */
+	snprintf(tls_dir, sizeof(tls_dir), "/tmp/mvgpu-bench-tls.%d", (int)getpid());
+	snprintf(cmd, sizeof(cmd),
+		 "tools/tls/mvgpu-certs ca %s/ca && tools/tls/mvgpu-certs host %s/ca %s bench --ip 127.0.0.1",
+		 tls_dir, tls_dir, tls_dir);
+	tls = !system(cmd);
+	if (!tls)
+		fprintf(stderr, "bench: no TLS rows (tools/tls/mvgpu-certs failed: is gnutls-bin installed?)\n");
 
 	vlen = (size_t)verify_mib << 20;
 	if (vlen > s.len)
@@ -695,6 +780,17 @@ int main(int argc, char **argv)
 			t = run_helper(sctx, rctx, s.fd, s.len, null, false,
 				       true, &r[HELPER_COPY].out, &c, &zc_sends);
 			keep_best(&r[HELPER_COPY], t, c);
+			for (tls_mode = 1; tls && tls_mode <= 2; tls_mode++) {
+				int row = tls_mode == 1 ? HELPER_KTLS : HELPER_UTLS;
+
+				t = run_helper(sctx, rctx, s.fd, s.len, null, false,
+					       false, &r[row].out, &c, NULL);
+				/* no kernel TLS here: that row is userspace too */
+				if (tls_mode == 1 && !tls_was_ktls)
+					continue;
+				keep_best(&r[row], t, c);
+			}
+			tls_mode = 0;
 		}
 		if (!drain)
 			continue;
@@ -755,12 +851,22 @@ int main(int argc, char **argv)
 		       (double)s.len / (double)r[HELPER].out,
 		       (double)r[PLAIN].out / 1e6,
 		       (double)s.len / (double)r[PLAIN].out);
+	if (tls && (!only || !strcmp(only, "mvgpu"))) {
+		if (r[HELPER_KTLS].best < 1e9)
+			printf("mvgpu over TLS: kernel TLS %.2f of no TLS (goal >= 0.8), ",
+			       r[HELPER].best / r[HELPER_KTLS].best);
+		else
+			printf("mvgpu over TLS: no kernel TLS on this kernel (no tls module), ");
+		printf("userspace TLS %.2f of no TLS\n", r[HELPER].best / r[HELPER_UTLS].best);
+	}
 	if (!only || !strcmp(only, "mvgpu"))
 		printf("mvgpu zero-copy sends (forced row): %llu per run; to a loopback peer migrate copies; ",
 		       (unsigned long long)zc_sends);
 	printf("%.1f s in all\n", now() - t0);
 	mvgpu_ctx_free(sctx);
 	mvgpu_ctx_free(rctx);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tls_dir);
+	(void)!system(cmd);
 	free(dst);
 	free(z);
 	munmap(s.buf, s.len);

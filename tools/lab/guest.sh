@@ -60,6 +60,12 @@ load_modules() {
 	[[ ${LAB_KERNEL:-debian} == debug ]] && hint="run make kernel-debug"
 	modprobe ${LAB_MODROOT:+-d "$LAB_MODROOT"} -a vfio vfio_iommu_type1 mdev ||
 		setup_fail "modprobe vfio vfio_iommu_type1 mdev failed"
+	# Kernel TLS (mvgpu migrate/receive) and its ciphers.  A host loads
+	# them on demand; here the kernel's own module requests run in the
+	# initramfs root, which has no modprobe, so they are loaded up front.
+	# Best effort: the debug kernel has no TLS (then TLS is userspace's).
+	modprobe ${LAB_MODROOT:+-d "$LAB_MODROOT"} -q -a tls gcm ghash_generic \
+		aesni_intel chacha20poly1305 2>/dev/null || true
 	((LAB_MODULE)) || return 0
 	[[ -f $ko ]] || setup_fail "$LAB_REPO/$ko is missing ($hint)"
 	# shellcheck disable=SC2086  # k=v words

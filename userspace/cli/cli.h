@@ -59,6 +59,14 @@ struct cli_opt {
 	int *flag;
 };
 
+/* --tls-creds DIR, --tls-authz FILE, --tls-hostname NAME, --insecure into
+ * the mvgpu_net_security @sec (migrate, receive). */
+#define TLS_CLI_OPTS(sec)						\
+	{ "tls-creds", 0, 1, &(sec).creds_dir, NULL },			\
+	{ "tls-authz", 0, 1, &(sec).authz_file, NULL },			\
+	{ "tls-hostname", 0, 1, &(sec).hostname, NULL },		\
+	{ "insecure", 0, 0, NULL, &(sec).insecure }
+
 /* Parse argv[1..] of a command: @opts (NULL-name terminated) plus the
  * global --json and -h/--help; "--" ends options; other words are
  * positional (at most @max_pos, stored in @pos).

@@ -86,6 +86,8 @@ static void migrate_summary(struct progress *p, const char *uuid,
 		jl_num(&j, "stop_copy_ms", (double)st->stop_copy_ns / 1e6);
 		jl_num(&j, "target_load_ms", (double)st->target_load_ns / 1e6);
 		jl_u64(&j, "zero_copy_sends", st->zc_sends);
+		jl_str(&j, "peer_dn", st->peer_dn);
+		jl_bool(&j, "ktls", st->ktls);
 		jl_num(&j, "seconds", secs);
 		jl_end(&j);
 		return;
@@ -98,6 +100,9 @@ static void migrate_summary(struct progress *p, const char *uuid,
 	       agent ? ", its workload continues there" : "",
 	       (double)st->downtime_ns / 1e6, secs, st->passes,
 	       st->passes == 1 ? "" : "es", s, w, ratio);
+	if (st->peer_dn[0])
+		printf("  over TLS 1.3 (%s) to %s\n", st->ktls ? "kernel TLS" : "userspace TLS",
+		       st->peer_dn);
 }
 
 static int migrate_failed(struct progress *p, mvgpu_ctx *ctx, mvgpu_dev *dev,
@@ -162,6 +167,7 @@ int cmd_migrate(struct cli *cli, int argc, char **argv)
 {
 	const char *target_s = NULL, *passes_s = NULL, *timeout_s = NULL;
 	const char *switch_s = NULL;
+	mvgpu_net_security sec = { 0 };
 	int no_precopy = 0, n, ret;
 	const struct cli_opt opts[] = {
 		{ "target-uuid", 0, 1, &target_s, NULL },
@@ -169,6 +175,7 @@ int cmd_migrate(struct cli *cli, int argc, char **argv)
 		{ "switchover-bytes", 0, 1, &switch_s, NULL },
 		{ "timeout", 0, 1, &timeout_s, NULL },
 		{ "no-precopy", 0, 0, NULL, &no_precopy },
+		TLS_CLI_OPTS(sec),
 		{ NULL, 0, 0, NULL, NULL }
 	};
 	unsigned long long passes = 8, timeout = DEFAULT_TIMEOUT_S, sw = 1 << 20;
@@ -228,6 +235,7 @@ int cmd_migrate(struct cli *cli, int argc, char **argv)
 		.resume = ms.agent ? src_resume : NULL,
 		.event = progress_event, .opaque = &ms,
 		.cancel = &progress_cancel,
+		.security = &sec,
 	};
 	ret = mvgpu_migrate(dev, sock, &mo, &st);
 	close(sock);
@@ -277,6 +285,8 @@ static void receive_summary(struct progress *p, const mvgpu_receive_result *r,
 		jl_u64(&j, "wire_bytes", r->wire_bytes);
 		jl_num(&j, "ratio", ratio);
 		jl_num(&j, "load_ms", (double)r->load_ns / 1e6);
+		jl_str(&j, "peer_dn", r->peer_dn);
+		jl_bool(&j, "ktls", r->ktls);
 		jl_num(&j, "seconds", secs);
 		jl_end(&j);
 		return;
@@ -287,6 +297,9 @@ static void receive_summary(struct progress *p, const mvgpu_receive_result *r,
 	       r->uuid, r->type_id, r->created ? ", created" : "",
 	       r->source_host, s, w, ratio, (double)r->load_ns / 1e6, secs,
 	       agent ? "; its workload continues here" : "");
+	if (r->peer_dn[0])
+		printf("  over TLS 1.3 (%s) from %s\n", r->ktls ? "kernel TLS" : "userspace TLS",
+		       r->peer_dn);
 }
 
 struct mtgt {
@@ -300,6 +313,7 @@ int cmd_receive(struct cli *cli, int argc, char **argv)
 {
 	const char *listen_s = NULL, *uuid_s = NULL, *timeout_s = NULL;
 	const char *accept_s = NULL;
+	mvgpu_net_security sec = { 0 };
 	int create = 0, ret;
 	const struct cli_opt opts[] = {
 		{ "listen", 'l', 1, &listen_s, NULL },
@@ -307,6 +321,7 @@ int cmd_receive(struct cli *cli, int argc, char **argv)
 		{ "create", 0, 0, NULL, &create },
 		{ "timeout", 0, 1, &timeout_s, NULL },
 		{ "accept-timeout", 0, 1, &accept_s, NULL },
+		TLS_CLI_OPTS(sec),
 		{ NULL, 0, 0, NULL, NULL }
 	};
 	unsigned long long timeout = DEFAULT_TIMEOUT_S, acc = 0;
@@ -388,6 +403,7 @@ int cmd_receive(struct cli *cli, int argc, char **argv)
 		.timeout_ms = (unsigned)timeout * 1000,
 		.event = progress_event, .opaque = &p,
 		.cancel = &progress_cancel,
+		.security = &sec,
 	};
 	ret = mvgpu_receive(ctx, sock, &ro, &r);
 	close(sock);

@@ -67,7 +67,7 @@ const struct cli_cmd cli_commands[] = {
 	  "truncated or incompatible image is refused with the vGPU unchanged.\n"
 	  "--json prints one JSON object per line, as 'mvgpu save' does.\n" },
 	{ "migrate", cmd_migrate,
-	  "UUID HOST:PORT [--target-uuid U] [--passes N] [--timeout S]",
+	  "UUID HOST:PORT [--target-uuid U] [--passes N] [--timeout S] [--tls-creds DIR | --insecure]",
 	  "move a running vGPU to another host ('mvgpu receive' runs there)",
 	  "  --target-uuid U         the vGPU on the target (default: the same UUID)\n"
 	  "  --passes N              pre-copy passes at most (default 8)\n"
@@ -76,6 +76,14 @@ const struct cli_cmd cli_commands[] = {
 	  "  --no-precopy            stop the vGPU at once, then copy\n"
 	  "  --timeout S             a silent peer fails the migration after S\n"
 	  "                          seconds (default 30)\n"
+	  "  --tls-creds DIR         TLS credentials (QEMU's tls-creds-x509 layout:\n"
+	  "                          ca-cert.pem, client-cert.pem, client-key.pem); default\n"
+	  "                          /etc/pki/mvgpu, or /etc/pki/qemu\n"
+	  "  --tls-authz FILE        peer certificate DNs allowed in, one per line\n"
+	  "                          (glob patterns; default: any the CA signed)\n"
+	  "  --tls-hostname NAME     the name the target's certificate must carry\n"
+	  "                          (default: the HOST connected to)\n"
+	  "  --insecure              plain TCP, no TLS: only on a network you trust\n"
 	  "\n"
 	  "The target checks the source's migration_version before anything\n"
 	  "stops. While the vGPU runs, pre-copy passes carry the framebuffer;\n"
@@ -86,7 +94,7 @@ const struct cli_cmd cli_commands[] = {
 	  "('mvgpu exercise --agent'). Ends with a summary: downtime, total time,\n"
 	  "bytes on the wire and compression ratio. See docs/wire-protocol.md.\n" },
 	{ "receive", cmd_receive,
-	  "--listen ADDR [--uuid U] [--create] [--timeout S]",
+	  "--listen ADDR [--uuid U] [--create] [--timeout S] [--tls-creds DIR | --insecure]",
 	  "take one migration in ('mvgpu migrate' on the source)",
 	  "  --listen ADDR           :PORT, HOST:PORT, [IPV6]:PORT or unix:PATH\n"
 	  "  --uuid U                the vGPU to load (default: the source's UUID);\n"
@@ -95,6 +103,12 @@ const struct cli_cmd cli_commands[] = {
 	  "  --create                create the vGPU (the source's type) if missing\n"
 	  "  --timeout S             a silent source fails it after S seconds\n"
 	  "  --accept-timeout S      give up if nobody connects in S seconds\n"
+	  "  --tls-creds DIR         TLS credentials (QEMU's tls-creds-x509 layout:\n"
+	  "                          ca-cert.pem, server-cert.pem, server-key.pem); default\n"
+	  "                          /etc/pki/mvgpu, or /etc/pki/qemu\n"
+	  "  --tls-authz FILE        peer certificate DNs allowed in, one per line\n"
+	  "                          (glob patterns; default: any the CA signed)\n"
+	  "  --insecure              plain TCP, no TLS: only on a network you trust\n"
 	  "\n"
 	  "Refuses (and says why, to both sides) a source whose type or\n"
 	  "migration_version this host's vGPU cannot take. On failure the vGPU\n"

@@ -966,6 +966,31 @@ int mvgpu_image_restore(mvgpu_image *img, mvgpu_dev *dev,
 
 #define MVGPU_STATE_KIND_MAX 32	/* a workload state's kind, with the NUL */
 
+/*
+ * How a migration connection is secured (docs/wire-protocol.md,
+ * "Security").  TCP: TLS 1.3 with x509 certificates on both sides, before
+ * a byte of the protocol; the data then moves through kernel TLS when the
+ * kernel has it (one warning when it does not: TLS in userspace).  unix:
+ * the peer's uid (SO_PEERCRED) must be 0 or ours.
+ */
+typedef struct {
+	/* QEMU's tls-creds-x509 layout: ca-cert.pem, server-cert.pem,
+	 * server-key.pem, client-cert.pem, client-key.pem; NULL: $MVGPU_TLS_DIR,
+	 * else /etc/pki/mvgpu, else /etc/pki/qemu */
+	const char *creds_dir;
+	/* a file of peer certificate DNs allowed in (RFC 4514, one per line,
+	 * fnmatch(3) patterns, '#' comments); NULL: any the CA signed */
+	const char *authz_file;
+	/* source: the name (or address) the target's certificate must carry;
+	 * NULL: the address connected to */
+	const char *hostname;
+	/* TCP without TLS: a network you trust (tests, demos) */
+	int insecure;
+} mvgpu_net_security;
+
+/* The peer of a secured connection, as authenticated. */
+#define MVGPU_PEER_DN_MAX 256
+
 typedef struct {
 	const char *target_uuid;     /* NULL: the same UUID on the target */
 	int precopy;                 /* pre-copy passes while it runs */
@@ -984,6 +1009,7 @@ typedef struct {
 	void (*event)(void *opaque, const mvgpu_image_event *ev);
 	void *opaque;
 	const volatile sig_atomic_t *cancel;
+	const mvgpu_net_security *security;	/* NULL: TLS, the defaults */
 } mvgpu_migrate_opts;
 
 typedef struct {
@@ -1002,6 +1028,8 @@ typedef struct {
 	uint64_t elapsed_ns;
 	int registered;              /* io_uring used registered buffers */
 	uint64_t zc_sends;           /* zero-copy socket sends */
+	char peer_dn[MVGPU_PEER_DN_MAX]; /* the target's certificate ("": none) */
+	int ktls;                    /* the data moved through kernel TLS */
 } mvgpu_migrate_stats;
 
 /*! mvgpu_migrate() :
@@ -1030,6 +1058,7 @@ typedef struct {
 	void (*event)(void *opaque, const mvgpu_image_event *ev);
 	void *opaque;
 	const volatile sig_atomic_t *cancel;
+	const mvgpu_net_security *security;	/* NULL: TLS, the defaults */
 } mvgpu_receive_opts;
 
 typedef struct {
@@ -1047,6 +1076,8 @@ typedef struct {
 	char state_kind[MVGPU_STATE_KIND_MAX];
 	void *state;
 	size_t state_len;
+	char peer_dn[MVGPU_PEER_DN_MAX]; /* the source's certificate ("": none) */
+	int ktls;                    /* the data moved through kernel TLS */
 } mvgpu_receive_result;
 
 /*! mvgpu_receive() :

@@ -27,6 +27,7 @@
 #include "device.h"
 #include "mvgpu_compat.h"
 #include "net.h"
+#include "tls.h"
 #include "transfer.h"
 #include "uring_io.h"
 
@@ -116,6 +117,7 @@ static void host_name(char *buf, size_t len)
 /* The shared state of one migration's callbacks, either side. */
 struct xf {
 	mvgpu_ctx *ctx;
+	struct ntls *tls;	/* the connection's TLS, NULL */
 	struct wconn *c;
 	mvgpu_dev *dev;
 	int data_fd;
@@ -597,8 +599,8 @@ static int run_source(struct xf *x, mvgpu_migrate_stats *st)
 	return ret;
 }
 
-int mvgpu_migrate(mvgpu_dev *dev, int sock, const mvgpu_migrate_opts *opts,
-		  mvgpu_migrate_stats *stats)
+static int migrate_on(mvgpu_dev *dev, int sock, const mvgpu_migrate_opts *opts,
+		      mvgpu_migrate_stats *stats)
 {
 	static const mvgpu_migrate_opts defaults = {
 		.precopy = 1, .max_passes = 8, .switchover_bytes = 1u << 20,
@@ -668,6 +670,35 @@ out:
 	st.elapsed_ns = now_ns() - x.t0;
 	free(x.state);
 	LZ4F_freeCompressionContext(x.cctx);
+	if (stats)
+		*stats = st;
+	return ret;
+}
+
+int mvgpu_migrate(mvgpu_dev *dev, int sock, const mvgpu_migrate_opts *opts,
+		  mvgpu_migrate_stats *stats)
+{
+	mvgpu_migrate_stats st = { 0 };
+	struct ntls *t;
+	int fd, ret;
+
+	if (!dev || sock < 0)
+		return -EINVAL;
+	net_tune(sock, opts && opts->timeout_ms ? opts->timeout_ms : 30000);
+	ret = ntls_start(dev->ctx, sock, opts ? opts->security : NULL, true,
+			 opts && opts->timeout_ms ? opts->timeout_ms : 30000,
+			 "the target", opts ? opts->cancel : NULL, &t, &fd);
+	if (ret) {
+		if (stats)
+			*stats = st;
+		return ret;	/* nothing was sent, nothing stopped */
+	}
+	ret = migrate_on(dev, fd, opts, &st);
+	if (ret && !st.in_doubt)
+		ret = ntls_explain(t, ret);
+	snprintf(st.peer_dn, sizeof(st.peer_dn), "%s", ntls_peer_dn(t));
+	st.ktls = ntls_ktls(t);
+	ntls_end(t);
 	if (stats)
 		*stats = st;
 	return ret;
@@ -883,7 +914,11 @@ static void hang_up(struct xf *x, int err)
 	char buf[65536];
 	int64_t end = (int64_t)(now_ns() / 1000000) + 2000;
 
-	wconn_send_error(x->c, err, mvgpu_last_error(x->ctx));
+	if (ntls_broken(x->tls, err))
+		/* the connection is what failed: the peer gets TLS's alert */
+		ntls_explain(x->tls, err);
+	else
+		wconn_send_error(x->c, err, mvgpu_last_error(x->ctx));
 	shutdown(x->c->fd, SHUT_WR);
 	while ((int64_t)(now_ns() / 1000000) < end) {
 		struct pollfd p = { .fd = x->c->fd, .events = POLLIN };
@@ -1077,8 +1112,8 @@ static int run_target(struct xf *x)
 	return 0;
 }
 
-int mvgpu_receive(mvgpu_ctx *ctx, int sock, const mvgpu_receive_opts *opts,
-		  mvgpu_receive_result *res)
+static int receive_on(mvgpu_ctx *ctx, int sock, const mvgpu_receive_opts *opts,
+		      mvgpu_receive_result *res, struct ntls *tls)
 {
 	static const mvgpu_receive_opts defaults;
 	const mvgpu_receive_opts *o = opts ? opts : &defaults;
@@ -1091,6 +1126,7 @@ int mvgpu_receive(mvgpu_ctx *ctx, int sock, const mvgpu_receive_opts *opts,
 	if (!ctx || sock < 0)
 		return -EINVAL;
 	xf_start(&x, ctx, &conn, sock, o->timeout_ms, "the source");
+	x.tls = tls;
 	x.res = &r;
 	x.event = o->event;
 	x.opaque = o->opaque;
@@ -1137,6 +1173,37 @@ int mvgpu_receive(mvgpu_ctx *ctx, int sock, const mvgpu_receive_opts *opts,
 		r.state = NULL;
 		r.state_len = 0;
 	}
+	if (res)
+		*res = r;
+	else
+		free(r.state);
+	return ret;
+}
+
+int mvgpu_receive(mvgpu_ctx *ctx, int sock, const mvgpu_receive_opts *opts,
+		  mvgpu_receive_result *res)
+{
+	mvgpu_receive_result r = { 0 };
+	struct ntls *t;
+	int fd, ret;
+
+	if (!ctx || sock < 0)
+		return -EINVAL;
+	net_tune(sock, opts && opts->timeout_ms ? opts->timeout_ms : 30000);
+	ret = ntls_start(ctx, sock, opts ? opts->security : NULL, false,
+			 opts && opts->timeout_ms ? opts->timeout_ms : 30000,
+			 "the source", opts ? opts->cancel : NULL, &t, &fd);
+	if (ret) {
+		if (res)
+			*res = r;
+		return ret;	/* nothing was told, nothing changed here */
+	}
+	ret = receive_on(ctx, fd, opts, &r, t);
+	if (ret)
+		ret = ntls_explain(t, ret);
+	snprintf(r.peer_dn, sizeof(r.peer_dn), "%s", ntls_peer_dn(t));
+	r.ktls = ntls_ktls(t);
+	ntls_end(t);
 	if (res)
 		*res = r;
 	else
