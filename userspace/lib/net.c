@@ -254,6 +254,11 @@ int wconn_recv(struct wconn *c, struct wmsg *m, uint8_t *buf, size_t cap,
 	return 0;
 }
 
+int wconn_recv_ctrl(struct wconn *c, struct wmsg *m, unsigned want)
+{
+	return wconn_recv(c, m, c->ctrl, sizeof(c->ctrl), want);
+}
+
 void wconn_send_error(struct wconn *c, int err, const char *text)
 {
 	struct mvgpu_wire_error e = { .code = (uint32_t)(err < 0 ? -err : err) };
@@ -277,7 +282,6 @@ void wconn_send_error(struct wconn *c, int err, const char *text)
 
 int wconn_peek_error(struct wconn *c, unsigned ms)
 {
-	static uint8_t buf[MVGPU_WIRE_CTRL_MAX];
 	char save[MVGPU_ERR_MAX];
 	unsigned keep = c->timeout_ms;
 	struct wmsg m;
@@ -285,7 +289,7 @@ int wconn_peek_error(struct wconn *c, unsigned ms)
 
 	snprintf(save, sizeof(save), "%s", mvgpu_last_error(c->ctx));
 	c->timeout_ms = ms;
-	ret = wconn_recv(c, &m, buf, sizeof(buf), 0);
+	ret = wconn_recv_ctrl(c, &m, 0);
 	c->timeout_ms = keep;
 	if (ret && c->peer_error)
 		return ret;	/* the peer's reason, recorded */

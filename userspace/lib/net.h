@@ -23,6 +23,9 @@ struct wconn {
 	uint64_t sent_bytes, recv_bytes;
 	int passed_fd;		/* an fd received with the last message, -1 */
 	int peer_error;		/* the last wconn_recv() got an ERROR */
+	/* this connection's control messages (wconn_recv_ctrl()): never
+	 * shared, so that migrations in one process do not mix them */
+	uint8_t ctrl[MVGPU_WIRE_CTRL_MAX];
 };
 
 /* A received message: header and payload (in @buf, the caller's). */
@@ -52,6 +55,13 @@ int wconn_send(struct wconn *c, unsigned type, const void *payload,
  */
 int wconn_recv(struct wconn *c, struct wmsg *m, uint8_t *buf, size_t cap,
 	       unsigned want);
+
+/*
+ * wconn_recv_ctrl() - wconn_recv() of a control message (at most
+ * MVGPU_WIRE_CTRL_MAX bytes) into the connection's own buffer: @m's
+ * payload points into @c and is valid until the next receive on @c.
+ */
+int wconn_recv_ctrl(struct wconn *c, struct wmsg *m, unsigned want);
 
 /* Send ERROR(@err, @text) as a last word; failures are ignored. */
 void wconn_send_error(struct wconn *c, int err, const char *text);

@@ -466,13 +466,12 @@ static int send_hello(struct xf *x, const mvgpu_migrate_opts *o)
 
 static int recv_accept(struct xf *x, mvgpu_migrate_stats *st)
 {
-	static uint8_t buf[MVGPU_WIRE_CTRL_MAX];
 	struct mvgpu_wire_accept a;
 	char why[256];
 	struct wmsg m;
 	int ret;
 
-	ret = wconn_recv(x->c, &m, buf, sizeof(buf), MVGPU_WIRE_ACCEPT);
+	ret = wconn_recv_ctrl(x->c, &m, MVGPU_WIRE_ACCEPT);
 	if (ret)
 		return ret;
 	if (mvgpu_wire_decode_accept(m.payload, m.h.length, &a, why, sizeof(why)))
@@ -534,7 +533,6 @@ static void source_resume(struct xf *x)
 
 static int run_source(struct xf *x, mvgpu_migrate_stats *st)
 {
-	static uint8_t buf[MVGPU_WIRE_CTRL_MAX];
 	struct uio_counts c = { 0 };
 	char why[UIO_WHY_MAX];
 	struct uio_cfg cfg;
@@ -585,7 +583,7 @@ static int run_source(struct xf *x, mvgpu_migrate_stats *st)
 		return ret;
 	keep = x->c->timeout_ms;
 	x->c->timeout_ms = keep * XF_LOAD_FACTOR;
-	ret = wconn_recv(x->c, &m, buf, sizeof(buf), MVGPU_WIRE_LOADED);
+	ret = wconn_recv_ctrl(x->c, &m, MVGPU_WIRE_LOADED);
 	x->c->timeout_ms = keep;
 	if (!ret) {
 		__u64 ns;
@@ -603,7 +601,6 @@ int mvgpu_migrate(mvgpu_dev *dev, int sock, const mvgpu_migrate_opts *opts,
 	static const mvgpu_migrate_opts defaults = {
 		.precopy = 1, .max_passes = 8, .switchover_bytes = 1u << 20,
 	};
-	static uint8_t buf[MVGPU_WIRE_CTRL_MAX];
 	mvgpu_migrate_stats st = { 0 };
 	struct wconn conn;
 	struct wmsg m;
@@ -644,7 +641,7 @@ int mvgpu_migrate(mvgpu_dev *dev, int sock, const mvgpu_migrate_opts *opts,
 		source_resume(&x);
 		goto out;
 	}
-	ret = wconn_recv(&conn, &m, buf, sizeof(buf), MVGPU_WIRE_COMMITTED);
+	ret = wconn_recv_ctrl(&conn, &m, MVGPU_WIRE_COMMITTED);
 	if (ret) {
 		st.in_doubt = 1;
 		ret = mvgpu__err(x.ctx, -EREMOTEIO,
@@ -931,18 +928,18 @@ static int check_version(struct xf *x, const char *uuid,
 static int accept_source(struct xf *x, const mvgpu_receive_opts *o,
 			 bool *created)
 {
-	static uint8_t buf[MVGPU_WIRE_CTRL_MAX];
 	mvgpu_receive_result *r = x->res;
 	struct mvgpu_wire_hello h;
 	struct mvgpu_wire_accept a = { .major = MVGPU_WIRE_MAJOR,
 				       .minor = MVGPU_WIRE_MINOR };
+	uint8_t buf[MVGPU_WIRE_CTRL_MAX];
 	mvgpu_vgpu_info vi;
 	const char *want;
 	char why[256];
 	struct wmsg m;
 	int ret, n;
 
-	ret = wconn_recv(x->c, &m, buf, sizeof(buf), MVGPU_WIRE_HELLO);
+	ret = wconn_recv_ctrl(x->c, &m, MVGPU_WIRE_HELLO);
 	if (ret)
 		return ret;
 	if (mvgpu_wire_decode_hello(m.payload, m.h.length, &h, why, sizeof(why)))
@@ -1009,7 +1006,6 @@ static int accept_source(struct xf *x, const mvgpu_receive_opts *o,
 
 static int run_target(struct xf *x)
 {
-	static uint8_t buf[MVGPU_WIRE_CTRL_MAX];
 	struct uio_counts c = { 0 };
 	char why[UIO_WHY_MAX];
 	struct uio_cfg cfg;
@@ -1054,7 +1050,7 @@ static int run_target(struct xf *x)
 	x->phase = "committing";
 	keep = x->c->timeout_ms;
 	x->c->timeout_ms = keep * XF_LOAD_FACTOR;
-	ret = wconn_recv(x->c, &m, buf, sizeof(buf), MVGPU_WIRE_COMMIT);
+	ret = wconn_recv_ctrl(x->c, &m, MVGPU_WIRE_COMMIT);
 	x->c->timeout_ms = keep;
 	if (ret)
 		return mvgpu__err(x->ctx, ret,
