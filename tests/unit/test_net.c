@@ -229,3 +229,185 @@ Test(net, two_receivers_in_one_process_keep_their_own_messages)
 	close(sb[0]);
 	close(sb[1]);
 }
+
+/* ---- passed fds ------------------------------------------------------------ */
+
+/* Send @len bytes at @p with @nfd fds attached. */
+static void send_with_fds(int sock, const void *p, size_t len, const int *fds,
+			  int nfd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(8 * sizeof(int))];
+	} cm;
+	struct iovec iov = { (void *)p, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (nfd) {
+		memset(&cm, 0, sizeof(cm));
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = CMSG_SPACE((size_t)nfd * sizeof(int));
+		CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
+		CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
+		CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN((size_t)nfd * sizeof(int));
+		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), fds, (size_t)nfd * sizeof(int));
+	}
+	cr_assert_eq(sendmsg(sock, &mh, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+/*
+ * Fds to pass whose every copy can be seen closed: write ends of one
+ * pipe.  fds_all_closed() drops the test's own copies and says whether
+ * the read end then sees the last writer go (nothing kept one).
+ */
+struct probe {
+	int rd, wr[4];
+	int n;
+};
+
+static void probe_new(struct probe *p, int n)
+{
+	int pfd[2], i;
+
+	cr_assert_eq(pipe2(pfd, O_CLOEXEC), 0);
+	p->rd = pfd[0];
+	p->n = n;
+	p->wr[0] = pfd[1];
+	for (i = 1; i < n; i++)
+		p->wr[i] = fcntl(pfd[1], F_DUPFD_CLOEXEC, 0);
+}
+
+static bool fds_all_closed(struct probe *p)
+{
+	struct pollfd pf = { .fd = p->rd, .events = POLLIN };
+	int i;
+
+	for (i = 0; i < p->n; i++)
+		close(p->wr[i]);
+	i = poll(&pf, 1, 2000);
+	close(p->rd);
+	return i == 1 && (pf.revents & POLLHUP);
+}
+
+/* A workload's agent played by hand at $MVGPU_RUN_DIR/agent-@uuid.sock. */
+struct fake_agent {
+	char dir[40], path[100];
+	int lfd;
+	/* what it does with the first helper that connects */
+	const char *uuid;	/* the vGPU it says it serves */
+	int nfd;		/* fds passed with AGENT */
+	const int *fds;
+	bool silent;		/* accept, then say nothing */
+	bool no_accept;		/* never accept */
+	pthread_t thread;
+};
+
+static void *fake_agent_thread(void *arg)
+{
+	struct fake_agent *a = arg;
+	struct mvgpu_wire_agent hello = { .major = MVGPU_WIRE_MAJOR,
+					  .minor = MVGPU_WIRE_MINOR,
+					  .pid = (uint32_t)getpid() };
+	uint8_t p[64], msg[MVGPU_WIRE_HDR + 64];
+	int fd, n;
+
+	fd = accept4(a->lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (!a->silent) {
+		snprintf(hello.uuid, sizeof(hello.uuid), "%s", a->uuid);
+		n = mvgpu_wire_encode_agent(&hello, p, sizeof(p));
+		cr_assert_gt(n, 0);
+		send_with_fds(fd, msg, msg_of(msg, MVGPU_WIRE_AGENT, 0, p, (uint32_t)n),
+			      a->fds, a->nfd);
+	}
+	/* hold the connection until the helper hangs up */
+	read(fd, p, sizeof(p));
+	close(fd);
+	return NULL;
+}
+
+static void fake_agent_start(struct fake_agent *a, const char *for_uuid)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	snprintf(a->dir, sizeof(a->dir), "/tmp/mvgpu-test-run.XXXXXX");
+	cr_assert_not_null(mkdtemp(a->dir));
+	setenv("MVGPU_RUN_DIR", a->dir, 1);
+	snprintf(a->path, sizeof(a->path), "%s/agent-%s.sock", a->dir, for_uuid);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", a->path);
+	a->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(a->lfd, 0);
+	cr_assert_eq(bind(a->lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	cr_assert_eq(listen(a->lfd, a->no_accept ? 0 : 4), 0);
+	if (!a->no_accept)
+		cr_assert_eq(pthread_create(&a->thread, NULL, fake_agent_thread, a), 0);
+}
+
+static void fake_agent_stop(struct fake_agent *a)
+{
+	if (!a->no_accept) {
+		shutdown(a->lfd, SHUT_RDWR);
+		pthread_join(a->thread, NULL);
+	}
+	close(a->lfd);
+	unlink(a->path);
+	rmdir(a->dir);
+}
+
+static int agent_connect(const char *uuid, unsigned timeout_ms, char *err,
+			 size_t errlen)
+{
+	mvgpu_agent_conn *ac = NULL;
+	mvgpu_dev *dev = NULL;
+	unsigned flags = 0;
+	mvgpu_ctx *ctx;
+	int ret;
+
+	cr_assert_eq(mvgpu_ctx_create(&ctx, F->root), 0);
+	ret = mvgpu_agent_connect(ctx, uuid, timeout_ms, &ac, &dev, &flags);
+	snprintf(err, errlen, "%s", mvgpu_last_error(ctx));
+	if (!ret) {
+		mvgpu_dev_close(dev);
+		mvgpu_agent_disconnect(ac);
+	}
+	mvgpu_ctx_free(ctx);
+	return ret;
+}
+
+Test(net, an_agent_passing_two_fds_is_refused_and_both_closed)
+{
+	struct fake_agent a = { .uuid = UA, .nfd = 2 };
+	struct probe pr;
+	char err[MVGPU_ERR_MAX];
+
+	probe_new(&pr, 2);
+	a.fds = pr.wr;
+	fake_agent_start(&a, UA);
+	cr_assert_eq(agent_connect(UA, 5000, err, sizeof(err)), -EBADMSG, "%s", err);
+	cr_assert(strstr(err, "passed 2 file descriptors"), "%s", err);
+	fake_agent_stop(&a);
+	cr_assert(fds_all_closed(&pr), "a passed fd was kept open");
+}
+
+Test(net, fds_passed_where_none_is_due_are_refused_and_closed)
+{
+	uint8_t h[MVGPU_WIRE_HDR + MVGPU_WIRE_CTRL_MAX];
+	struct rcv r = { 0 };
+	struct probe pr;
+	pthread_t t;
+	int sv[2];
+
+	probe_new(&pr, 1);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	r.sock = sv[1];
+	cr_assert_eq(pthread_create(&t, NULL, receive_thread, &r), 0);
+	send_with_fds(sv[0], h, hello_of(h, UA, "mvgpu-64M"), pr.wr, 1);
+	cr_assert_eq(pthread_join(t, NULL), 0);
+	cr_assert_eq(r.ret, -EBADMSG, "%d %s", r.ret, r.err);
+	cr_assert(strstr(r.err, "passed 1 file descriptor with one message where none is due"),
+		  "%s", r.err);
+	close(sv[0]);
+	close(sv[1]);
+	cr_assert(fds_all_closed(&pr), "the passed fd was kept open");
+}

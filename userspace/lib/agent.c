@@ -323,7 +323,9 @@ int mvgpu_agent_connect(mvgpu_ctx *ctx, const char *uuid, unsigned timeout_ms,
 	}
 	wconn_init(&ac->c, ctx, fd, timeout_ms ? timeout_ms : AGENT_TIMEOUT_MS,
 		   "the workload");
+	ac->c.takes_fd = true;	/* AGENT brings the device; nothing else does */
 	ret = wconn_recv(&ac->c, &m, ac->buf, AGENT_BUF, MVGPU_WIRE_AGENT);
+	ac->c.takes_fd = false;
 	if (!ret && mvgpu_wire_decode_agent(m.payload, m.h.length, &hello, why,
 					    sizeof(why)))
 		ret = mvgpu__err(ctx, -EBADMSG, "the workload's agent: %s", why);

@@ -148,6 +148,52 @@ int wconn_send(struct wconn *c, unsigned type, const void *payload,
 	return 0;
 }
 
+#define NET_FDS_MAX	4	/* room for this many passed fds, to close them */
+
+/*
+ * The fds that came with one recvmsg(): with @take, keep it if it is the
+ * only one (c->passed_fd); close every other.
+ * Return: 0, or -EBADMSG (detail in ctx) for fds not due.
+ */
+static int take_fds(struct wconn *c, struct msghdr *mh, bool take)
+{
+	bool cut = mh->msg_flags & MSG_CTRUNC;
+	struct cmsghdr *ch;
+	int n = 0, kept = -1;
+
+	for (ch = CMSG_FIRSTHDR(mh); ch; ch = CMSG_NXTHDR(mh, ch)) {
+		size_t i, nfd;
+
+		if (ch->cmsg_level != SOL_SOCKET || ch->cmsg_type != SCM_RIGHTS ||
+		    ch->cmsg_len < CMSG_LEN(0))
+			continue;
+		nfd = (ch->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < nfd; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(ch) + i * sizeof(int), sizeof(fd));
+			if (!n++ && take)
+				kept = fd;
+			else
+				close(fd);
+		}
+	}
+	if (n == 1 && kept >= 0 && !cut) {
+		if (c->passed_fd >= 0)
+			close(c->passed_fd);
+		c->passed_fd = kept;
+		return 0;
+	}
+	if (kept >= 0)
+		close(kept);
+	if (!n && !cut)
+		return 0;
+	return mvgpu__err(c->ctx, -EBADMSG,
+			  "%s passed %s%d file descriptor%s with one message where %s is due (closed them)",
+			  c->peer, cut ? "more than " : "", n, n == 1 && !cut ? "" : "s",
+			  take ? "one" : "none");
+}
+
 /* Receive exactly @len bytes; the first may bring an fd. */
 static int recv_all(struct wconn *c, void *buf, size_t len, int64_t deadline,
 		    bool first)
@@ -157,18 +203,17 @@ static int recv_all(struct wconn *c, void *buf, size_t len, int64_t deadline,
 	while (len) {
 		union {
 			struct cmsghdr h;
-			char buf[CMSG_SPACE(sizeof(int))];
+			char buf[CMSG_SPACE(NET_FDS_MAX * sizeof(int))];
 		} cm;
 		struct iovec iov = { p, len };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-		struct cmsghdr *ch;
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = cm.buf,
+				     .msg_controllen = sizeof(cm.buf) };
 		ssize_t r;
 		int ret;
 
-		if (first) {
-			mh.msg_control = cm.buf;
-			mh.msg_controllen = sizeof(cm.buf);
-		}
+		/* fds that come later than a message's first bytes are
+		 * received too, only to be closed (take_fds) */
 		r = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 		if (r < 0) {
 			if (errno == EINTR)
@@ -180,21 +225,11 @@ static int recv_all(struct wconn *c, void *buf, size_t len, int64_t deadline,
 				return ret;
 			continue;
 		}
+		ret = take_fds(c, &mh, first && c->takes_fd);
+		if (ret)
+			return ret;
 		if (r == 0)
 			return -ECONNRESET;
-		for (ch = first ? CMSG_FIRSTHDR(&mh) : NULL; ch;
-		     ch = CMSG_NXTHDR(&mh, ch)) {
-			if (ch->cmsg_level == SOL_SOCKET &&
-			    ch->cmsg_type == SCM_RIGHTS &&
-			    ch->cmsg_len == CMSG_LEN(sizeof(int))) {
-				int fd;
-
-				memcpy(&fd, CMSG_DATA(ch), sizeof(fd));
-				if (c->passed_fd >= 0)
-					close(c->passed_fd);
-				c->passed_fd = fd;
-			}
-		}
 		first = false;
 		c->recv_bytes += (uint64_t)r;
 		p += r;
@@ -213,6 +248,8 @@ int wconn_recv(struct wconn *c, struct wmsg *m, uint8_t *buf, size_t cap,
 
 	c->peer_error = 0;
 	ret = recv_all(c, hdr, sizeof(hdr), deadline, true);
+	if (ret == -EBADMSG)
+		return ret;	/* fds not due: said in take_fds() */
 	if (ret)
 		return mvgpu__err(c->ctx, ret, "waiting for %s from %s: %s",
 				  want ? mvgpu_wire_type_name(want) : "a message",
@@ -227,6 +264,8 @@ int wconn_recv(struct wconn *c, struct wmsg *m, uint8_t *buf, size_t cap,
 				  c->peer, mvgpu_wire_type_name(m->h.type),
 				  m->h.length);
 	ret = recv_all(c, buf, m->h.length, deadline, false);
+	if (ret == -EBADMSG)
+		return ret;
 	if (ret)
 		return mvgpu__err(c->ctx, ret == -ECONNRESET ? -ENODATA : ret,
 				  "%s's %s message is cut short: %s", c->peer,

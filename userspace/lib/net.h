@@ -6,6 +6,7 @@
 #ifndef MVGPU_NET_H
 #define MVGPU_NET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,8 @@ struct wconn {
 	unsigned timeout_ms;	/* a blocking step waits at most this long */
 	const char *peer;	/* "the target", "the source", "the workload" */
 	uint64_t sent_bytes, recv_bytes;
+	bool takes_fd;		/* a message may bring one fd (SCM_RIGHTS);
+				 * else any fd passed is closed, refused */
 	int passed_fd;		/* an fd received with the last message, -1 */
 	int peer_error;		/* the last wconn_recv() got an ERROR */
 	/* this connection's control messages (wconn_recv_ctrl()): never
