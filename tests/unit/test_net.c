@@ -411,3 +411,50 @@ Test(net, fds_passed_where_none_is_due_are_refused_and_closed)
 	close(sv[1]);
 	cr_assert(fds_all_closed(&pr), "the passed fd was kept open");
 }
+
+/* ---- addresses ------------------------------------------------------------- */
+
+/* A TCP port nobody listens on right now. */
+static unsigned free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+Test(net, ports_are_1_to_65535_and_nothing_else)
+{
+	static const char *const bad[] = {
+		"127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:4294967297",
+		"127.0.0.1:18446744073709551617", "127.0.0.1:-1", "127.0.0.1:+80",
+		"127.0.0.1: 80", "127.0.0.1:80 ", "127.0.0.1:0x50", "127.0.0.1:",
+		"127.0.0.1:000000080", "[::1]:70000",
+	};
+	mvgpu_ctx *ctx;
+	char addr[64];
+	size_t i;
+	int fd;
+
+	cr_assert_eq(mvgpu_ctx_create(&ctx, F->root), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(mvgpu_net_connect(ctx, bad[i], 200), -EINVAL, "%s", bad[i]);
+		cr_assert(strstr(mvgpu_last_error(ctx), "expected a number from 1 to 65535"),
+			  "%s: %s", bad[i], mvgpu_last_error(ctx));
+		cr_assert_eq(mvgpu_net_listen(ctx, bad[i]), -EINVAL, "%s", bad[i]);
+		/* and ":PORT", every address */
+		cr_assert_eq(mvgpu_net_listen(ctx, strrchr(bad[i], ':')), -EINVAL,
+			     "%s", strrchr(bad[i], ':'));
+	}
+	/* the same digits in range work */
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", free_port());
+	fd = mvgpu_net_listen(ctx, addr);
+	cr_assert_geq(fd, 0, "%s: %s", addr, mvgpu_last_error(ctx));
+	close(fd);
+	mvgpu_ctx_free(ctx);
+}

@@ -345,6 +345,27 @@ struct naddr {
 	struct sockaddr_un sun;
 };
 
+/* A TCP port: 1 to 5 decimal digits, 1..65535; nothing else. */
+static int parse_port(mvgpu_ctx *ctx, const char *addr, const char *s,
+		      char *out, size_t outlen)
+{
+	size_t n = strlen(s);
+	unsigned long v;
+	char q[64];
+
+	if (!n || n > 5 || strspn(s, "0123456789") != n)
+		goto bad;
+	v = strtoul(s, NULL, 10);
+	if (v < 1 || v > 65535)
+		goto bad;
+	snprintf(out, outlen, "%lu", v);
+	return 0;
+bad:
+	mvgpu__quote(q, sizeof(q), addr);
+	return mvgpu__err(ctx, -EINVAL,
+			  "bad port in '%s': expected a number from 1 to 65535", q);
+}
+
 static int parse_addr(mvgpu_ctx *ctx, const char *addr, bool listening,
 		      struct naddr *a)
 {
@@ -384,12 +405,7 @@ static int parse_addr(mvgpu_ctx *ctx, const char *addr, bool listening,
 	}
 	if (!a->host[0] && !listening)
 		goto bad;
-	if (!colon[1] || strlen(colon + 1) >= sizeof(a->port) ||
-	    strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
-	    atoi(colon + 1) > 65535 || (!listening && !atoi(colon + 1)))
-		goto bad;
-	strcpy(a->port, colon + 1);
-	return 0;
+	return parse_port(ctx, addr, colon + 1, a->port, sizeof(a->port));
 bad:
 	return mvgpu__err(ctx, -EINVAL,
 			  "bad address '%s': use HOST:PORT, [IPV6]:PORT%s or unix:PATH",
