@@ -458,3 +458,82 @@ Test(net, ports_are_1_to_65535_and_nothing_else)
 	close(fd);
 	mvgpu_ctx_free(ctx);
 }
+
+/* A private directory for socket files; removed with what is in it. */
+static void sock_dir(char *dir, size_t len)
+{
+	snprintf(dir, len, "/tmp/mvgpu-test-sock.XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void rm_dir(const char *dir)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+/* A socket listening at @path (closing it leaves a stale socket file). */
+static int listening_at(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	cr_assert_eq(listen(fd, 1), 0);
+	return fd;
+}
+
+Test(net, listening_on_unix_path_replaces_only_a_stale_socket)
+{
+	char dir[40], path[80], addr[100], other[80];
+	mvgpu_ctx *ctx;
+	int fd, live;
+	FILE *f;
+
+	cr_assert_eq(mvgpu_ctx_create(&ctx, F->root), 0);
+	sock_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/s", dir);
+	snprintf(addr, sizeof(addr), "unix:%s", path);
+
+	/* a regular file (as root: any file) is never removed */
+	f = fopen(path, "w");
+	fputs("precious\n", f);
+	fclose(f);
+	cr_assert_eq(mvgpu_net_listen(ctx, addr), -EEXIST);
+	cr_assert(strstr(mvgpu_last_error(ctx), "exists and is not a socket"), "%s",
+		  mvgpu_last_error(ctx));
+	f = fopen(path, "r");
+	cr_assert_not_null(f, "the file was removed");
+	cr_assert_eq(fgetc(f), 'p');
+	fclose(f);
+	unlink(path);
+
+	/* nor is what a symlink there points to, nor the symlink */
+	snprintf(other, sizeof(other), "%s/target", dir);
+	f = fopen(other, "w");
+	fclose(f);
+	cr_assert_eq(symlink(other, path), 0);
+	cr_assert_eq(mvgpu_net_listen(ctx, addr), -EEXIST);
+	cr_assert_eq(access(other, F_OK), 0);
+	cr_assert_eq(unlink(path), 0, "the symlink was removed");
+
+	/* a socket somebody listens on stays theirs */
+	live = listening_at(path);
+	cr_assert_eq(mvgpu_net_listen(ctx, addr), -EADDRINUSE);
+	cr_assert(strstr(mvgpu_last_error(ctx), "another program listens there"), "%s",
+		  mvgpu_last_error(ctx));
+	close(live);
+
+	/* the socket of a program that died is replaced, twice over */
+	fd = mvgpu_net_listen(ctx, addr);
+	cr_assert_geq(fd, 0, "%s", mvgpu_last_error(ctx));
+	close(fd);
+	fd = mvgpu_net_listen(ctx, addr);
+	cr_assert_geq(fd, 0, "%s", mvgpu_last_error(ctx));
+	close(fd);
+	rm_dir(dir);
+	mvgpu_ctx_free(ctx);
+}

@@ -1063,8 +1063,11 @@ int mvgpu_receive(mvgpu_ctx *ctx, int sock, const mvgpu_receive_opts *opts,
 
 /*! mvgpu_net_connect() / mvgpu_net_listen() / mvgpu_net_accept() :
  *  Sockets for the above.  Addresses: "HOST:PORT", "[IPV6]:PORT",
- *  "unix:PATH"; listening also ":PORT" (every address).  Connecting
- *  retries refusals until @timeout_ms (the receiver may be starting).
+ *  "unix:PATH"; listening also ":PORT" (every address).  PORT is 1 to
+ *  65535.  Listening on unix:PATH replaces only a stale socket there
+ *  (-EADDRINUSE if one listens, -EEXIST if it is not a socket).
+ *  Connecting retries refusals until @timeout_ms (the receiver may be
+ *  starting).
  *  @return an fd, or -errno (details: mvgpu_last_error()). */
 int mvgpu_net_connect(mvgpu_ctx *ctx, const char *addr, unsigned timeout_ms);
 int mvgpu_net_listen(mvgpu_ctx *ctx, const char *addr);

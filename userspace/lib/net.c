@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -501,6 +502,79 @@ int net_connect(mvgpu_ctx *ctx, const char *addr, unsigned timeout_ms)
 			  " (is 'mvgpu receive --listen' running there?)" : "");
 }
 
+/*
+ * A socket file at @sun nobody listens on (its program died) may be
+ * replaced; anything else there (a live socket, a file, a symlink, a
+ * directory) is left alone.  Return: 0 once it is gone, or -errno.
+ */
+static int remove_stale_socket(mvgpu_ctx *ctx, const char *addr,
+			       const struct sockaddr_un *sun)
+{
+	const char *path = sun->sun_path;
+	struct stat st, again;
+	int fd, ret;
+
+	if (lstat(path, &st))
+		return errno == ENOENT ? 0 :
+		       mvgpu__err(ctx, -errno, "cannot listen on %s: %s", addr,
+				  strerror(errno));
+	if (!S_ISSOCK(st.st_mode))
+		return mvgpu__err(ctx, -EEXIST,
+				  "cannot listen on %s: %s exists and is not a socket; remove it or choose another path",
+				  addr, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return mvgpu__err(ctx, -errno, "socket: %s", strerror(errno));
+	ret = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) ? -errno : 0;
+	close(fd);
+	if (!ret || ret == -EAGAIN)	/* EAGAIN: its backlog is full */
+		return mvgpu__err(ctx, -EADDRINUSE,
+				  "cannot listen on %s: another program listens there",
+				  addr);
+	if (ret != -ECONNREFUSED)
+		return mvgpu__err(ctx, ret, "cannot listen on %s: %s is a socket that cannot be probed (%s); remove it if it is stale",
+				  addr, path, strerror(-ret));
+	/* stale: nobody listens; remove it if it is still that one */
+	if (lstat(path, &again) || again.st_ino != st.st_ino ||
+	    again.st_dev != st.st_dev || unlink(path))
+		return mvgpu__err(ctx, -EADDRINUSE,
+				  "cannot listen on %s: %s changed while it was replaced",
+				  addr, path);
+	return 0;
+}
+
+static int listen_unix(mvgpu_ctx *ctx, const char *addr,
+		       const struct sockaddr_un *sun)
+{
+	int fd, ret, tries;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return mvgpu__err(ctx, -errno, "socket: %s", strerror(errno));
+	for (tries = 0; ; tries++) {
+		if (!bind(fd, (const struct sockaddr *)sun, sizeof(*sun)))
+			break;
+		ret = -errno;
+		if (ret == -EADDRINUSE && !tries)
+			ret = remove_stale_socket(ctx, addr, sun);
+		else
+			ret = mvgpu__err(ctx, ret, "cannot listen on %s: %s", addr,
+					 strerror(-ret));
+		if (ret) {
+			close(fd);
+			return ret;
+		}
+	}
+	if (listen(fd, 4)) {
+		ret = -errno;
+		close(fd);
+		unlink(sun->sun_path);
+		return mvgpu__err(ctx, ret, "cannot listen on %s: %s", addr,
+				  strerror(-ret));
+	}
+	return fd;
+}
+
 int net_listen(mvgpu_ctx *ctx, const char *addr)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
@@ -511,20 +585,8 @@ int net_listen(mvgpu_ctx *ctx, const char *addr)
 	ret = parse_addr(ctx, addr, true, &a);
 	if (ret)
 		return ret;
-	if (a.is_unix) {
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return mvgpu__err(ctx, -errno, "socket: %s", strerror(errno));
-		unlink(a.sun.sun_path);
-		if (bind(fd, (struct sockaddr *)&a.sun, sizeof(a.sun)) ||
-		    listen(fd, 4)) {
-			ret = -errno;
-			close(fd);
-			return mvgpu__err(ctx, ret, "cannot listen on %s: %s",
-					  addr, strerror(-ret));
-		}
-		return fd;
-	}
+	if (a.is_unix)
+		return listen_unix(ctx, addr, &a.sun);
 	gai = getaddrinfo(a.host[0] ? a.host : NULL, a.port, &hints, &res);
 	if (gai)
 		return mvgpu__err(ctx, -EINVAL, "cannot resolve '%s': %s", addr,
