@@ -537,3 +537,53 @@ Test(net, listening_on_unix_path_replaces_only_a_stale_socket)
 	rm_dir(dir);
 	mvgpu_ctx_free(ctx);
 }
+
+/* Connect to @addr, accept on @lfd; @who gets the accepted peer. */
+static void connect_accept(mvgpu_ctx *ctx, int lfd, const char *addr,
+			   char *who, size_t wholen)
+{
+	int c = mvgpu_net_connect(ctx, addr, 2000), s;
+
+	cr_assert_geq(c, 0, "%s: %s", addr, mvgpu_last_error(ctx));
+	s = mvgpu_net_accept(ctx, lfd, 2000, who, wholen);
+	cr_assert_geq(s, 0, "%s: %s", addr, mvgpu_last_error(ctx));
+	close(s);
+	close(c);
+}
+
+static bool have_ipv6_loopback(void)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+				  .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok = fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a));
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+Test(net, listening_on_port_alone_takes_ipv4_and_ipv6)
+{
+	char addr[64], who[128];
+	unsigned port = free_port();
+	mvgpu_ctx *ctx;
+	int lfd;
+
+	cr_assert_eq(mvgpu_ctx_create(&ctx, F->root), 0);
+	snprintf(addr, sizeof(addr), ":%u", port);
+	lfd = mvgpu_net_listen(ctx, addr);
+	cr_assert_geq(lfd, 0, "%s", mvgpu_last_error(ctx));
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", port);
+	connect_accept(ctx, lfd, addr, who, sizeof(who));
+	cr_assert_eq(strncmp(who, "127.0.0.1:", 10), 0, "IPv4 peer shown as %s", who);
+	if (have_ipv6_loopback()) {
+		snprintf(addr, sizeof(addr), "[::1]:%u", port);
+		connect_accept(ctx, lfd, addr, who, sizeof(who));
+		cr_assert_eq(strncmp(who, "[::1]:", 6), 0, "IPv6 peer shown as %s", who);
+	} else {
+		cr_log_warn("no IPv6 loopback here: only the IPv4 half was tested");
+	}
+	close(lfd);
+	mvgpu_ctx_free(ctx);
+}

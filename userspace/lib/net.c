@@ -575,38 +575,105 @@ static int listen_unix(mvgpu_ctx *ctx, const char *addr,
 	return fd;
 }
 
+/* A TCP socket listening on @sa; @dual: an IPv6 one takes IPv4 too. */
+static int listen_on(int family, const struct sockaddr *sa, socklen_t len,
+		     bool dual)
+{
+	int fd, ret, one = 1, zero = 0;
+
+	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if ((dual && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero))) ||
+	    bind(fd, sa, len) || listen(fd, 4)) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/*
+ * ":PORT": every address of both families, on one socket (IPv6 with
+ * IPV6_V6ONLY off: IPv4 peers arrive as ::ffff:a.b.c.d); IPv4 alone
+ * on a host without IPv6.
+ */
+static int listen_any(mvgpu_ctx *ctx, const char *addr, const char *port)
+{
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6,
+				   .sin6_addr = IN6ADDR_ANY_INIT };
+	struct sockaddr_in s4 = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_ANY) };
+	uint16_t p = htons((uint16_t)strtoul(port, NULL, 10));
+	int fd;
+
+	s6.sin6_port = s4.sin_port = p;
+	fd = listen_on(AF_INET6, (struct sockaddr *)&s6, sizeof(s6), true);
+	if (fd == -EAFNOSUPPORT || fd == -EADDRNOTAVAIL)
+		fd = listen_on(AF_INET, (struct sockaddr *)&s4, sizeof(s4), false);
+	if (fd < 0)
+		return mvgpu__err(ctx, fd, "cannot listen on %s: %s", addr,
+				  strerror(-fd));
+	return fd;
+}
+
 int net_listen(mvgpu_ctx *ctx, const char *addr)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_PASSIVE }, *res;
+				  .ai_flags = AI_PASSIVE }, *res, *ai;
 	struct naddr a;
-	int fd, ret, one = 1, gai;
+	int ret, gai;
 
 	ret = parse_addr(ctx, addr, true, &a);
 	if (ret)
 		return ret;
 	if (a.is_unix)
 		return listen_unix(ctx, addr, &a.sun);
-	gai = getaddrinfo(a.host[0] ? a.host : NULL, a.port, &hints, &res);
+	if (!a.host[0])
+		return listen_any(ctx, addr, a.port);
+	gai = getaddrinfo(a.host, a.port, &hints, &res);
 	if (gai)
 		return mvgpu__err(ctx, -EINVAL, "cannot resolve '%s': %s", addr,
 				  gai_strerror(gai));
-	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		ret = -errno;
-		freeaddrinfo(res);
-		return mvgpu__err(ctx, ret, "socket: %s", strerror(-ret));
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, res->ai_addr, res->ai_addrlen) || listen(fd, 4)) {
-		ret = -errno;
-		close(fd);
-		freeaddrinfo(res);
-		return mvgpu__err(ctx, ret, "cannot listen on %s: %s", addr,
-				  strerror(-ret));
+	/* the first of the host's addresses that can be bound */
+	ret = -EADDRNOTAVAIL;
+	for (ai = res; ai; ai = ai->ai_next) {
+		ret = listen_on(ai->ai_family, ai->ai_addr, ai->ai_addrlen, false);
+		if (ret >= 0)
+			break;
 	}
 	freeaddrinfo(res);
-	return fd;
+	if (ret < 0)
+		return mvgpu__err(ctx, ret, "cannot listen on %s: %s", addr,
+				  strerror(-ret));
+	return ret;
+}
+
+/* "ADDR:PORT", "[V6]:PORT" (IPv4 peers of a dual-stack socket as IPv4),
+ * or "a local peer". */
+static void peer_name(struct sockaddr_storage *ss, socklen_t sl, char *who,
+		      size_t wholen)
+{
+	char host[NI_MAXHOST] = "?", port[NI_MAXSERV] = "?";
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+	if (ss->ss_family == AF_UNIX) {
+		snprintf(who, wholen, "a local peer");
+		return;
+	}
+	if (ss->ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr)) {
+		struct sockaddr_in a4 = { .sin_family = AF_INET,
+					  .sin_port = a6->sin6_port };
+
+		memcpy(&a4.sin_addr, &a6->sin6_addr.s6_addr[12], 4);
+		memcpy(ss, &a4, sizeof(a4));
+		sl = sizeof(a4);
+	}
+	getnameinfo((struct sockaddr *)ss, sl, host, sizeof(host), port,
+		    sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV);
+	snprintf(who, wholen, ss->ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
+		 host, port);
 }
 
 int net_accept(mvgpu_ctx *ctx, int lfd, unsigned timeout_ms, char *who,
@@ -614,7 +681,6 @@ int net_accept(mvgpu_ctx *ctx, int lfd, unsigned timeout_ms, char *who,
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	char host[NI_MAXHOST] = "?", port[NI_MAXSERV] = "?";
 	int fd, ret;
 
 	if (timeout_ms) {
@@ -628,13 +694,7 @@ int net_accept(mvgpu_ctx *ctx, int lfd, unsigned timeout_ms, char *who,
 	while (fd < 0 && errno == EINTR);
 	if (fd < 0)
 		return mvgpu__err(ctx, -errno, "accept: %s", strerror(errno));
-	if (ss.ss_family == AF_UNIX) {
-		snprintf(who, wholen, "a local peer");
-	} else {
-		getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), port,
-			    sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV);
-		snprintf(who, wholen, "%s:%s", host, port);
-	}
+	peer_name(&ss, sl, who, wholen);
 	net_tune(fd, timeout_ms ? timeout_ms : 30000);
 	return fd;
 }
