@@ -232,9 +232,9 @@ Test(net, two_receivers_in_one_process_keep_their_own_messages)
 
 /* ---- passed fds ------------------------------------------------------------ */
 
-/* Send @len bytes at @p with @nfd fds attached. */
-static void send_with_fds(int sock, const void *p, size_t len, const int *fds,
-			  int nfd)
+/* Send @len bytes at @p with @nfd fds attached; @return what sendmsg() did. */
+static ssize_t sendmsg_fds(int sock, const void *p, size_t len, const int *fds,
+			   int nfd)
 {
 	union {
 		struct cmsghdr h;
@@ -252,7 +252,13 @@ static void send_with_fds(int sock, const void *p, size_t len, const int *fds,
 		CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN((size_t)nfd * sizeof(int));
 		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), fds, (size_t)nfd * sizeof(int));
 	}
-	cr_assert_eq(sendmsg(sock, &mh, MSG_NOSIGNAL), (ssize_t)len);
+	return sendmsg(sock, &mh, MSG_NOSIGNAL);
+}
+
+static void send_with_fds(int sock, const void *p, size_t len, const int *fds,
+			  int nfd)
+{
+	cr_assert_eq(sendmsg_fds(sock, p, len, fds, nfd), (ssize_t)len);
 }
 
 /*
@@ -318,8 +324,9 @@ static void *fake_agent_thread(void *arg)
 		snprintf(hello.uuid, sizeof(hello.uuid), "%s", a->uuid);
 		n = mvgpu_wire_encode_agent(&hello, p, sizeof(p));
 		cr_assert_gt(n, 0);
-		send_with_fds(fd, msg, msg_of(msg, MVGPU_WIRE_AGENT, 0, p, (uint32_t)n),
-			      a->fds, a->nfd);
+		/* (a helper that refused the agent first may be gone) */
+		sendmsg_fds(fd, msg, msg_of(msg, MVGPU_WIRE_AGENT, 0, p, (uint32_t)n),
+			    a->fds, a->nfd);
 	}
 	/* hold the connection until the helper hangs up */
 	read(fd, p, sizeof(p));
@@ -586,4 +593,78 @@ Test(net, listening_on_port_alone_takes_ipv4_and_ipv6)
 	}
 	close(lfd);
 	mvgpu_ctx_free(ctx);
+}
+
+/* ---- the agent ------------------------------------------------------------- */
+
+Test(net, an_agent_serving_another_vgpu_is_refused_and_its_fd_closed)
+{
+	struct fake_agent a = { .uuid = UB, .nfd = 1 };
+	struct probe pr;
+	char err[MVGPU_ERR_MAX];
+
+	probe_new(&pr, 1);
+	a.fds = pr.wr;
+	fake_agent_start(&a, UA);	/* UA's socket, but it says UB */
+	cr_assert_eq(agent_connect(UA, 5000, err, sizeof(err)), -EPROTO, "%s", err);
+	cr_assert(strstr(err, "serves vGPU " UB ", not " UA), "%s", err);
+	fake_agent_stop(&a);
+	cr_assert(fds_all_closed(&pr), "the fd of the wrong vGPU was kept");
+}
+
+Test(net, a_silent_agent_fails_in_time)
+{
+	struct fake_agent a = { .uuid = UA, .silent = true };
+	char err[MVGPU_ERR_MAX];
+	uint64_t t0;
+
+	fake_agent_start(&a, UA);
+	t0 = now_ms();
+	cr_assert_eq(agent_connect(UA, 500, err, sizeof(err)), -ETIMEDOUT, "%s", err);
+	cr_assert_lt(now_ms() - t0, 3000);
+	cr_assert(strstr(err, "waiting for AGENT from the workload"), "%s", err);
+	fake_agent_stop(&a);
+}
+
+Test(net, an_agent_that_never_accepts_fails_in_time)
+{
+	struct fake_agent a = { .uuid = UA, .no_accept = true };
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char err[MVGPU_ERR_MAX];
+	int filler[64], n = 0;
+	uint64_t t0;
+
+	fake_agent_start(&a, UA);
+	/* fill its backlog: the next connect() would block for ever */
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", a.path);
+	for (n = 0; n < 64; n++) {
+		filler[n] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (connect(filler[n], (struct sockaddr *)&sun, sizeof(sun))) {
+			cr_assert_eq(errno, EAGAIN, "%s", strerror(errno));
+			close(filler[n]);
+			break;
+		}
+	}
+	cr_assert_lt(n, 64, "the backlog never filled");
+	t0 = now_ms();
+	cr_assert_eq(agent_connect(UA, 500, err, sizeof(err)), -ETIMEDOUT, "%s", err);
+	cr_assert_lt(now_ms() - t0, 3000);
+	cr_assert(strstr(err, "accepts no connection"), "%s", err);
+	while (n--)
+		close(filler[n]);
+	fake_agent_stop(&a);
+}
+
+Test(net, an_agent_directory_others_can_write_is_refused)
+{
+	struct fake_agent a = { .uuid = UA, .nfd = 0 };
+	char err[MVGPU_ERR_MAX];
+
+	fake_agent_start(&a, UA);
+	cr_assert_eq(chmod(a.dir, 0777), 0);
+	cr_assert_eq(agent_connect(UA, 2000, err, sizeof(err)), -EPERM, "%s", err);
+	cr_assert(strstr(err, "can be written by others (mode 0777)"), "%s", err);
+	cr_assert(strstr(err, "chmod 700"), "%s", err);
+	cr_assert_eq(chmod(a.dir, 0700), 0);
+	fake_agent_stop(&a);
 }

@@ -1109,7 +1109,10 @@ typedef struct {
 int mvgpu_agent_path(const char *uuid, char *buf, size_t len);
 
 /*! mvgpu_agent_start() :
- *  Serve @dev's agent socket on a thread.  @flags MVGPU_AGENT_*.
+ *  Serve @dev's agent socket on a thread.  @flags MVGPU_AGENT_*.  The
+ *  socket is mode 0600 from its creation; its directory is created 0700,
+ *  or must be this user's or root's and writable by nobody else (-EPERM,
+ *  -ENOTDIR otherwise).
  *  @return 0 and *@out, or -errno. */
 int mvgpu_agent_start(mvgpu_dev *dev, unsigned flags,
 		      const mvgpu_agent_ops *ops, mvgpu_agent **out);
@@ -1122,7 +1125,11 @@ void mvgpu_agent_stop(mvgpu_agent *agent);
 typedef struct mvgpu_agent_conn mvgpu_agent_conn;
 
 /*! mvgpu_agent_connect() :
- *  Connect to vGPU @uuid's agent and adopt the device fd it passes.
+ *  Connect to vGPU @uuid's agent and adopt the device fd it passes:
+ *  within @timeout_ms (0: 60 s), only if the agent's directory is safe
+ *  (this user's or root's, written by nobody else), the agent runs as
+ *  this user or root, and names vGPU @uuid (-EPERM, -EPROTO otherwise;
+ *  the fd is closed).
  *  @return 0 and *@conn, *@dev (close @dev before freeing @conn); -ENOENT
  *          if no agent serves @uuid; -errno. */
 int mvgpu_agent_connect(mvgpu_ctx *ctx, const char *uuid, unsigned timeout_ms,

@@ -551,6 +551,15 @@ static int listen_unix(mvgpu_ctx *ctx, const char *addr,
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return mvgpu__err(ctx, -errno, "socket: %s", strerror(errno));
+	/* the mode the socket file is created with (Linux takes it from the
+	 * socket's inode): never connectable by others, not even for the
+	 * moment between bind() and a chmod() */
+	if (fchmod(fd, 0600)) {
+		ret = -errno;
+		close(fd);
+		return mvgpu__err(ctx, ret, "cannot listen on %s: fchmod: %s",
+				  addr, strerror(-ret));
+	}
 	for (tries = 0; ; tries++) {
 		if (!bind(fd, (const struct sockaddr *)sun, sizeof(*sun)))
 			break;

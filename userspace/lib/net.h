@@ -85,7 +85,8 @@ int net_connect(mvgpu_ctx *ctx, const char *addr, unsigned timeout_ms);
 
 /*
  * net_listen() - listen on @addr: "HOST:PORT", ":PORT" (every address),
- * "[V6]:PORT" or "unix:PATH".  At PATH only a stale socket (nobody
+ * "[V6]:PORT" or "unix:PATH" (a socket file of mode 0600 from the
+ * start: its owner and root only).  At PATH only a stale socket (nobody
  * listens on it) is replaced: a live one is -EADDRINUSE, anything else
  * (a file, a symlink, a directory) -EEXIST, and left as it is.
  * Return: the listening fd or -errno (detail).
