@@ -354,6 +354,7 @@ Test(migrate, idle_vgpu_created_on_request)
 	run_a(&r, CLI " migrate %s " HOST_B ":" PORT, uuid);
 	cr_assert_eq(r.status, 1);
 	cr_assert(strstr(r.err, "has no vGPU"), "%s", r.err);
+	cr_assert(strstr(r.err, "(mvgpu create --type mvgpu-64M --uuid "), "%s", r.err);
 	cr_assert(strstr(r.err, "running here, unchanged"), "%s", r.err);
 	peer_result_free(&r);
 	cr_assert_eq(peer_wait(rcv, T_MIG, &r), 0);
@@ -426,6 +427,7 @@ Test(migrate, incompatible_target_refused_before_anything_stops)
 	cr_assert_eq(peer_wait(rcv, T_MIG, &r), 0);
 	cr_assert_eq(r.status, 1);
 	cr_assert(strstr(r.err, "mvgpu-256M"), "%s", r.err);
+	cr_assert(strstr(r.err, "here was not changed"), "%s", r.err);
 	peer_result_free(&r);
 	source_runs_on(wl, pass);
 	target_clean();
@@ -459,6 +461,8 @@ static void fault_case(const char *fault, void (*act)(int mig, int rcv),
 	if (want_dst) {
 		cr_assert_eq(r.status, 1, "%s: target: %s", fault, r.err);
 		cr_assert(strstr(r.err, want_dst), "%s: target: %s", fault, r.err);
+		/* it had begun to load: it says its vGPU was reset */
+		cr_assert(strstr(r.err, "here was reset"), "%s: target: %s", fault, r.err);
 	}
 	peer_result_free(&r);
 	source_runs_on(wl, pass);

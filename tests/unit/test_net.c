@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <criterion/criterion.h>
 
@@ -32,6 +34,10 @@
 #include "mvgpu.h"
 #include "mvgpu_wire.h"
 #include "net.h"
+
+#ifndef MVGPU_TEST_CLI
+#define MVGPU_TEST_CLI "build/asan/bin/mvgpu"
+#endif
 
 #define UA "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"
 #define UB "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb"
@@ -667,4 +673,164 @@ Test(net, an_agent_directory_others_can_write_is_refused)
 	cr_assert(strstr(err, "chmod 700"), "%s", err);
 	cr_assert_eq(chmod(a.dir, 0700), 0);
 	fake_agent_stop(&a);
+}
+
+/* ---- the CLI ------------------------------------------------------------------ */
+
+extern char **environ;
+
+struct child {
+	pid_t pid;
+	int out, err;		/* unlinked temporary files */
+	int code;		/* exit code; 128 + signal if killed */
+	char *o, *e;		/* what it wrote, after child_wait() */
+};
+
+static int tmp_file(void)
+{
+	char name[] = "/tmp/mvgpu-test-out.XXXXXX";
+	int fd = mkstemp(name);
+
+	cr_assert_geq(fd, 0);
+	unlink(name);
+	return fd;
+}
+
+/* Start the CLI with the NULL-terminated arguments @argv (after argv[0]). */
+static void child_start(struct child *c, const char *const *argv)
+{
+	posix_spawn_file_actions_t fa;
+	char *av[32];
+	int n = 0;
+
+	memset(c, 0, sizeof(*c));
+	av[n++] = (char *)"mvgpu";
+	while (*argv && n < 31)
+		av[n++] = (char *)*argv++;
+	av[n] = NULL;
+	c->out = tmp_file();
+	c->err = tmp_file();
+	cr_assert_eq(posix_spawn_file_actions_init(&fa), 0);
+	posix_spawn_file_actions_adddup2(&fa, c->out, 1);
+	posix_spawn_file_actions_adddup2(&fa, c->err, 2);
+	cr_assert_eq(posix_spawn(&c->pid, MVGPU_TEST_CLI, &fa, NULL, av, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+}
+
+static char *file_text(int fd)
+{
+	struct stat st;
+	char *t;
+
+	cr_assert_eq(fstat(fd, &st), 0);
+	t = calloc(1, (size_t)st.st_size + 1);
+	cr_assert_eq(pread(fd, t, (size_t)st.st_size, 0), st.st_size);
+	return t;
+}
+
+/* Wait until the child's stderr shows @needle (within @ms). */
+static void child_says(struct child *c, const char *needle, unsigned ms)
+{
+	uint64_t end = now_ms() + ms;
+	char *t;
+
+	for (;;) {
+		t = file_text(c->err);
+		if (strstr(t, needle)) {
+			free(t);
+			return;
+		}
+		cr_assert_lt(now_ms(), end, "never said '%s': %s", needle, t);
+		free(t);
+		usleep(20000);
+	}
+}
+
+/* Reap the child within @ms (else kill it and fail); its exit code. */
+static int child_wait(struct child *c, unsigned ms)
+{
+	uint64_t end = now_ms() + ms;
+	int st;
+
+	while (waitpid(c->pid, &st, WNOHANG) == 0) {
+		if (now_ms() >= end) {
+			kill(c->pid, SIGKILL);
+			waitpid(c->pid, &st, 0);
+			c->e = file_text(c->err);
+			cr_assert_fail("the CLI did not end within %u ms: %s", ms, c->e);
+		}
+		usleep(10000);
+	}
+	c->code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	c->o = file_text(c->out);
+	c->e = file_text(c->err);
+	close(c->out);
+	close(c->err);
+	return c->code;
+}
+
+static void child_free(struct child *c)
+{
+	free(c->o);
+	free(c->e);
+}
+
+/* A connection to a receiver listening on unix:@path. */
+static int dial(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0,
+		     "%s: %s", path, strerror(errno));
+	return fd;
+}
+
+/*
+ * A source asks for a vGPU the target does not have: the target says
+ * nothing changed there, and the command it suggests to the source
+ * works as written.
+ */
+Test(net, a_refused_receive_says_what_is_true_and_hints_a_working_command)
+{
+	uint8_t h[MVGPU_WIRE_HDR + MVGPU_WIRE_CTRL_MAX];
+	char dir[40], path[80], addr[100], text[MVGPU_WIRE_MSG_MAX], *hint, *end;
+	const char *argv[16];
+	struct child c;
+	int fd, n = 0;
+
+	fake_std(F);
+	sock_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/r.sock", dir);
+	snprintf(addr, sizeof(addr), "unix:%s", path);
+	child_start(&c, (const char *const[]){ "receive", "--listen", addr,
+					       "--timeout", "5", NULL });
+	child_says(&c, "listening on", 10000);
+	fd = dial(path);
+	send_bytes(fd, h, hello_of(h, UA, "mvgpu-64M"));
+	read_error(fd, text, sizeof(text));
+	close(fd);
+	cr_assert_eq(child_wait(&c, 10000), 1, "%s", c.e);
+	cr_assert(strstr(c.e, "has no vGPU " UA), "%s", c.e);
+	cr_assert(strstr(c.e, "; nothing changed here"), "%s", c.e);
+	child_free(&c);
+
+	/* the source was told a command; run it as written */
+	hint = strstr(text, "(mvgpu ");
+	cr_assert_not_null(hint, "no command in: %s", text);
+	hint += strlen("(mvgpu ");
+	end = strchr(hint, ')');
+	cr_assert_not_null(end);
+	*end = '\0';
+	for (char *w = strtok(hint, " "); w && n < 15; w = strtok(NULL, " "))
+		argv[n++] = w;
+	argv[n] = NULL;
+	child_start(&c, argv);
+	cr_assert_eq(child_wait(&c, 10000), 0, "'%s' failed: %s", text, c.e);
+	hint = fake_created(F, "0000:00:04.0", "mvgpu-64M");
+	cr_assert_str_eq(hint, UA);
+	free(hint);
+	child_free(&c);
+	rm_dir(dir);
 }

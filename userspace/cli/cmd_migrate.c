@@ -289,6 +289,26 @@ static void receive_summary(struct progress *p, const mvgpu_receive_result *r,
 	       agent ? "; its workload continues here" : "");
 }
 
+/* What a failed receive left here, in words that are true. */
+static void receive_outcome(const mvgpu_receive_result *r, char *buf,
+			    size_t len)
+{
+	if (r->created)
+		snprintf(buf, len, "the vGPU created for it was removed");
+	else if (r->reset > 0)
+		snprintf(buf, len,
+			 "vGPU %s here was reset: what it held before is gone, and nothing of the source's was kept",
+			 r->uuid);
+	else if (r->reset < 0)
+		snprintf(buf, len,
+			 "vGPU %s here could not be reset after a partial load: its contents are undefined; reset or remove it ('mvgpu remove %s') before using it",
+			 r->uuid, r->uuid);
+	else if (r->uuid[0])
+		snprintf(buf, len, "vGPU %s here was not changed", r->uuid);
+	else
+		snprintf(buf, len, "nothing changed here");
+}
+
 struct mtgt {
 	mvgpu_ctx *ctx;
 	const char *uuid;
@@ -393,12 +413,11 @@ int cmd_receive(struct cli *cli, int argc, char **argv)
 	close(sock);
 	progress_end(&p);
 	if (ret) {
-		ret = progress_fail(&p, EXIT_FAIL, ret,
-				    "migration from %s failed: %s; %s",
-				    who, mvgpu_last_error(ctx),
-				    r.created ? "the vGPU created for it was removed" :
-				    r.uuid[0] ? "the vGPU here is as it was" :
-				    "nothing changed here");
+		char here[256];
+
+		receive_outcome(&r, here, sizeof(here));
+		ret = progress_fail(&p, EXIT_FAIL, ret, "migration from %s failed: %s; %s",
+				    who, mvgpu_last_error(ctx), here);
 		goto out;
 	}
 	if (t.agent) {

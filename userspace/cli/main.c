@@ -98,7 +98,10 @@ const struct cli_cmd cli_commands[] = {
 	  "\n"
 	  "Refuses (and says why, to both sides) a source whose type or\n"
 	  "migration_version this host's vGPU cannot take. On failure the vGPU\n"
-	  "here is as it was (one created for the migration is removed).\n" },
+	  "here runs nothing of the source's: it is untouched if the source was\n"
+	  "refused before loading, reset if it had begun to load (what it held\n"
+	  "before is gone), removed if it was created for the migration; the\n"
+	  "message says which.\n" },
 	{ "inspect", cmd_inspect, "FILE [--png OUT.png [--mode WxH]]",
 	  "check an image without a kernel and show what it holds",
 	  "  --png OUT.png  render the displayed framebuffer area (the display\n"

@@ -1047,6 +1047,11 @@ typedef struct {
 	char state_kind[MVGPU_STATE_KIND_MAX];
 	void *state;
 	size_t state_len;
+	/* on failure, what became of the vGPU here (@uuid, unless created):
+	 * 0 untouched (refused before loading), 1 reset (it had begun to
+	 * load: what it held before is gone, nothing of the source's kept),
+	 * -1 the reset failed (its contents are undefined) */
+	int reset;
 } mvgpu_receive_result;
 
 /*! mvgpu_receive() :
@@ -1055,8 +1060,9 @@ typedef struct {
  *  accept the source's migration_version (written to its type's
  *  migration_version attribute) — else the source is told why, naming
  *  both versions, before anything stopped there.  On success the vGPU
- *  runs here with the source's state.  On failure it is as it was: reset
- *  if it was loading, removed if this call created it.
+ *  runs here with the source's state.  On failure it runs nothing of the
+ *  source's: untouched if refused before loading, reset if it was loading
+ *  (@res->reset), removed if this call created it.
  *  @return 0 or -errno (details: mvgpu_last_error()). */
 int mvgpu_receive(mvgpu_ctx *ctx, int sock, const mvgpu_receive_opts *opts,
 		  mvgpu_receive_result *res);

@@ -966,7 +966,7 @@ static int accept_source(struct xf *x, const mvgpu_receive_opts *o,
 		r->created = 1;
 		a.flags |= MVGPU_WIRE_ACCEPT_CREATED;
 	} else if (ret == -ENOENT) {
-		return refuse(x, ret, "the target has no vGPU %s: create one of type %s (mvgpu create %s --uuid %s) or run 'mvgpu receive --create'",
+		return refuse(x, ret, "the target has no vGPU %s: create one of type %s there (mvgpu create --type %s --uuid %s) or run 'mvgpu receive --create'",
 			      want, h.type, h.type, want);
 	} else if (ret) {
 		return refuse(x, ret, "vGPU %s on the target: %s", want,
@@ -1111,7 +1111,7 @@ int mvgpu_receive(mvgpu_ctx *ctx, int sock, const mvgpu_receive_opts *opts,
 				char keep[MVGPU_ERR_MAX];
 
 				snprintf(keep, sizeof(keep), "%s", mvgpu_last_error(ctx));
-				mvgpu_dev_reset(x.dev, MVGPU_RESET_VFIO);
+				r.reset = mvgpu_dev_reset(x.dev, MVGPU_RESET_VFIO) ? -1 : 1;
 				mvgpu__err(ctx, ret, "%s", keep);
 			}
 		}
