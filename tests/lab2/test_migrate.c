@@ -5,8 +5,8 @@
  *
  *  - a vGPU under `mvgpu exercise` moves A -> B and back; after each hop
  *    the incoming workload checks every channel's registers against the
- *    state that travelled and the whole framebuffer against a shadow
- *    rebuilt from (seed, pass), then carries on with the next fences;
+ *    state that travelled and the framebuffer against the digest of the
+ *    source's verified shadow, then carries on with the next fences;
  *  - save on A, restore on B, same framebuffer;
  *  - faults: incompatible target, network cut, either helper killed in
  *    pre-copy and in stop-copy, corrupted bytes, a cut stream; each time
