@@ -503,6 +503,21 @@ static void kill_source_stop(int mig, int rcv)
 	kill_source_when(mig, "holding the migration in stop-copy");
 }
 
+/* ^C / systemctl stop: SIGTERM, not SIGKILL - the helper must stop at
+ * once, say so, and leave the source running */
+static void term_source_pre(int mig, int rcv)
+{
+	(void)rcv;
+	wait_a(mig, "holding the migration in pre-copy");
+	cr_assert_eq(local_kill(mig, SIGTERM), 0);
+}
+
+static void term_receiver_stop(int mig, int rcv)
+{
+	wait_a(mig, "holding the migration in stop-copy");
+	cr_assert_eq(peer_kill(rcv, SIGTERM), 0);
+}
+
 static void cut_network(int mig, int rcv)
 {
 	struct peer_result r;
@@ -538,6 +553,18 @@ Test(migrate, source_helper_killed_in_precopy)
 Test(migrate, source_helper_killed_in_stopcopy)
 {
 	fault_case("hold-stop-copy", kill_source_stop, NULL, "the source");
+}
+
+Test(migrate, source_helper_sigterm_in_precopy)
+{
+	fault_case("hold-pre-copy", term_source_pre, "interrupted",
+		   "the source gave up: interrupted");
+}
+
+Test(migrate, target_helper_sigterm_in_stopcopy)
+{
+	fault_case("hold-stop-copy", term_receiver_stop, "the target: interrupted",
+		   "interrupted");
 }
 
 Test(migrate, corrupted_bytes_on_the_wire)

@@ -834,3 +834,238 @@ Test(net, a_refused_receive_says_what_is_true_and_hints_a_working_command)
 	child_free(&c);
 	rm_dir(dir);
 }
+
+/* ---- cancelling every wait before the commit -------------------------------- */
+
+static volatile sig_atomic_t cancel_flag;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	cancel_flag = 1;
+}
+
+struct canceller {
+	pthread_t target;	/* the thread to signal, or the flag alone */
+	bool by_signal;
+	unsigned after_ms;
+	pthread_t thread;
+};
+
+static void *canceller_thread(void *arg)
+{
+	struct canceller *c = arg;
+
+	usleep(c->after_ms * 1000);
+	if (c->by_signal)
+		pthread_kill(c->target, SIGUSR1);	/* EINTR there */
+	else
+		cancel_flag = 1;
+	return NULL;
+}
+
+/* Raise the flag in @ms: by a signal to this thread (no SA_RESTART, as
+ * the CLI's handler), or by setting it from another thread. */
+static void cancel_in(struct canceller *c, unsigned ms, bool by_signal)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	cancel_flag = 0;
+	c->target = pthread_self();
+	c->by_signal = by_signal;
+	c->after_ms = ms;
+	cr_assert_eq(pthread_create(&c->thread, NULL, canceller_thread, c), 0);
+}
+
+static void cancel_done(struct canceller *c)
+{
+	pthread_join(c->thread, NULL);
+}
+
+static void accept_is_cancelled(bool by_signal)
+{
+	char dir[40], addr[100], who[64];
+	struct canceller cn;
+	mvgpu_ctx *ctx;
+	uint64_t t0;
+	int lfd;
+
+	cr_assert_eq(mvgpu_ctx_create(&ctx, F->root), 0);
+	mvgpu_ctx_set_cancel(ctx, &cancel_flag);
+	sock_dir(dir, sizeof(dir));
+	snprintf(addr, sizeof(addr), "unix:%s/l.sock", dir);
+	lfd = mvgpu_net_listen(ctx, addr);
+	cr_assert_geq(lfd, 0, "%s", mvgpu_last_error(ctx));
+	cancel_in(&cn, 300, by_signal);
+	t0 = now_ms();
+	/* no accept timeout: it used to wait for ever, signals or not */
+	cr_assert_eq(mvgpu_net_accept(ctx, lfd, 0, who, sizeof(who)), -ECANCELED);
+	cr_assert_lt(now_ms() - t0, 1500);
+	cr_assert(strstr(mvgpu_last_error(ctx), "interrupted"), "%s", mvgpu_last_error(ctx));
+	cancel_done(&cn);
+	close(lfd);
+	rm_dir(dir);
+	mvgpu_ctx_free(ctx);
+}
+
+Test(net, accepting_ends_on_a_signal)
+{
+	accept_is_cancelled(true);
+}
+
+Test(net, accepting_ends_on_the_flag_alone)
+{
+	accept_is_cancelled(false);
+}
+
+Test(net, connecting_ends_on_a_signal)
+{
+	struct canceller cn;
+	mvgpu_ctx *ctx;
+	uint64_t t0;
+
+	cr_assert_eq(mvgpu_ctx_create(&ctx, F->root), 0);
+	mvgpu_ctx_set_cancel(ctx, &cancel_flag);
+	cancel_in(&cn, 300, true);
+	t0 = now_ms();
+	/* nobody there yet: it retries for 30 s, unless cancelled */
+	cr_assert_eq(mvgpu_net_connect(ctx, "unix:/nonexistent/mvgpu-test.sock", 30000),
+		     -ECANCELED, "%s", mvgpu_last_error(ctx));
+	cr_assert_lt(now_ms() - t0, 1500);
+	cr_assert(strstr(mvgpu_last_error(ctx), "interrupted while connecting"), "%s",
+		  mvgpu_last_error(ctx));
+	cancel_done(&cn);
+	mvgpu_ctx_free(ctx);
+}
+
+Test(net, a_silent_source_in_the_handshake_is_cancelled_and_told)
+{
+	struct rcv r = { .timeout_ms = 30000, .cancel = &cancel_flag };
+	char text[MVGPU_WIRE_MSG_MAX];
+	struct canceller cn;
+	pthread_t t;
+	int sv[2];
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	r.sock = sv[1];
+	cancel_in(&cn, 300, false);
+	cr_assert_eq(pthread_create(&t, NULL, receive_thread, &r), 0);
+	cr_assert_eq(pthread_join(t, NULL), 0);
+	cancel_done(&cn);
+	cr_assert_eq(r.ret, -ECANCELED, "%d %s", r.ret, r.err);
+	cr_assert_lt(r.ms, 1500);
+	read_error(sv[0], text, sizeof(text));
+	cr_assert(strstr(text, "interrupted"), "the source was told: '%s'", text);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+Test(net, connecting_to_a_stuck_agent_ends_on_a_signal)
+{
+	struct fake_agent a = { .uuid = UA, .no_accept = true };
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	mvgpu_agent_conn *ac;
+	struct canceller cn;
+	mvgpu_dev *dev;
+	int filler[64], n;
+	mvgpu_ctx *ctx;
+	uint64_t t0;
+
+	fake_agent_start(&a, UA);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", a.path);
+	for (n = 0; n < 64; n++) {
+		filler[n] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (connect(filler[n], (struct sockaddr *)&sun, sizeof(sun))) {
+			close(filler[n]);
+			break;
+		}
+	}
+	cr_assert_eq(mvgpu_ctx_create(&ctx, F->root), 0);
+	mvgpu_ctx_set_cancel(ctx, &cancel_flag);
+	cancel_in(&cn, 300, true);
+	t0 = now_ms();
+	cr_assert_eq(mvgpu_agent_connect(ctx, UA, 30000, &ac, &dev, NULL), -ECANCELED,
+		     "%s", mvgpu_last_error(ctx));
+	cr_assert_lt(now_ms() - t0, 1500);
+	cancel_done(&cn);
+	while (n--)
+		close(filler[n]);
+	mvgpu_ctx_free(ctx);
+	fake_agent_stop(&a);
+}
+
+/* `mvgpu receive`, stopped by systemd (SIGTERM) while it waits for a
+ * source, and by ^C (SIGINT) in the handshake: each ends at once, says
+ * so, and tells a connected source. */
+Test(net, the_receive_command_stops_on_sigterm_and_sigint)
+{
+	char dir[40], path[80], addr[100], text[MVGPU_WIRE_MSG_MAX];
+	struct child c;
+	uint64_t t0;
+	int fd;
+
+	sock_dir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/r.sock", dir);
+	snprintf(addr, sizeof(addr), "unix:%s", path);
+
+	child_start(&c, (const char *const[]){ "receive", "--listen", addr, NULL });
+	child_says(&c, "listening on", 10000);
+	t0 = now_ms();
+	cr_assert_eq(kill(c.pid, SIGTERM), 0);
+	cr_assert_eq(child_wait(&c, 3000), 1, "%s", c.e);
+	cr_assert_lt(now_ms() - t0, 2000);
+	cr_assert(strstr(c.e, "interrupted before anybody connected; nothing changed here"),
+		  "%s", c.e);
+	child_free(&c);
+
+	child_start(&c, (const char *const[]){ "receive", "--listen", addr, NULL });
+	child_says(&c, "listening on", 10000);
+	fd = dial(path);
+	usleep(200000);		/* it is waiting for HELLO now */
+	t0 = now_ms();
+	cr_assert_eq(kill(c.pid, SIGINT), 0);
+	cr_assert_eq(child_wait(&c, 3000), 1, "%s", c.e);
+	cr_assert_lt(now_ms() - t0, 2000);
+	cr_assert(strstr(c.e, "interrupted"), "%s", c.e);
+	cr_assert(strstr(c.e, "nothing changed here"), "%s", c.e);
+	read_error(fd, text, sizeof(text));
+	cr_assert(strstr(text, "interrupted"), "the source was told: '%s'", text);
+	close(fd);
+	child_free(&c);
+	rm_dir(dir);
+}
+
+/* `mvgpu migrate` stopped while it reaches a stuck workload's agent. */
+Test(net, the_migrate_command_stops_on_sigterm_before_anything_moved)
+{
+	struct fake_agent a = { .uuid = UA, .no_accept = true };
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct child c;
+	int filler[64], n;
+	uint64_t t0;
+
+	fake_agent_start(&a, UA);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", a.path);
+	for (n = 0; n < 64; n++) {
+		filler[n] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (connect(filler[n], (struct sockaddr *)&sun, sizeof(sun))) {
+			close(filler[n]);
+			break;
+		}
+	}
+	child_start(&c, (const char *const[]){ "migrate", UA, "unix:/nonexistent.sock",
+					       "--timeout", "60", NULL });
+	usleep(500000);
+	t0 = now_ms();
+	cr_assert_eq(kill(c.pid, SIGTERM), 0);
+	cr_assert_eq(child_wait(&c, 3000), 1, "%s", c.e);
+	cr_assert_lt(now_ms() - t0, 2000);
+	cr_assert(strstr(c.e, "interrupted"), "%s", c.e);
+	cr_assert(strstr(c.e, "running here, unchanged"), "%s", c.e);
+	child_free(&c);
+	while (n--)
+		close(filler[n]);
+	fake_agent_stop(&a);
+}

@@ -146,7 +146,7 @@ static int source_open(struct progress *p, mvgpu_ctx *ctx, const char *uuid,
 	*agent = NULL;
 	if (ret != -ENOENT)
 		return progress_fail(p, EXIT_FAIL, ret,
-				     "cannot reach the workload of vGPU %s: %s",
+				     "cannot reach the workload of vGPU %s: %s; the vGPU is running here, unchanged",
 				     uuid, mvgpu_last_error(ctx));
 	ret = mvgpu_dev_open(ctx, uuid, dev);
 	if (ret == -EBUSY)
@@ -209,14 +209,16 @@ int cmd_migrate(struct cli *cli, int argc, char **argv)
 		return EXIT_FAIL;
 	progress_init(pp, cli, "migrate");
 	pp->bytes_word = "wire";
+	/* ^C, SIGTERM: every wait before the commit ends, the vGPU runs on */
+	progress_catch_signals();
+	mvgpu_ctx_set_cancel(ctx, &progress_cancel);
 	ret = source_open(pp, ctx, uuid, &ms.agent, &dev, (unsigned)timeout * 1000);
 	if (ret)
 		return ret;
-	progress_catch_signals();
 	sock = mvgpu_net_connect(ctx, pos[1], (unsigned)timeout * 1000);
 	if (sock < 0) {
 		ret = progress_fail(pp, EXIT_FAIL, sock,
-				    "cannot migrate vGPU %s: %s; the vGPU runs on here, unchanged",
+				    "cannot migrate vGPU %s: %s; the vGPU is running here, unchanged",
 				    uuid, mvgpu_last_error(ctx));
 		goto out;
 	}
@@ -362,6 +364,9 @@ int cmd_receive(struct cli *cli, int argc, char **argv)
 	progress_init(&p, cli, "receive");
 	p.bytes_word = "wire";
 	t.ctx = ctx;
+	/* ^C, SIGTERM: every wait before the commit ends, nothing is kept */
+	progress_catch_signals();
+	mvgpu_ctx_set_cancel(ctx, &progress_cancel);
 	/* a workload waiting with --incoming owns the vGPU: go through it */
 	if (uuid_s) {
 		ret = mvgpu_agent_connect(ctx, uuid, (unsigned)timeout * 1000,
@@ -375,7 +380,7 @@ int cmd_receive(struct cli *cli, int argc, char **argv)
 		}
 		if (ret && ret != -ENOENT)
 			return progress_fail(&p, EXIT_FAIL, ret,
-					     "cannot reach the workload of vGPU %s: %s",
+					     "cannot reach the workload of vGPU %s: %s; nothing changed here",
 					     uuid, mvgpu_last_error(ctx));
 		if (ret)
 			t.agent = NULL;
@@ -385,7 +390,6 @@ int cmd_receive(struct cli *cli, int argc, char **argv)
 		ret = progress_fail(&p, EXIT_FAIL, lfd, "%s", mvgpu_last_error(ctx));
 		goto out;
 	}
-	progress_catch_signals();
 	if (cli->json) {
 		struct jline j;
 
@@ -400,7 +404,8 @@ int cmd_receive(struct cli *cli, int argc, char **argv)
 	sock = mvgpu_net_accept(ctx, lfd, (unsigned)acc * 1000, who, sizeof(who));
 	close(lfd);
 	if (sock < 0) {
-		ret = progress_fail(&p, EXIT_FAIL, sock, "%s", mvgpu_last_error(ctx));
+		ret = progress_fail(&p, EXIT_FAIL, sock, "receive on %s: %s; nothing changed here",
+				    listen_s, mvgpu_last_error(ctx));
 		goto out;
 	}
 	ro = (mvgpu_receive_opts){

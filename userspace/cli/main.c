@@ -84,7 +84,10 @@ const struct cli_cmd cli_commands[] = {
 	  "here. Any failure before that leaves it running here, unchanged. A\n"
 	  "vGPU in use moves with its workload if that serves a migration agent\n"
 	  "('mvgpu exercise --agent'). Ends with a summary: downtime, total time,\n"
-	  "bytes on the wire and compression ratio. See docs/wire-protocol.md.\n" },
+	  "bytes on the wire and compression ratio. ^C or SIGTERM before the\n"
+	  "commit stops it at once with the vGPU running here; after the commit\n"
+	  "was sent it waits for the target's answer (at most --timeout).\n"
+	  "See docs/wire-protocol.md.\n" },
 	{ "receive", cmd_receive,
 	  "--listen ADDR [--uuid U] [--create] [--timeout S]",
 	  "take one migration in ('mvgpu migrate' on the source)",
@@ -101,7 +104,8 @@ const struct cli_cmd cli_commands[] = {
 	  "here runs nothing of the source's: it is untouched if the source was\n"
 	  "refused before loading, reset if it had begun to load (what it held\n"
 	  "before is gone), removed if it was created for the migration; the\n"
-	  "message says which.\n" },
+	  "message says which. ^C or SIGTERM stops it at once in any phase\n"
+	  "before the commit, and the source is told.\n" },
 	{ "inspect", cmd_inspect, "FILE [--png OUT.png [--mode WxH]]",
 	  "check an image without a kernel and show what it holds",
 	  "  --png OUT.png  render the displayed framebuffer area (the display\n"

@@ -31,6 +31,7 @@
 #ifndef MVGPU_H
 #define MVGPU_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -101,6 +102,16 @@ int mvgpu_ctx_create(mvgpu_ctx **out, const char *sysfs_root);
 
 /*! mvgpu_ctx_free() : release @ctx; NULL is a no-op. */
 void mvgpu_ctx_free(mvgpu_ctx *ctx);
+
+/*! mvgpu_ctx_set_cancel() :
+ *  From now on, once *@flag is non-zero (set it from a signal handler),
+ *  every wait of a call on @ctx that talks to a peer - connecting,
+ *  accepting, a workload's agent, the handshake and the messages of a
+ *  migration before its commit - ends with -ECANCELED within 200 ms
+ *  (at once when a signal interrupts it: install the handler without
+ *  SA_RESTART).  mvgpu_migrate_opts.cancel / mvgpu_receive_opts.cancel,
+ *  if set, take its place for that call.  NULL: no cancelling. */
+void mvgpu_ctx_set_cancel(mvgpu_ctx *ctx, const volatile sig_atomic_t *flag);
 
 /*! mvgpu_ctx_sysfs_root() : @return the root @ctx uses (no trailing '/'). */
 const char *mvgpu_ctx_sysfs_root(const mvgpu_ctx *ctx);
@@ -983,6 +994,8 @@ typedef struct {
 	void (*resume)(void *opaque);
 	void (*event)(void *opaque, const mvgpu_image_event *ev);
 	void *opaque;
+	/* non-zero: every wait before COMMIT ends (-ECANCELED, the vGPU
+	 * runs on); NULL: the context's (mvgpu_ctx_set_cancel()) */
 	const volatile sig_atomic_t *cancel;
 } mvgpu_migrate_opts;
 
@@ -1029,6 +1042,8 @@ typedef struct {
 	unsigned timeout_ms;         /* 0: 30000 */
 	void (*event)(void *opaque, const mvgpu_image_event *ev);
 	void *opaque;
+	/* non-zero: every wait before COMMIT arrives ends (-ECANCELED,
+	 * the source is told); NULL: the context's */
 	const volatile sig_atomic_t *cancel;
 } mvgpu_receive_opts;
 

@@ -115,7 +115,8 @@ static int send_state(struct wconn *c, unsigned type, const char *kind,
 		return n;
 	if (len)
 		memcpy(buf + MVGPU_WIRE_NAME_LEN, state, len);
-	return wconn_send(c, type, buf, (uint32_t)(MVGPU_WIRE_NAME_LEN + len), -1);
+	/* PAUSED (the agent: never cancelled) or START (a last word) */
+	return wconn_send_last(c, type, buf, (uint32_t)(MVGPU_WIRE_NAME_LEN + len), 0);
 }
 
 /* The helper is gone: leave the vGPU running (source) or clean (target). */
@@ -349,6 +350,12 @@ static int agent_dial(mvgpu_ctx *ctx, const struct sockaddr_un *sun,
 			close(fd);
 			return -ENOENT;	/* no socket, or a stale one */
 		}
+		if (ret == -EAGAIN && ctx->cancel && *ctx->cancel) {
+			close(fd);
+			return mvgpu__err(ctx, -ECANCELED,
+					  "interrupted while connecting to the agent at %s",
+					  sun->sun_path);
+		}
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		if (ret != -EAGAIN ||
 		    (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >=
@@ -461,14 +468,15 @@ int mvgpu_agent_pause(mvgpu_agent_conn *ac, char kind[MVGPU_STATE_KIND_MAX],
 	return 0;
 }
 
+/* RESUME, RELEASE and START are last words: a cancel must not stop them */
 int mvgpu_agent_resume(mvgpu_agent_conn *ac)
 {
-	return wconn_send(&ac->c, MVGPU_WIRE_RESUME, NULL, 0, -1);
+	return wconn_send_last(&ac->c, MVGPU_WIRE_RESUME, NULL, 0, 0);
 }
 
 int mvgpu_agent_release(mvgpu_agent_conn *ac)
 {
-	return wconn_send(&ac->c, MVGPU_WIRE_RELEASE, NULL, 0, -1);
+	return wconn_send_last(&ac->c, MVGPU_WIRE_RELEASE, NULL, 0, 0);
 }
 
 int mvgpu_agent_send_start(mvgpu_agent_conn *ac, const char *kind,

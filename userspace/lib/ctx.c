@@ -103,6 +103,12 @@ void mvgpu_set_warn_handler(mvgpu_ctx *ctx, mvgpu_warn_fn fn, void *opaque)
 	ctx->warn_opaque = opaque;
 }
 
+void mvgpu_ctx_set_cancel(mvgpu_ctx *ctx, const volatile sig_atomic_t *flag)
+{
+	if (ctx)
+		ctx->cancel = flag;
+}
+
 int mvgpu__err(mvgpu_ctx *ctx, int ret, const char *fmt, ...)
 {
 	va_list ap;

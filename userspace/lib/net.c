@@ -42,19 +42,36 @@ void wconn_init(struct wconn *c, mvgpu_ctx *ctx, int fd, unsigned timeout_ms,
 	c->timeout_ms = timeout_ms ? timeout_ms : 30000;
 	c->peer = peer;
 	c->passed_fd = -1;
+	c->cancel = ctx ? ctx->cancel : NULL;
 }
 
-/* Wait until @fd is ready for @events or @deadline (ms, monotonic). */
-static int wait_fd(int fd, short events, int64_t deadline)
+#define NET_SLICE_MS	200	/* a wait looks at its cancel flag this often */
+
+/* The caller's flag has been raised (^C, SIGTERM: progress_cancel). */
+static bool cancelled(const volatile sig_atomic_t *cancel)
+{
+	return cancel && *cancel;
+}
+
+/*
+ * Wait until @fd is ready for @events, @deadline (ms, monotonic; < 0:
+ * none) or *@cancel.  A signal ends poll() at once (EINTR) and the flag
+ * is looked at then; a flag raised otherwise is seen within a slice.
+ * Return: 0, -ETIMEDOUT, -ECANCELED or -errno.
+ */
+static int wait_fd(int fd, short events, int64_t deadline,
+		   const volatile sig_atomic_t *cancel)
 {
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = events };
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline < 0 ? NET_SLICE_MS : deadline - now_ms();
 		int r;
 
+		if (cancelled(cancel))
+			return -ECANCELED;
 		if (left <= 0)
 			return -ETIMEDOUT;
-		r = poll(&p, 1, left > 1000 ? 1000 : (int)left);
+		r = poll(&p, 1, left > NET_SLICE_MS ? NET_SLICE_MS : (int)left);
 		if (r > 0)
 			return 0;
 		if (r < 0 && errno != EINTR)
@@ -95,7 +112,7 @@ static int send_all(struct wconn *c, const struct iovec *iov_in, int n,
 				continue;
 			if (errno != EAGAIN)
 				return -errno;
-			ret = wait_fd(c->fd, POLLOUT, deadline);
+			ret = wait_fd(c->fd, POLLOUT, deadline, c->cancel);
 			if (ret)
 				return ret;
 			continue;
@@ -120,6 +137,8 @@ static const char *neterr(int err)
 	switch (err) {
 	case -ETIMEDOUT:
 		return "no answer in time (timed out)";
+	case -ECANCELED:
+		return "interrupted";
 	case -EPIPE:
 	case -ECONNRESET:
 		return "the connection was closed";
@@ -195,6 +214,22 @@ static int take_fds(struct wconn *c, struct msghdr *mh, bool take)
 			  take ? "one" : "none");
 }
 
+int wconn_send_last(struct wconn *c, unsigned type, const void *payload,
+		    uint32_t len, unsigned ms)
+{
+	const volatile sig_atomic_t *cancel = c->cancel;
+	unsigned keep = c->timeout_ms;
+	int ret;
+
+	c->cancel = NULL;
+	if (ms)
+		c->timeout_ms = ms;
+	ret = wconn_send(c, type, payload, len, -1);
+	c->timeout_ms = keep;
+	c->cancel = cancel;
+	return ret;
+}
+
 /* Receive exactly @len bytes; the first may bring an fd. */
 static int recv_all(struct wconn *c, void *buf, size_t len, int64_t deadline,
 		    bool first)
@@ -221,7 +256,7 @@ static int recv_all(struct wconn *c, void *buf, size_t len, int64_t deadline,
 				continue;
 			if (errno != EAGAIN)
 				return -errno;
-			ret = wait_fd(c->fd, POLLIN, deadline);
+			ret = wait_fd(c->fd, POLLIN, deadline, c->cancel);
 			if (ret)
 				return ret;
 			continue;
@@ -303,7 +338,6 @@ void wconn_send_error(struct wconn *c, int err, const char *text)
 {
 	struct mvgpu_wire_error e = { .code = (uint32_t)(err < 0 ? -err : err) };
 	uint8_t buf[8 + MVGPU_WIRE_MSG_MAX];
-	unsigned keep = c->timeout_ms;
 	char save[MVGPU_ERR_MAX];
 	int n;
 
@@ -314,9 +348,7 @@ void wconn_send_error(struct wconn *c, int err, const char *text)
 	if (n < 0)
 		return;
 	snprintf(save, sizeof(save), "%s", mvgpu_last_error(c->ctx));
-	c->timeout_ms = 2000;	/* a last word: never wait long */
-	wconn_send(c, MVGPU_WIRE_ERROR, buf, (uint32_t)n, -1);
-	c->timeout_ms = keep;
+	wconn_send_last(c, MVGPU_WIRE_ERROR, buf, (uint32_t)n, 2000);
 	mvgpu__err(c->ctx, 0, "%s", save);
 }
 
@@ -429,7 +461,7 @@ void net_tune(int fd, unsigned timeout_ms)
 
 /* Connect one socket, non-blocking, bounded by @deadline. */
 static int connect_one(int family, const struct sockaddr *sa, socklen_t len,
-		       int64_t deadline)
+		       int64_t deadline, const volatile sig_atomic_t *cancel)
 {
 	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	int ret, err = 0;
@@ -442,7 +474,7 @@ static int connect_one(int family, const struct sockaddr *sa, socklen_t len,
 		close(fd);
 		return ret;
 	}
-	ret = wait_fd(fd, POLLOUT, deadline);
+	ret = wait_fd(fd, POLLOUT, deadline, cancel);
 	if (!ret && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el))
 		ret = -errno;
 	if (!ret && err)
@@ -468,9 +500,13 @@ int net_connect(mvgpu_ctx *ctx, const char *addr, unsigned timeout_ms)
 		struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
 		int gai;
 
+		if (cancelled(ctx->cancel)) {
+			ret = -ECANCELED;
+			break;
+		}
 		if (a.is_unix) {
 			ret = connect_one(AF_UNIX, (struct sockaddr *)&a.sun,
-					  sizeof(a.sun), deadline);
+					  sizeof(a.sun), deadline, ctx->cancel);
 		} else {
 			gai = getaddrinfo(a.host, a.port, &hints, &res);
 			if (gai)
@@ -480,8 +516,8 @@ int net_connect(mvgpu_ctx *ctx, const char *addr, unsigned timeout_ms)
 			ret = -EHOSTUNREACH;
 			for (ai = res; ai; ai = ai->ai_next) {
 				ret = connect_one(ai->ai_family, ai->ai_addr,
-						  ai->ai_addrlen, deadline);
-				if (ret >= 0)
+						  ai->ai_addrlen, deadline, ctx->cancel);
+				if (ret >= 0 || ret == -ECANCELED)
 					break;
 			}
 			freeaddrinfo(res);
@@ -496,6 +532,8 @@ int net_connect(mvgpu_ctx *ctx, const char *addr, unsigned timeout_ms)
 			break;
 		poll(NULL, 0, 100);
 	}
+	if (ret == -ECANCELED)
+		return mvgpu__err(ctx, ret, "interrupted while connecting to %s", addr);
 	return mvgpu__err(ctx, ret, "cannot connect to %s: %s%s", addr,
 			  strerror(-ret),
 			  ret == -ECONNREFUSED ?
@@ -548,7 +586,7 @@ static int listen_unix(mvgpu_ctx *ctx, const char *addr,
 {
 	int fd, ret, tries;
 
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return mvgpu__err(ctx, -errno, "socket: %s", strerror(errno));
 	/* the mode the socket file is created with (Linux takes it from the
@@ -590,7 +628,7 @@ static int listen_on(int family, const struct sockaddr *sa, socklen_t len,
 {
 	int fd, ret, one = 1, zero = 0;
 
-	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -692,17 +730,25 @@ int net_accept(mvgpu_ctx *ctx, int lfd, unsigned timeout_ms, char *who,
 	socklen_t sl = sizeof(ss);
 	int fd, ret;
 
-	if (timeout_ms) {
-		ret = wait_fd(lfd, POLLIN, now_ms() + (int64_t)timeout_ms);
+	int64_t deadline = timeout_ms ? now_ms() + (int64_t)timeout_ms : -1;
+
+	for (;;) {
+		ret = wait_fd(lfd, POLLIN, deadline, ctx->cancel);
+		if (ret == -ECANCELED)
+			return mvgpu__err(ctx, ret, "interrupted before anybody connected");
 		if (ret)
 			return mvgpu__err(ctx, ret, "nobody connected in %u ms",
 					  timeout_ms);
+		sl = sizeof(ss);
+		fd = accept4(lfd, (struct sockaddr *)&ss, &sl,
+			     SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd >= 0)
+			break;
+		/* gone before it was taken, or a signal: wait again */
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			return mvgpu__err(ctx, -errno, "accept: %s", strerror(errno));
 	}
-	do
-		fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
-	while (fd < 0 && errno == EINTR);
-	if (fd < 0)
-		return mvgpu__err(ctx, -errno, "accept: %s", strerror(errno));
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	peer_name(&ss, sl, who, wholen);
 	net_tune(fd, timeout_ms ? timeout_ms : 30000);
 	return fd;

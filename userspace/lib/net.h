@@ -6,6 +6,7 @@
 #ifndef MVGPU_NET_H
 #define MVGPU_NET_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +27,9 @@ struct wconn {
 				 * else any fd passed is closed, refused */
 	int passed_fd;		/* an fd received with the last message, -1 */
 	int peer_error;		/* the last wconn_recv() got an ERROR */
+	/* raised: every wait on this connection ends with -ECANCELED
+	 * (from the context, mvgpu_ctx_set_cancel(); NULL: never) */
+	const volatile sig_atomic_t *cancel;
 	/* this connection's control messages (wconn_recv_ctrl()): never
 	 * shared, so that migrations in one process do not mix them */
 	uint8_t ctrl[MVGPU_WIRE_CTRL_MAX];
@@ -66,6 +70,14 @@ int wconn_recv(struct wconn *c, struct wmsg *m, uint8_t *buf, size_t cap,
  */
 int wconn_recv_ctrl(struct wconn *c, struct wmsg *m, unsigned want);
 
+/*
+ * wconn_send_last() - wconn_send() of a last word (ERROR, RESUME,
+ * RELEASE, START): never cancelled (it is what a cancel must still
+ * say), waiting at most @ms (0: the connection's timeout).
+ */
+int wconn_send_last(struct wconn *c, unsigned type, const void *payload,
+		    uint32_t len, unsigned ms);
+
 /* Send ERROR(@err, @text) as a last word; failures are ignored. */
 void wconn_send_error(struct wconn *c, int err, const char *text);
 
@@ -79,7 +91,8 @@ int wconn_peek_error(struct wconn *c, unsigned ms);
  * net_connect() - connect to @addr: "HOST:PORT", "[V6]:PORT" or
  * "unix:PATH", giving up after @timeout_ms (refusals are retried until
  * then: a peer may be starting).  TCP gets TCP_NODELAY and a
- * TCP_USER_TIMEOUT of @timeout_ms.  Return: the fd or -errno (detail).
+ * TCP_USER_TIMEOUT of @timeout_ms.  The context's cancel flag ends it
+ * (-ECANCELED).  Return: the fd or -errno (detail).
  */
 int net_connect(mvgpu_ctx *ctx, const char *addr, unsigned timeout_ms);
 
@@ -96,7 +109,7 @@ int net_listen(mvgpu_ctx *ctx, const char *addr);
 /*
  * net_accept() - accept one connection on @lfd within @timeout_ms (0:
  * forever); set up as net_connect() does.  @who gets "ADDR:PORT".
- * Return: the fd or -errno.
+ * Return: the fd or -errno (-ECANCELED: the context's cancel flag).
  */
 int net_accept(mvgpu_ctx *ctx, int lfd, unsigned timeout_ms, char *who,
 	       size_t wholen);

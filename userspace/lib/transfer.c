@@ -317,10 +317,16 @@ static int xf_compress(struct uio *u, void *opaque, const void *in, size_t len,
 
 static void xf_hold(struct xf *x, const char *where)
 {
-	struct pollfd p = { .fd = x->c->fd, .events = POLLRDHUP };
+	uint64_t end = now_ns() + (uint64_t)x->timeout_ms * 1000000u;
 
 	mvgpu__warn(x->ctx, "fault injection: holding the migration in %s", where);
-	poll(&p, 1, (int)x->timeout_ms);
+	/* until the peer hangs up, the timeout passes, or a cancel */
+	while (now_ns() < end && !(x->cancel_flag && *x->cancel_flag)) {
+		struct pollfd p = { .fd = x->c->fd, .events = POLLRDHUP };
+
+		if (poll(&p, 1, 100) == 1)
+			break;
+	}
 }
 
 /* The workload quiesces before the vGPU stops (as QEMU stops the vCPUs). */
@@ -531,6 +537,14 @@ static void source_resume(struct xf *x)
 	mvgpu__err(x->ctx, 0, "%s", keep);
 }
 
+/* Before COMMIT: tell the target why the source gives up (unless it is
+ * the one that said so), so that it discards at once. */
+static void source_gives_up(struct xf *x, int err)
+{
+	if (!x->c->peer_error)
+		wconn_send_error(x->c, err, mvgpu_last_error(x->ctx));
+}
+
 static int run_source(struct xf *x, mvgpu_migrate_stats *st)
 {
 	struct uio_counts c = { 0 };
@@ -553,7 +567,7 @@ static int run_source(struct xf *x, mvgpu_migrate_stats *st)
 	if (ret)
 		return ret;
 	x->last_move_ns = now_ns();
-	send_cfg(&cfg, x, x->data_fd, x->mo->cancel);
+	send_cfg(&cfg, x, x->data_fd, x->cancel_flag);
 	if (x->mo->precopy)
 		cfg.pass_bytes = mvgpu__pass_bytes(x->data_fd);
 	ret = uio_run(&cfg, &c, why);
@@ -616,6 +630,7 @@ int mvgpu_migrate(mvgpu_dev *dev, int sock, const mvgpu_migrate_opts *opts,
 	x.event = x.mo->event;
 	x.opaque = x.mo->opaque;
 	x.fault = fault_from_env();
+	conn.cancel = x.cancel_flag = x.mo->cancel ? x.mo->cancel : dev->ctx->cancel;
 	net_tune(sock, x.timeout_ms);
 
 	if (xf_lz4_init(&x))
@@ -625,16 +640,22 @@ int mvgpu_migrate(mvgpu_dev *dev, int sock, const mvgpu_migrate_opts *opts,
 	ret = send_hello(&x, x.mo);
 	if (!ret)
 		ret = recv_accept(&x, &st);
-	if (ret)
-		goto out;	/* refused: nothing was touched */
+	if (ret) {
+		source_gives_up(&x, ret);	/* nothing was touched */
+		goto out;
+	}
 	xf_emit(&x, NULL, MVGPU_IMAGE_EV_ACCEPTED, "accepted", 0, 0);
 
 	ret = run_source(&x, &st);
 	if (ret) {
 		source_resume(&x);
+		source_gives_up(&x, ret);
 		goto out;
 	}
-	/* the commit: from here on the target may run the vGPU */
+	/* the commit: from here on the target may run the vGPU, and only
+	 * its answer says whether it does - a cancel no longer ends the
+	 * wait for it (bounded by the timeout) */
+	conn.cancel = NULL;
 	ret = wconn_send(&conn, MVGPU_WIRE_COMMIT, NULL, 0, -1);
 	if (ret) {
 		/* COMMIT did not leave whole: the target cannot run it */
@@ -940,8 +961,12 @@ static int accept_source(struct xf *x, const mvgpu_receive_opts *o,
 	int ret, n;
 
 	ret = wconn_recv_ctrl(x->c, &m, MVGPU_WIRE_HELLO);
-	if (ret)
+	if (ret) {
+		/* say why (interrupted, timed out, a bad message) */
+		if (!x->c->peer_error)
+			wconn_send_error(x->c, ret, mvgpu_last_error(x->ctx));
 		return ret;
+	}
 	if (mvgpu_wire_decode_hello(m.payload, m.h.length, &h, why, sizeof(why)))
 		return refuse(x, -EBADMSG, "malformed HELLO: %s", why);
 	if (h.major != MVGPU_WIRE_MAJOR)
@@ -1090,7 +1115,7 @@ int mvgpu_receive(mvgpu_ctx *ctx, int sock, const mvgpu_receive_opts *opts,
 	x.res = &r;
 	x.event = o->event;
 	x.opaque = o->opaque;
-	x.cancel_flag = o->cancel;
+	conn.cancel = x.cancel_flag = o->cancel ? o->cancel : ctx->cancel;
 	net_tune(sock, x.timeout_ms);
 	if (xf_recv_alloc(&x))
 		return -ENOMEM;
