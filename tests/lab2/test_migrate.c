@@ -9,7 +9,8 @@
  *    source's verified shadow, then carries on with the next fences;
  *  - save on A, restore on B, same framebuffer;
  *  - faults: incompatible target, network cut, either helper killed in
- *    pre-copy and in stop-copy, corrupted bytes, a cut stream; each time
+ *    pre-copy and in stop-copy, or stopped by SIGTERM, corrupted bytes, a
+ *    cut stream, a target that fails at the commit; each time
  *    the source vGPU runs on with its workload still verifying, the
  *    target vGPU is as before, both sides say what happened;
  *  - downtime and total time per framebuffer size (printed for
@@ -583,7 +584,8 @@ Test(migrate, network_cut_in_precopy)
 }
 
 /* The commit's confirmation is lost: the target runs the vGPU, so the
- * source must not resume it - its workload is released, not resumed. */
+ * source must not resume it - its workload is released, not resumed;
+ * the source exits 3 and 'mvgpu status' on the target settles it. */
 Test(migrate, lost_confirmation_never_two_running_copies)
 {
 	struct peer_result r;
@@ -598,9 +600,12 @@ Test(migrate, lost_confirmation_never_two_running_copies)
 		      " --uuid %s --timeout 8", uuid);
 	wait_b(rcv, "listening on");
 	run_a(&r, CLI " migrate %s " HOST_B ":" PORT " --timeout 8", uuid);
-	cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
+	/* in doubt: its own exit code, and the way to find out */
+	cr_assert_eq(r.status, 3, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "is in doubt"), "%s", r.err);
 	cr_assert(strstr(r.err, "sent but not confirmed"), "%s", r.err);
-	cr_assert(strstr(r.err, "stays stopped here"), "%s", r.err);
+	cr_assert(strstr(r.err, "let it go"), "%s", r.err);
+	cr_assert(strstr(r.err, "run 'mvgpu status "), "%s", r.err);
 	peer_result_free(&r);
 	/* the source workload let the vGPU go; it did not carry on */
 	cr_assert_eq(local_wait(wl, T_MIG, &r), 0);
@@ -617,6 +622,56 @@ Test(migrate, lost_confirmation_never_two_running_copies)
 			 (unsigned long long *)&after) == 1);
 	peer_result_free(&r);
 	wait_pass_after(true, wl_b, after + 1);
+	/* what the message says to do settles it: the target runs it */
+	run_b(&r, CLI " --json status %s", uuid);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "\"runs_here\": true"), "%s", r.out);
+	peer_result_free(&r);
+	run_a(&r, CLI " --json status %s", uuid);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "\"runs_here\": false"), "%s", r.out);
+	peer_result_free(&r);
+	/* and the target's workload still verifies every pass */
+	wait_pass_after(true, wl_b, after + 2);
+}
+
+/* The target answers COMMIT with an ERROR (its vGPU could not start): it
+ * does not run the vGPU, so the source must - not stay in doubt, with
+ * neither host running it. */
+Test(migrate, target_error_at_commit_resumes_the_source)
+{
+	struct peer_result r;
+	uint64_t pass;
+	int wl, wl_b, rcv;
+
+	create_both("mvgpu-64M", "mvgpu-64M");
+	wl = start_source_workload(&pass);
+	wl_b = spawn_b(CLI " exercise -u %s --incoming --seconds 3000", uuid);
+	wait_b(wl_b, "waits for a migration in");
+	rcv = spawn_b("env MVGPU_FAULT=fail-commit " CLI " receive --listen :" PORT
+		      " --uuid %s --timeout 8", uuid);
+	wait_b(rcv, "listening on");
+	run_a(&r, CLI " migrate %s " HOST_B ":" PORT " --timeout 8", uuid);
+	cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "the target refused the commit"), "%s", r.err);
+	cr_assert(strstr(r.err, "could not start at the commit"), "%s", r.err);
+	cr_assert(strstr(r.err, "running here, unchanged"), "%s", r.err);
+	peer_result_free(&r);
+	cr_assert_eq(peer_wait(rcv, T_MIG, &r), 0);
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	cr_assert(strstr(r.err, "here was reset"), "%s", r.err);
+	peer_result_free(&r);
+	/* the source's workload carries on, the target's still waits */
+	source_runs_on(wl, pass);
+	run_b(&r, CLI " --json status %s", uuid);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "\"runs_here\": false"), "%s", r.out);
+	cr_assert(strstr(r.out, "\"workload\": \"incoming\""), "%s", r.out);
+	peer_result_free(&r);
+	run_a(&r, CLI " --json status %s", uuid);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "\"runs_here\": true"), "%s", r.out);
+	peer_result_free(&r);
 }
 
 /* ---- numbers ------------------------------------------------------------------- */

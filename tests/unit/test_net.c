@@ -34,6 +34,7 @@
 #include "mvgpu.h"
 #include "mvgpu_wire.h"
 #include "net.h"
+#include "transfer.h"
 
 #ifndef MVGPU_TEST_CLI
 #define MVGPU_TEST_CLI "build/asan/bin/mvgpu"
@@ -309,6 +310,7 @@ struct fake_agent {
 	const char *uuid;	/* the vGPU it says it serves */
 	int nfd;		/* fds passed with AGENT */
 	const int *fds;
+	unsigned flags;		/* MVGPU_WIRE_AGENT_* it says */
 	bool silent;		/* accept, then say nothing */
 	bool no_accept;		/* never accept */
 	pthread_t thread;
@@ -328,6 +330,7 @@ static void *fake_agent_thread(void *arg)
 		return NULL;
 	if (!a->silent) {
 		snprintf(hello.uuid, sizeof(hello.uuid), "%s", a->uuid);
+		hello.flags = a->flags;
 		n = mvgpu_wire_encode_agent(&hello, p, sizeof(p));
 		cr_assert_gt(n, 0);
 		/* (a helper that refused the agent first may be gone) */
@@ -1067,5 +1070,222 @@ Test(net, the_migrate_command_stops_on_sigterm_before_anything_moved)
 	child_free(&c);
 	while (n--)
 		close(filler[n]);
+	fake_agent_stop(&a);
+}
+
+/* ---- the commit: the target's answer ------------------------------------- */
+
+enum answer { ANS_COMMITTED, ANS_ERROR, ANS_CLOSE, ANS_SILENCE, ANS_GARBAGE,
+	      ANS_OTHER, ANS_BAD_ERROR, ANS_RESET };
+
+struct fake_target {
+	int fd;
+	enum answer ans;
+	bool got_commit;
+};
+
+static void *fake_target_thread(void *arg)
+{
+	struct fake_target *t = arg;
+	uint8_t p[64], msg[MVGPU_WIRE_HDR + 1100];
+	struct mvgpu_wire_hdr h;
+	struct mvgpu_wire_error e = { .code = EIO };
+	struct linger lg = { 1, 0 };
+	int n;
+
+	t->got_commit = read_msg(t->fd, 5000, p, sizeof(p), &h) == MVGPU_WIRE_COMMIT;
+	switch (t->ans) {
+	case ANS_COMMITTED:
+		mvgpu_wire_encode_ns(1234, p, 8);
+		send_bytes(t->fd, msg, msg_of(msg, MVGPU_WIRE_COMMITTED, 0, p, 8));
+		break;
+	case ANS_ERROR:
+		snprintf(e.text, sizeof(e.text), "the vGPU could not start; reset here");
+		n = mvgpu_wire_encode_error(&e, msg + MVGPU_WIRE_HDR, sizeof(msg) - MVGPU_WIRE_HDR);
+		cr_assert_gt(n, 0);
+		send_bytes(t->fd, msg, msg_of(msg, MVGPU_WIRE_ERROR, 0,
+					      msg + MVGPU_WIRE_HDR, (uint32_t)n));
+		break;
+	case ANS_BAD_ERROR:	/* an ERROR whose checksum does not hold */
+		snprintf(e.text, sizeof(e.text), "x");
+		n = mvgpu_wire_encode_error(&e, msg + MVGPU_WIRE_HDR, sizeof(msg) - MVGPU_WIRE_HDR);
+		msg_of(msg, MVGPU_WIRE_ERROR, 0, msg + MVGPU_WIRE_HDR, (uint32_t)n);
+		msg[MVGPU_WIRE_HDR + 8] ^= 1;
+		send_bytes(t->fd, msg, MVGPU_WIRE_HDR + (size_t)n);
+		break;
+	case ANS_OTHER:		/* a valid message, not an answer */
+		mvgpu_wire_encode_ns(1, p, 8);
+		send_bytes(t->fd, msg, msg_of(msg, MVGPU_WIRE_LOADED, 0, p, 8));
+		break;
+	case ANS_GARBAGE:
+		memset(msg, 'Z', MVGPU_WIRE_HDR);
+		send_bytes(t->fd, msg, MVGPU_WIRE_HDR);
+		break;
+	case ANS_RESET:
+		setsockopt(t->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		break;
+	case ANS_CLOSE:
+	case ANS_SILENCE:
+		break;
+	}
+	if (t->ans == ANS_SILENCE)
+		read(t->fd, p, sizeof(p));	/* until the source hangs up */
+	close(t->fd);
+	return NULL;
+}
+
+static int commit_with(enum answer ans, int *in_doubt, char *err, size_t errlen)
+{
+	struct fake_target t = { .ans = ans };
+	pthread_t th;
+	mvgpu_ctx *ctx;
+	int sv[2], ret;
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	t.fd = sv[1];
+	cr_assert_eq(pthread_create(&th, NULL, fake_target_thread, &t), 0);
+	cr_assert_eq(mvgpu_ctx_create(&ctx, F->root), 0);
+	*in_doubt = -1;
+	ret = xf_commit(ctx, sv[0], 500, in_doubt);
+	snprintf(err, errlen, "%s", mvgpu_last_error(ctx));
+	shutdown(sv[0], SHUT_RDWR);
+	cr_assert_eq(pthread_join(th, NULL), 0);
+	cr_assert(t.got_commit, "the target got no COMMIT");
+	close(sv[0]);
+	mvgpu_ctx_free(ctx);
+	return ret;
+}
+
+Test(net, committed_is_success)
+{
+	char err[MVGPU_ERR_MAX];
+	int doubt;
+
+	cr_assert_eq(commit_with(ANS_COMMITTED, &doubt, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(doubt, 0);
+}
+
+/* A target that answers COMMIT with a clear ERROR does not run the
+ * vGPU: the source must resume, it is not in doubt. */
+Test(net, an_error_after_commit_is_a_clear_no)
+{
+	char err[MVGPU_ERR_MAX];
+	int doubt;
+
+	cr_assert_eq(commit_with(ANS_ERROR, &doubt, err, sizeof(err)), -EIO, "%s", err);
+	cr_assert_eq(doubt, 0, "a clear ERROR taken for a doubt: %s", err);
+	cr_assert(strstr(err, "the target refused the commit"), "%s", err);
+	cr_assert(strstr(err, "the vGPU could not start; reset here"), "%s", err);
+	cr_assert(strstr(err, "it does not run the vGPU"), "%s", err);
+}
+
+/* Only a lost confirmation is in doubt: silence, a closed or reset
+ * connection, a damaged message, a message that is no answer. */
+Test(net, only_a_lost_confirmation_is_in_doubt)
+{
+	static const enum answer lost[] = { ANS_CLOSE, ANS_SILENCE, ANS_GARBAGE,
+					    ANS_OTHER, ANS_BAD_ERROR, ANS_RESET };
+	static const char *const name[] = { "closed", "silent", "garbage",
+					    "LOADED", "damaged ERROR", "reset" };
+	char err[MVGPU_ERR_MAX];
+	size_t i;
+	int doubt;
+
+	for (i = 0; i < sizeof(lost) / sizeof(lost[0]); i++) {
+		cr_assert_eq(commit_with(lost[i], &doubt, err, sizeof(err)), -EREMOTEIO,
+			     "%s: %s", name[i], err);
+		cr_assert_eq(doubt, 1, "%s: %s", name[i], err);
+		cr_assert(strstr(err, "the commit was sent but not confirmed"), "%s: %s",
+			  name[i], err);
+	}
+}
+
+/* ---- mvgpu status: does the vGPU run here? ------------------------------- */
+
+static struct child status_of(const char *uuid, bool json)
+{
+	struct child c;
+
+	if (json)
+		child_start(&c, (const char *const[]){ "--json", "status", uuid,
+						       "--timeout", "1", NULL });
+	else
+		child_start(&c, (const char *const[]){ "status", uuid, "--timeout", "1",
+						       NULL });
+	cr_assert_eq(child_wait(&c, 10000), 0, "%s", c.e);
+	return c;
+}
+
+Test(net, status_says_whether_the_vgpu_runs_here)
+{
+	struct fake_agent a = { .uuid = UA, .nfd = 1 };
+	struct probe pr;
+	struct child c;
+	char dir[40];
+
+	fake_std(F);
+	/* no such vGPU: it does not run here */
+	c = status_of(UA, false);
+	cr_assert(strstr(c.o, "no vGPU " UA " here: it does not run here"), "%s", c.o);
+	child_free(&c);
+	c = status_of(UA, true);
+	cr_assert(strstr(c.o, "\"exists\": false"), "%s", c.o);
+	cr_assert(strstr(c.o, "\"runs_here\": false"), "%s", c.o);
+	child_free(&c);
+
+	/* idle: nothing has it open */
+	snprintf(dir, sizeof(dir), "/tmp/mvgpu-test-run.XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	setenv("MVGPU_RUN_DIR", dir, 1);
+	fake_add_vgpu(F, "0000:00:04.0", "mvgpu-64M", UA, 7, "0");
+	c = status_of(UA, false);
+	cr_assert(strstr(c.o, "vGPU " UA " (mvgpu-64M on 0000:00:04.0): does not run here: nothing has it open"),
+		  "%s", c.o);
+	child_free(&c);
+	rm_dir(dir);
+
+	/* open by a program without an agent (a VM): not known here */
+	fake_add_vgpu(F, "0000:00:04.0", "mvgpu-64M", UB, 8, "1");
+	c = status_of(UB, true);
+	cr_assert(strstr(c.o, "\"runs_here\": null"), "%s", c.o);
+	cr_assert(strstr(c.o, "\"workload\": \"foreign\""), "%s", c.o);
+	child_free(&c);
+
+	/* a workload that runs it, asked through its agent: the fd it
+	 * passes is closed unused, the workload keeps the vGPU */
+	probe_new(&pr, 1);
+	a.fds = pr.wr;
+	fake_agent_start(&a, UA);
+	c = status_of(UA, true);
+	cr_assert(strstr(c.o, "\"runs_here\": true"), "%s%s", c.o, c.e);
+	cr_assert(strstr(c.o, "\"workload\": \"running\""), "%s", c.o);
+	child_free(&c);
+	fake_agent_stop(&a);
+	cr_assert(fds_all_closed(&pr), "status kept the device fd");
+
+	/* a workload still waiting for the vGPU to come in */
+	memset(&a, 0, sizeof(a));
+	a.uuid = UA;
+	a.flags = MVGPU_WIRE_AGENT_INCOMING;
+	probe_new(&pr, 1);
+	a.nfd = 1;
+	a.fds = pr.wr;
+	fake_agent_start(&a, UA);
+	c = status_of(UA, false);
+	cr_assert(strstr(c.o, "does not run here: its workload (pid "), "%s%s", c.o, c.e);
+	cr_assert(strstr(c.o, "waits for a migration in"), "%s", c.o);
+	child_free(&c);
+	fake_agent_stop(&a);
+	cr_assert(fds_all_closed(&pr));
+
+	/* an agent busy with a helper: not known yet */
+	memset(&a, 0, sizeof(a));
+	a.uuid = UA;
+	a.silent = true;
+	fake_agent_start(&a, UA);
+	c = status_of(UA, true);
+	cr_assert(strstr(c.o, "\"runs_here\": null"), "%s", c.o);
+	cr_assert(strstr(c.o, "\"workload\": \"busy\""), "%s", c.o);
+	child_free(&c);
 	fake_agent_stop(&a);
 }

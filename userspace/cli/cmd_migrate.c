@@ -100,21 +100,36 @@ static void migrate_summary(struct progress *p, const char *uuid,
 	       st->passes == 1 ? "" : "es", s, w, ratio);
 }
 
+/*
+ * The commit's confirmation was lost: say so, what is true here, and how
+ * to learn the rest - from the target, which alone knows (exit 3).
+ */
+static int migrate_in_doubt(struct progress *p, const char *why,
+			    const char *uuid, const char *addr,
+			    const mvgpu_migrate_stats *st, int agent)
+{
+	return progress_fail(p, EXIT_IN_DOUBT, -EREMOTEIO,
+			     "migration of vGPU %s to %s is in doubt: %s. %s Only the target can say which side runs it: run 'mvgpu status %s' on %s - 'runs here' there means the migration took effect; 'does not run here' means start the vGPU's workload again here",
+			     uuid, addr, why,
+			     agent ? "Its workload here let it go, so that it never runs on both hosts." :
+			     "No workload used it here, so nothing runs it on either host.",
+			     uuid, st->target_host[0] ? st->target_host : addr);
+}
+
 static int migrate_failed(struct progress *p, mvgpu_ctx *ctx, mvgpu_dev *dev,
 			  const char *uuid, const char *addr, int err,
-			  const mvgpu_migrate_stats *st)
+			  const mvgpu_migrate_stats *st, int agent)
 {
-	char why[700], state[64] = "in an unknown state";
+	char why[512], state[64] = "in an unknown state";
 	uint32_t s;
 
 	snprintf(why, sizeof(why), "%s", mvgpu_last_error(ctx));
+	if (st->in_doubt)
+		return migrate_in_doubt(p, why, uuid, addr, st, agent);
 	if (mvgpu_mig_get_state(dev, &s) == 0)
 		snprintf(state, sizeof(state), "%s",
 			 s == MVGPU_MIG_RUNNING ? "running here, unchanged" :
 			 mvgpu_mig_state_name(s));
-	if (st->in_doubt)
-		return progress_fail(p, EXIT_FAIL, err, "migrating vGPU %s to %s: %s",
-				     uuid, addr, why);
 	if (err == -ECANCELED)
 		return progress_fail(p, EXIT_FAIL, err,
 				     "migration of vGPU %s interrupted; it is %s",
@@ -239,7 +254,7 @@ int cmd_migrate(struct cli *cli, int argc, char **argv)
 		 * must not resume (the agent would, on a bare disconnect) */
 		if (st.in_doubt && ms.agent)
 			mvgpu_agent_release(ms.agent);
-		ret = migrate_failed(pp, ctx, dev, uuid, pos[1], ret, &st);
+		ret = migrate_failed(pp, ctx, dev, uuid, pos[1], ret, &st, ms.agent != NULL);
 		goto out;
 	}
 	if (ms.agent)

@@ -1157,6 +1157,17 @@ int mvgpu_agent_connect(mvgpu_ctx *ctx, const char *uuid, unsigned timeout_ms,
 			mvgpu_agent_conn **conn, mvgpu_dev **dev,
 			unsigned *agent_flags);
 
+/*! mvgpu_agent_query() :
+ *  Ask vGPU @uuid's agent what its workload does, with the checks of
+ *  mvgpu_agent_connect() but without taking the device (its fd is closed
+ *  unused; the workload carries on): *@agent_flags (MVGPU_AGENT_INCOMING:
+ *  it waits for a migration in, else it runs the vGPU), *@pid (either may
+ *  be NULL).  An agent serves one helper at a time: -ETIMEDOUT while
+ *  another is connected.
+ *  @return 0; -ENOENT if no agent serves @uuid; -errno. */
+int mvgpu_agent_query(mvgpu_ctx *ctx, const char *uuid, unsigned timeout_ms,
+		      unsigned *agent_flags, unsigned *pid);
+
 /*! The helper's calls: ask the workload to pause (getting its state),
  *  resume, release, or start with a state.  @return 0 or -errno. */
 int mvgpu_agent_pause(mvgpu_agent_conn *c, char kind[MVGPU_STATE_KIND_MAX],

@@ -384,12 +384,16 @@ static int agent_dial(mvgpu_ctx *ctx, const struct sockaddr_un *sun,
 	return fd;
 }
 
-int mvgpu_agent_connect(mvgpu_ctx *ctx, const char *uuid, unsigned timeout_ms,
-			mvgpu_agent_conn **out, mvgpu_dev **dev,
-			unsigned *agent_flags)
+/*
+ * Connect to vGPU @uuid's agent and take its AGENT message, checked: the
+ * vGPU it names is @uuid, one fd came with it (left in
+ * (*@out)->c.passed_fd).  Return: 0, -ENOENT (no agent), -errno.
+ */
+static int agent_hello(mvgpu_ctx *ctx, const char *uuid, unsigned timeout_ms,
+		       struct mvgpu_agent_conn **out,
+		       struct mvgpu_wire_agent *hello)
 {
 	struct mvgpu_agent_conn *ac;
-	struct mvgpu_wire_agent hello;
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	char why[256], canon[MVGPU_UUID_LEN], got[MVGPU_UUID_LEN];
 	struct wmsg m;
@@ -418,27 +422,66 @@ int mvgpu_agent_connect(mvgpu_ctx *ctx, const char *uuid, unsigned timeout_ms,
 	ac->c.takes_fd = true;	/* AGENT brings the device; nothing else does */
 	ret = wconn_recv(&ac->c, &m, ac->buf, AGENT_BUF, MVGPU_WIRE_AGENT);
 	ac->c.takes_fd = false;
-	if (!ret && mvgpu_wire_decode_agent(m.payload, m.h.length, &hello, why,
+	if (!ret && mvgpu_wire_decode_agent(m.payload, m.h.length, hello, why,
 					    sizeof(why)))
 		ret = mvgpu__err(ctx, -EBADMSG, "the workload's agent: %s", why);
 	if (!ret && ac->c.passed_fd < 0)
 		ret = mvgpu__err(ctx, -EPROTO, "the workload passed no device");
-	if (!ret && (mvgpu_uuid_canonical(hello.uuid, got) || strcmp(got, canon)))
+	if (!ret && (mvgpu_uuid_canonical(hello->uuid, got) || strcmp(got, canon)))
 		ret = mvgpu__err(ctx, -EPROTO,
 				  "the agent at %s serves vGPU %s, not %s: its socket is not that vGPU's; stop the workload that serves it",
-				  sun.sun_path, hello.uuid, canon);
-	if (!ret) {
-		ret = mvgpu__dev_adopt(ctx, hello.uuid, ac->c.passed_fd, dev);
-		ac->c.passed_fd = -1;
+				  sun.sun_path, hello->uuid, canon);
+	if (ret) {
+		mvgpu_agent_disconnect(ac);
+		return ret;
 	}
+	*out = ac;
+	return 0;
+}
+
+static unsigned agent_flags_of(const struct mvgpu_wire_agent *hello)
+{
+	return hello->flags & MVGPU_WIRE_AGENT_INCOMING ? MVGPU_AGENT_INCOMING : 0;
+}
+
+int mvgpu_agent_connect(mvgpu_ctx *ctx, const char *uuid, unsigned timeout_ms,
+			mvgpu_agent_conn **out, mvgpu_dev **dev,
+			unsigned *agent_flags)
+{
+	struct mvgpu_agent_conn *ac;
+	struct mvgpu_wire_agent hello;
+	int ret;
+
+	ret = agent_hello(ctx, uuid, timeout_ms, &ac, &hello);
+	if (ret)
+		return ret;
+	ret = mvgpu__dev_adopt(ctx, hello.uuid, ac->c.passed_fd, dev);
+	ac->c.passed_fd = -1;
 	if (ret) {
 		mvgpu_agent_disconnect(ac);
 		return ret;
 	}
 	if (agent_flags)
-		*agent_flags = hello.flags & MVGPU_WIRE_AGENT_INCOMING ?
-			       MVGPU_AGENT_INCOMING : 0;
+		*agent_flags = agent_flags_of(&hello);
 	*out = ac;
+	return 0;
+}
+
+int mvgpu_agent_query(mvgpu_ctx *ctx, const char *uuid, unsigned timeout_ms,
+		      unsigned *agent_flags, unsigned *pid)
+{
+	struct mvgpu_agent_conn *ac;
+	struct mvgpu_wire_agent hello;
+	int ret;
+
+	ret = agent_hello(ctx, uuid, timeout_ms, &ac, &hello);
+	if (ret)
+		return ret;
+	if (agent_flags)
+		*agent_flags = agent_flags_of(&hello);
+	if (pid)
+		*pid = hello.pid;
+	mvgpu_agent_disconnect(ac);	/* closes the device fd unused */
 	return 0;
 }
 

@@ -44,6 +44,14 @@
 enum { XF_FAULT_NONE, XF_FAULT_HOLD, XF_FAULT_CORRUPT, XF_FAULT_CUT,
        XF_FAULT_HOLD_PRE };
 
+/* On the target: $MVGPU_FAULT names @what (drop-committed, fail-commit). */
+static bool fault_is(const char *what)
+{
+	const char *f = getenv("MVGPU_FAULT");
+
+	return f && !strcmp(f, what);
+}
+
 static int fault_from_env(void)
 {
 	const char *f = getenv("MVGPU_FAULT");
@@ -146,6 +154,7 @@ struct xf {
 	uint8_t *pend;		/* a message split across reads */
 	size_t pend_len;
 	bool got_end;
+	bool commit_seen;	/* COMMIT arrived: the source waits for our word */
 	struct mvgpu_wire_end end;
 	uint64_t stream_out;
 	mvgpu_receive_result *res;
@@ -537,6 +546,34 @@ static void source_resume(struct xf *x)
 	mvgpu__err(x->ctx, 0, "%s", keep);
 }
 
+/*
+ * After COMMIT went out whole: the target's answer.  COMMITTED: the vGPU
+ * runs there.  A well-formed ERROR: it does not - a target sends one after
+ * COMMIT only once its copy is discarded (target_discard()) - so the
+ * source runs it again.  Anything else (silence until the timeout, the
+ * connection closed or reset, a damaged or unexpected message) leaves it
+ * open whether COMMIT took effect there: *@in_doubt.
+ * Return: 0, the target's -errno, or -EREMOTEIO (in doubt); detail in ctx.
+ */
+static int await_committed(struct wconn *c, const char *host, int *in_doubt)
+{
+	struct wmsg m;
+	int ret;
+
+	*in_doubt = 0;
+	ret = wconn_recv_ctrl(c, &m, MVGPU_WIRE_COMMITTED);
+	if (!ret)
+		return 0;
+	if (c->peer_error)
+		return mvgpu__err(c->ctx, ret,
+				  "the target refused the commit (%s): it does not run the vGPU",
+				  mvgpu_last_error(c->ctx));
+	*in_doubt = 1;
+	return mvgpu__err(c->ctx, -EREMOTEIO,
+			  "the commit was sent but not confirmed (%s): the vGPU may run on %s now, so it stays stopped here",
+			  mvgpu_last_error(c->ctx), host && host[0] ? host : "the target");
+}
+
 /* Before COMMIT: tell the target why the source gives up (unless it is
  * the one that said so), so that it discards at once. */
 static void source_gives_up(struct xf *x, int err)
@@ -617,7 +654,6 @@ int mvgpu_migrate(mvgpu_dev *dev, int sock, const mvgpu_migrate_opts *opts,
 	};
 	mvgpu_migrate_stats st = { 0 };
 	struct wconn conn;
-	struct wmsg m;
 	struct xf x;
 	int ret;
 
@@ -662,15 +698,14 @@ int mvgpu_migrate(mvgpu_dev *dev, int sock, const mvgpu_migrate_opts *opts,
 		source_resume(&x);
 		goto out;
 	}
-	ret = wconn_recv_ctrl(&conn, &m, MVGPU_WIRE_COMMITTED);
-	if (ret) {
-		st.in_doubt = 1;
-		ret = mvgpu__err(x.ctx, -EREMOTEIO,
-				 "the commit was sent but not confirmed (%s): the vGPU may run on %s now, so it stays stopped here; check the target before resuming it",
-				 mvgpu_last_error(x.ctx),
-				 st.target_host[0] ? st.target_host : "the target");
+	ret = await_committed(&conn, st.target_host, &st.in_doubt);
+	if (ret && !st.in_doubt) {
+		/* the target said no: it runs nothing of ours, we do again */
+		source_resume(&x);
 		goto out;
 	}
+	if (ret)
+		goto out;	/* in doubt: stopped here, never two copies */
 	st.downtime_ns = now_ns() - x.t_stop;
 	x.phase = "done";
 	xf_emit(&x, NULL, MVGPU_IMAGE_EV_COMMITTED, "committed", 0, 0);
@@ -894,6 +929,31 @@ static int refuse(struct xf *x, int err, const char *fmt, ...)
 	return err;
 }
 
+/*
+ * After a failure: nothing of the source's may run here.  The vGPU is
+ * reset unless it never left its own state (RUNNING before any COMMIT:
+ * it was refused before loading).  Return: true once nothing of the
+ * source's is here (r->reset says what was done).
+ */
+static bool target_discard(struct xf *x, mvgpu_receive_result *r)
+{
+	char keep[MVGPU_ERR_MAX];
+	uint32_t state = 0;
+	int err;
+
+	if (x->data_fd >= 0)
+		close(x->data_fd);
+	x->data_fd = -1;
+	if (!mvgpu_mig_get_state(x->dev, &state) && state == MVGPU_MIG_RUNNING &&
+	    !x->commit_seen)
+		return true;
+	snprintf(keep, sizeof(keep), "%s", mvgpu_last_error(x->ctx));
+	err = mvgpu_dev_reset(x->dev, MVGPU_RESET_VFIO);
+	r->reset = err ? -1 : 1;
+	mvgpu__err(x->ctx, 0, "%s", keep);
+	return !err;
+}
+
 /* Say why and hang up so that the source reads it: stop sending, then
  * drain what it still sends for a moment. */
 static void hang_up(struct xf *x, int err)
@@ -1081,15 +1141,22 @@ static int run_target(struct xf *x)
 		return mvgpu__err(x->ctx, ret,
 				  "no commit from the source (%s): it keeps the vGPU",
 				  mvgpu_last_error(x->ctx));
+	/* from here on an ERROR tells the source that this side does not
+	 * run the vGPU: it is sent only once the copy here is discarded */
+	x->commit_seen = true;
+	if (fault_is("fail-commit"))
+		return mvgpu__err(x->ctx, -EIO,
+				  "fault injection: the vGPU could not start at the commit");
 	ret = mvgpu_mig_set_state(x->dev, MVGPU_MIG_RUNNING, NULL);
 	if (ret)
-		return ret;
+		return mvgpu__err(x->ctx, ret, "the vGPU could not start at the commit: %s",
+				  mvgpu_last_error(x->ctx));
 	t = now_ns() - t;
 	mvgpu_wire_encode_ns(t, ns, sizeof(ns));
 	/* running here now: a lost COMMITTED leaves the source in doubt, and
 	 * stopped, which is what it must be ($MVGPU_FAULT=drop-committed
 	 * on the target plays that loss for the tests) */
-	if (!getenv("MVGPU_FAULT") || strcmp(getenv("MVGPU_FAULT"), "drop-committed"))
+	if (!fault_is("drop-committed"))
 		wconn_send(x->c, MVGPU_WIRE_COMMITTED, ns, sizeof(ns), -1);
 	else
 		mvgpu__warn(x->ctx, "fault injection: COMMITTED not sent");
@@ -1123,23 +1190,11 @@ int mvgpu_receive(mvgpu_ctx *ctx, int sock, const mvgpu_receive_opts *opts,
 	ret = accept_source(&x, o, &created);
 	if (!ret) {
 		ret = run_target(&x);
-		if (ret) {
-			uint32_t state = 0;
-
+		/* discard what arrived first, then say so: after COMMIT an
+		 * ERROR means "not running here", so with a copy that could
+		 * not be discarded nothing is said (the source is in doubt) */
+		if (ret && (target_discard(&x, &r) || !x.commit_seen))
 			hang_up(&x, ret);
-			/* discard what arrived: the source keeps its vGPU */
-			if (x.data_fd >= 0)
-				close(x.data_fd);
-			x.data_fd = -1;
-			if (!mvgpu_mig_get_state(x.dev, &state) &&
-			    state != MVGPU_MIG_RUNNING) {
-				char keep[MVGPU_ERR_MAX];
-
-				snprintf(keep, sizeof(keep), "%s", mvgpu_last_error(ctx));
-				r.reset = mvgpu_dev_reset(x.dev, MVGPU_RESET_VFIO) ? -1 : 1;
-				mvgpu__err(ctx, ret, "%s", keep);
-			}
-		}
 	}
 	if (x.dev && x.dev != o->dev)
 		mvgpu_dev_close(x.dev);
@@ -1227,6 +1282,21 @@ int xf_stream_recv(mvgpu_ctx *ctx, int sock, int out_fd, uint64_t *stream_bytes,
 	free(x.pend);
 	LZ4F_freeDecompressionContext(x.dctx);
 	return ret;
+}
+
+int xf_commit(mvgpu_ctx *ctx, int sock, unsigned timeout_ms, int *in_doubt)
+{
+	struct wconn c;
+	int ret;
+
+	wconn_init(&c, ctx, sock, timeout_ms, "the target");
+	c.cancel = NULL;	/* as mvgpu_migrate() at the commit */
+	ret = wconn_send(&c, MVGPU_WIRE_COMMIT, NULL, 0, -1);
+	if (ret) {
+		*in_doubt = 0;	/* not whole: the target cannot act on it */
+		return ret;
+	}
+	return await_committed(&c, "the target", in_doubt);
 }
 
 int mvgpu_net_connect(mvgpu_ctx *ctx, const char *addr, unsigned timeout_ms)
