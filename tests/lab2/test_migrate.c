@@ -5,11 +5,12 @@
  *
  *  - a vGPU under `mvgpu exercise` moves A -> B and back; after each hop
  *    the incoming workload checks every channel's registers against the
- *    state that travelled and the whole framebuffer against a shadow
- *    rebuilt from (seed, pass), then carries on with the next fences;
+ *    state that travelled and the framebuffer against the digest of the
+ *    source's verified shadow, then carries on with the next fences;
  *  - save on A, restore on B, same framebuffer;
  *  - faults: incompatible target, network cut, either helper killed in
- *    pre-copy and in stop-copy, corrupted bytes, a cut stream; each time
+ *    pre-copy and in stop-copy, or stopped by SIGTERM, corrupted bytes, a
+ *    cut stream, a target that fails at the commit; each time
  *    the source vGPU runs on with its workload still verifying, the
  *    target vGPU is as before, both sides say what happened;
  *  - downtime and total time per framebuffer size (printed for
@@ -414,6 +415,7 @@ Test(migrate, idle_vgpu_created_on_request)
 	run_a(&r, CLI " migrate %s " HOST_B ":" PORT, uuid);
 	cr_assert_eq(r.status, 1);
 	cr_assert(strstr(r.err, "has no vGPU"), "%s", r.err);
+	cr_assert(strstr(r.err, "(mvgpu create --type mvgpu-64M --uuid "), "%s", r.err);
 	cr_assert(strstr(r.err, "running here, unchanged"), "%s", r.err);
 	peer_result_free(&r);
 	cr_assert_eq(peer_wait(rcv, T_MIG, &r), 0);
@@ -477,14 +479,16 @@ Test(migrate, incompatible_target_refused_before_anything_stops)
 	run_a(&r, CLI " migrate %s " HOST_B ":" PORT, uuid);
 	cr_assert_eq(r.status, 1);
 	/* both versions named, and where the vGPU is */
-	cr_assert(strstr(r.err, "type=mvgpu-64M") || strstr(r.err, "mvgpu-64M"), "%s", r.err);
-	cr_assert(strstr(r.err, "mvgpu-256M"), "%s", r.err);
-	cr_assert(strstr(r.err, "source migration_version"), "%s", r.err);
+	cr_assert(strstr(r.err, "the source's is mvgpu-64M"), "%s", r.err);
+	cr_assert(strstr(r.err, "is of type mvgpu-256M"), "%s", r.err);
+	cr_assert(strstr(r.err, "source migration_version: "), "%s", r.err);
+	cr_assert(strstr(r.err, "type=mvgpu-64M"), "%s", r.err);
 	cr_assert(strstr(r.err, "running here, unchanged"), "%s", r.err);
 	peer_result_free(&r);
 	cr_assert_eq(peer_wait(rcv, T_MIG, &r), 0);
 	cr_assert_eq(r.status, 1);
 	cr_assert(strstr(r.err, "mvgpu-256M"), "%s", r.err);
+	cr_assert(strstr(r.err, "here was not changed"), "%s", r.err);
 	peer_result_free(&r);
 	source_runs_on(wl, pass);
 	target_clean();
@@ -506,19 +510,21 @@ static void fault_case(const char *fault, void (*act)(int mig, int rcv),
 	if (act)
 		act(mig, rcv);
 	cr_assert_eq(local_wait(mig, T_MIG, &r), 0);
+	/* @want_src: the source was not killed, it must say what happened */
 	if (want_src) {
-		cr_assert_neq(r.status, 0, "%s: the migration succeeded", fault);
-		cr_assert(strstr(r.err, want_src) || r.status == 128 + SIGKILL,
-			  "%s: %s", fault, r.err);
-		if (r.status != 128 + SIGKILL)
-			cr_assert(strstr(r.err, "running here, unchanged"), "%s", r.err);
+		cr_assert_eq(r.status, 1, "%s: %s", fault, r.err);
+		cr_assert(strstr(r.err, want_src), "%s: %s", fault, r.err);
+		cr_assert(strstr(r.err, "running here, unchanged"), "%s", r.err);
 	}
 	peer_result_free(&r);
 	cr_assert_eq(peer_wait(rcv, T_MIG, &r), 0);
 	cr_assert_neq(r.status, 0, "%s: the target took it", fault);
-	if (want_dst)
-		cr_assert(strstr(r.err, want_dst) || r.status == 128 + SIGKILL,
-			  "%s: target: %s", fault, r.err);
+	if (want_dst) {
+		cr_assert_eq(r.status, 1, "%s: target: %s", fault, r.err);
+		cr_assert(strstr(r.err, want_dst), "%s: target: %s", fault, r.err);
+		/* it had begun to load: it says its vGPU was reset */
+		cr_assert(strstr(r.err, "here was reset"), "%s: target: %s", fault, r.err);
+	}
 	peer_result_free(&r);
 	source_runs_on(wl, pass);
 	target_clean();
@@ -558,6 +564,21 @@ static void kill_source_stop(int mig, int rcv)
 	kill_source_when(mig, "holding the migration in stop-copy");
 }
 
+/* ^C / systemctl stop: SIGTERM, not SIGKILL - the helper must stop at
+ * once, say so, and leave the source running */
+static void term_source_pre(int mig, int rcv)
+{
+	(void)rcv;
+	wait_a(mig, "holding the migration in pre-copy");
+	cr_assert_eq(local_kill(mig, SIGTERM), 0);
+}
+
+static void term_receiver_stop(int mig, int rcv)
+{
+	wait_a(mig, "holding the migration in stop-copy");
+	cr_assert_eq(peer_kill(rcv, SIGTERM), 0);
+}
+
 static void cut_network(int mig, int rcv)
 {
 	struct peer_result r;
@@ -595,6 +616,18 @@ Test(migrate, source_helper_killed_in_stopcopy)
 	fault_case("hold-stop-copy", kill_source_stop, NULL, "the source");
 }
 
+Test(migrate, source_helper_sigterm_in_precopy)
+{
+	fault_case("hold-pre-copy", term_source_pre, "interrupted",
+		   "the source gave up: interrupted");
+}
+
+Test(migrate, target_helper_sigterm_in_stopcopy)
+{
+	fault_case("hold-stop-copy", term_receiver_stop, "the target: interrupted",
+		   "interrupted");
+}
+
 Test(migrate, corrupted_bytes_on_the_wire)
 {
 	fault_case("corrupt-data", NULL, "checksum mismatch", "checksum mismatch");
@@ -611,7 +644,8 @@ Test(migrate, network_cut_in_precopy)
 }
 
 /* The commit's confirmation is lost: the target runs the vGPU, so the
- * source must not resume it - its workload is released, not resumed. */
+ * source must not resume it - its workload is released, not resumed;
+ * the source exits 3 and 'mvgpu status' on the target settles it. */
 Test(migrate, lost_confirmation_never_two_running_copies)
 {
 	struct peer_result r;
@@ -626,9 +660,12 @@ Test(migrate, lost_confirmation_never_two_running_copies)
 		      " --uuid %s --timeout 8", uuid);
 	wait_b(rcv, "listening on");
 	run_a(&r, CLI " migrate %s " HOST_B ":" PORT " --timeout 8", uuid);
-	cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
+	/* in doubt: its own exit code, and the way to find out */
+	cr_assert_eq(r.status, 3, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "is in doubt"), "%s", r.err);
 	cr_assert(strstr(r.err, "sent but not confirmed"), "%s", r.err);
-	cr_assert(strstr(r.err, "stays stopped here"), "%s", r.err);
+	cr_assert(strstr(r.err, "let it go"), "%s", r.err);
+	cr_assert(strstr(r.err, "run 'mvgpu status "), "%s", r.err);
 	peer_result_free(&r);
 	/* the source workload let the vGPU go; it did not carry on */
 	cr_assert_eq(local_wait(wl, T_MIG, &r), 0);
@@ -645,6 +682,56 @@ Test(migrate, lost_confirmation_never_two_running_copies)
 			 (unsigned long long *)&after) == 1);
 	peer_result_free(&r);
 	wait_pass_after(true, wl_b, after + 1);
+	/* what the message says to do settles it: the target runs it */
+	run_b(&r, CLI " --json status %s", uuid);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "\"runs_here\": true"), "%s", r.out);
+	peer_result_free(&r);
+	run_a(&r, CLI " --json status %s", uuid);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "\"runs_here\": false"), "%s", r.out);
+	peer_result_free(&r);
+	/* and the target's workload still verifies every pass */
+	wait_pass_after(true, wl_b, after + 2);
+}
+
+/* The target answers COMMIT with an ERROR (its vGPU could not start): it
+ * does not run the vGPU, so the source must - not stay in doubt, with
+ * neither host running it. */
+Test(migrate, target_error_at_commit_resumes_the_source)
+{
+	struct peer_result r;
+	uint64_t pass;
+	int wl, wl_b, rcv;
+
+	create_both("mvgpu-64M", "mvgpu-64M");
+	wl = start_source_workload(&pass);
+	wl_b = spawn_b(CLI " exercise -u %s --incoming --seconds 3000", uuid);
+	wait_b(wl_b, "waits for a migration in");
+	rcv = spawn_b("env MVGPU_FAULT=fail-commit " CLI " receive --listen :" PORT
+		      " --uuid %s --timeout 8", uuid);
+	wait_b(rcv, "listening on");
+	run_a(&r, CLI " migrate %s " HOST_B ":" PORT " --timeout 8", uuid);
+	cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "the target refused the commit"), "%s", r.err);
+	cr_assert(strstr(r.err, "could not start at the commit"), "%s", r.err);
+	cr_assert(strstr(r.err, "running here, unchanged"), "%s", r.err);
+	peer_result_free(&r);
+	cr_assert_eq(peer_wait(rcv, T_MIG, &r), 0);
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	cr_assert(strstr(r.err, "here was reset"), "%s", r.err);
+	peer_result_free(&r);
+	/* the source's workload carries on, the target's still waits */
+	source_runs_on(wl, pass);
+	run_b(&r, CLI " --json status %s", uuid);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "\"runs_here\": false"), "%s", r.out);
+	cr_assert(strstr(r.out, "\"workload\": \"incoming\""), "%s", r.out);
+	peer_result_free(&r);
+	run_a(&r, CLI " --json status %s", uuid);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "\"runs_here\": true"), "%s", r.out);
+	peer_result_free(&r);
 }
 
 /* ---- numbers ------------------------------------------------------------------- */

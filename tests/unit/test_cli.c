@@ -161,7 +161,11 @@ Test(cli, help_documents_commands_and_exit_codes)
 	has(R.out, "0  success");
 	has(R.out, "1  the operation failed");
 	has(R.out, "2  usage error");
+	has(R.out, "3  migrate: in doubt");
+	has(R.out, "'mvgpu status UUID' on the target");
+	has(R.out, "status");
 	has(R.out, "MVGPU_SYSFS");
+	has(R.out, "MVGPU_RUN_DIR");
 	run("--help");
 	expect(0);
 	has(R.out, "Exit status:");
@@ -171,6 +175,13 @@ Test(cli, help_documents_commands_and_exit_codes)
 	run("create", "--help");
 	expect(0);
 	has(R.out, "--parent PARENT");
+	run("help", "migrate");
+	expect(0);
+	has(R.out, "Exit 3: in doubt");
+	has(R.out, "mvgpu status UUID");
+	run("help", "status");
+	expect(0);
+	has(R.out, "runs_here");
 	run("help", "nope");
 	expect(2);
 }

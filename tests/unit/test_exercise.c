@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -337,6 +338,165 @@ Test(model, shadow_rejects_commands_outside_the_windows)
 	c = mvgpu_cmd_fill(2, 4, 1);
 	cr_assert_eq(ex_shadow_apply(&ex, &c, NULL, 0), -EINVAL);
 	ex_free(&ex);
+}
+
+/* ---- the state that travels with a migrated vGPU ------------------------ */
+
+/* A source that ran @passes passes; @fb gets what its vGPU holds. */
+static void source_after(struct exercise *ex, unsigned passes, uint8_t **fb)
+{
+	struct ex_layout l;
+	uint8_t *up = calloc(1, EX_XFER_BYTES);
+	unsigned c, p;
+
+	cr_assert_eq(ex_layout_init(&l, 64 * MiB, 1280, 1024, 2), 0);
+	cr_assert_eq(ex_init(ex, &l, 2, 7), 0);
+	for (c = 0; c < 2; c++)
+		cr_assert_eq(ex_build_clear(ex, c), 0);
+	for (p = 1; p <= passes; p++)
+		for (c = 0; c < 2; c++)
+			cr_assert_eq(ex_build(ex, c, p, up, UP_IOVA(c), DOWN_IOVA(c)), 0);
+	ex->pass = passes;
+	/* the device drew the same (the model tests show it): the windows
+	 * hold the shadow, the rest whatever */
+	*fb = malloc(64 * MiB);
+	cr_assert_not_null(*fb);
+	memset(*fb, 0x77, 64 * MiB);
+	memcpy(*fb, ex->shadow_disp, l.disp_bytes);
+	memcpy(*fb + l.tail_off, ex->shadow_tail, l.tail_bytes);
+	free(up);
+}
+
+/* The target side: check the state, set up, adopt the framebuffer. */
+static int target_adopts(const struct ex_wire_state *w, size_t len,
+			 const uint8_t *fb, struct exercise *ex, char *why,
+			 size_t whylen)
+{
+	struct ex_layout l;
+	int ret = ex_state_check(w, len, 64 * MiB, why, whylen);
+
+	if (ret)
+		return ret;
+	cr_assert_eq(ex_layout_init(&l, 64 * MiB, 1280, 1024, le32toh(w->nchan)), 0);
+	cr_assert_eq(ex_init(ex, &l, le32toh(w->nchan), le32toh(w->seed)), 0);
+	if (ex_adopt_shadow(ex, fb, w)) {
+		snprintf(why, whylen, "%s", ex->failure);
+		ex_free(ex);
+		return -1;
+	}
+	return 0;
+}
+
+Test(state, the_target_takes_the_source_framebuffer_and_continues)
+{
+	struct exercise src, dst;
+	struct ex_wire_state w;
+	uint8_t *fb, *up = calloc(1, EX_XFER_BYTES);
+	char why[600] = "";
+	unsigned c;
+
+	source_after(&src, 5, &fb);
+	ex_state_encode(&src, &w);
+	cr_assert_eq(target_adopts(&w, sizeof(w), fb, &dst, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(memcmp(dst.shadow_disp, src.shadow_disp, src.layout.disp_bytes), 0);
+	cr_assert_eq(memcmp(dst.shadow_tail, src.shadow_tail, src.layout.tail_bytes), 0);
+	/* the next pass draws the same on both */
+	for (c = 0; c < 2; c++) {
+		cr_assert_eq(ex_build(&src, c, 6, up, UP_IOVA(c), DOWN_IOVA(c)), 0);
+		cr_assert_eq(ex_build(&dst, c, 6, up, UP_IOVA(c), DOWN_IOVA(c)), 0);
+	}
+	cr_assert_eq(ex_shadow_digest(&dst), ex_shadow_digest(&src));
+	ex_free(&src);
+	ex_free(&dst);
+	free(fb);
+	free(up);
+}
+
+Test(state, a_framebuffer_that_is_not_the_source_is_refused)
+{
+	struct exercise src, dst;
+	struct ex_wire_state w;
+	char why[600] = "";
+	uint8_t *fb;
+
+	source_after(&src, 3, &fb);
+	ex_state_encode(&src, &w);
+	fb[src.layout.tail_off + 12345] ^= 1;
+	cr_assert_eq(target_adopts(&w, sizeof(w), fb, &dst, why, sizeof(why)), -1);
+	cr_assert(strstr(why, "is not the source's"), "%s", why);
+	fb[src.layout.tail_off + 12345] ^= 1;
+	fb[100] ^= 0x80;
+	cr_assert_eq(target_adopts(&w, sizeof(w), fb, &dst, why, sizeof(why)), -1);
+	ex_free(&src);
+	free(fb);
+}
+
+/*
+ * The pass number comes from the wire: bounded, and what the target
+ * does with it costs the same whatever it says (it used to replay every
+ * pass up to it: a hostile or old source made it loop for ever).
+ */
+Test(state, the_pass_from_the_wire_is_bounded_and_costs_nothing, .timeout = 30)
+{
+	static const uint64_t bad[] = { EX_PASS_MAX + 1, 1ull << 63, UINT64_MAX };
+	struct exercise src, dst;
+	struct ex_wire_state w;
+	struct timespec t0, t1;
+	char why[600] = "";
+	uint8_t *fb;
+	size_t i;
+
+	source_after(&src, 2, &fb);
+	ex_state_encode(&src, &w);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		w.pass = htole64(bad[i]);
+		cr_assert_eq(target_adopts(&w, sizeof(w), fb, &dst, why, sizeof(why)),
+			     -EPROTO, "pass %llu", (unsigned long long)bad[i]);
+		cr_assert(strstr(why, "claims pass"), "%s", why);
+	}
+	w.pass = htole64(EX_PASS_MAX);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_assert_eq(target_adopts(&w, sizeof(w), fb, &dst, why, sizeof(why)), 0, "%s", why);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cr_assert_lt(t1.tv_sec - t0.tv_sec, 5, "adopting pass 2^48 took %lld s",
+		     (long long)(t1.tv_sec - t0.tv_sec));
+	ex_free(&dst);
+	ex_free(&src);
+	free(fb);
+}
+
+Test(state, malformed_or_foreign_states_are_refused)
+{
+	struct exercise src, dst;
+	struct ex_wire_state w, v;
+	char why[600] = "";
+	uint8_t *fb;
+
+	source_after(&src, 1, &fb);
+	ex_state_encode(&src, &w);
+	/* an older mvgpu's: version 1, 64 bytes */
+	v = w;
+	v.version = htole32(1);
+	cr_assert_eq(target_adopts(&v, 64, fb, &dst, why, sizeof(why)), -EPROTO);
+	cr_assert(strstr(why, "version 1, this mvgpu takes version 2"), "%s", why);
+	cr_assert_eq(target_adopts(&w, 64, fb, &dst, why, sizeof(why)), -EPROTO);
+	cr_assert(strstr(why, "is 64 bytes"), "%s", why);
+	v = w;
+	v.magic = 0;
+	cr_assert_eq(target_adopts(&v, sizeof(v), fb, &dst, why, sizeof(why)), -EPROTO);
+	cr_assert(strstr(why, "without an exercise state"), "%s", why);
+	cr_assert_eq(target_adopts(&w, 4, fb, &dst, why, sizeof(why)), -EPROTO);
+	v = w;
+	v.nchan = htole32(0);
+	cr_assert_eq(target_adopts(&v, sizeof(v), fb, &dst, why, sizeof(why)), -EPROTO);
+	v.nchan = htole32(EX_MAX_CH + 1);
+	cr_assert_eq(target_adopts(&v, sizeof(v), fb, &dst, why, sizeof(why)), -EPROTO);
+	v = w;
+	v.fb_size = htole64(256 * MiB);
+	cr_assert_eq(target_adopts(&v, sizeof(v), fb, &dst, why, sizeof(why)), -EPROTO);
+	cr_assert(strstr(why, "does not fit"), "%s", why);
+	ex_free(&src);
+	free(fb);
 }
 
 /* ---- the command line --------------------------------------------------- */

@@ -185,3 +185,14 @@ Test(sysfs, link_basename)
 	cr_assert_eq(mvgpu__path(C, p, sizeof(p), "/notalink"), 0);
 	cr_assert_eq(mvgpu__link_basename(C, p, out, sizeof(out)), -EINVAL);
 }
+
+/* A detail that quotes the last one (callers do: "cannot X: %s",
+ * mvgpu_last_error(ctx)) reads as written, not overlapped with itself. */
+Test(sysfs, an_error_quoting_the_last_error_is_whole)
+{
+	cr_assert_eq(mvgpu__err(C, -EIO, "the target: %s", "the vGPU could not start"), -EIO);
+	cr_assert_eq(mvgpu__err(C, -EIO, "the target refused the commit (%s): it does not run it",
+				mvgpu_last_error(C)), -EIO);
+	cr_assert_str_eq(mvgpu_last_error(C),
+			 "the target refused the commit (the target: the vGPU could not start): it does not run it");
+}

@@ -12,6 +12,8 @@
 #define EXIT_OK     0	/* success */
 #define EXIT_FAIL   1	/* the operation failed */
 #define EXIT_USAGE  2	/* bad command line */
+#define EXIT_IN_DOUBT 3	/* migrate: COMMIT sent, its confirmation lost:
+			 * 'mvgpu status UUID' on the target says who runs it */
 
 struct cli {
 	int json;		/* --json: one JSON document on stdout */
@@ -46,6 +48,7 @@ int cmd_restore(struct cli *cli, int argc, char **argv);
 int cmd_inspect(struct cli *cli, int argc, char **argv);
 int cmd_migrate(struct cli *cli, int argc, char **argv);
 int cmd_receive(struct cli *cli, int argc, char **argv);
+int cmd_status(struct cli *cli, int argc, char **argv);
 
 /* ---- common.c -------------------------------------------------------- */
 

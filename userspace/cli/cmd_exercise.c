@@ -11,7 +11,8 @@
  * resumes (the migration failed) or ends (the vGPU runs elsewhere now).
  * With --incoming it waits for `mvgpu receive` to load the vGPU, then
  * checks what arrived - every channel's registers against the state, the
- * framebuffer against a shadow rebuilt from (seed, pass) - and carries on
+ * framebuffer against the source's (the digest of its verified shadow
+ * travels in the state) - and carries on
  * with the next pass and the next fence values.
  */
 #include <endian.h>
@@ -59,17 +60,6 @@ static int parse_num(const char *s, unsigned long long min,
 
 static volatile sig_atomic_t stop_req;	/* SIGTERM/^C with --agent/--incoming */
 
-/* What travels with the vGPU: little-endian, versioned. */
-#define EX_STATE_MAGIC	0x5845564du	/* "MVEX" */
-#define EX_STATE_VER	1u
-
-struct ex_wire_state {
-	uint32_t magic, version;
-	uint32_t seed, nchan;
-	uint64_t pass, fences, bytes_moved, fb_size;
-	uint32_t fence[EX_MAX_CH];
-};
-
 /* The main loop and the agent's thread meet here. */
 struct handover {
 	pthread_mutex_t lock;
@@ -77,6 +67,7 @@ struct handover {
 	bool pause_req, parked, released, started, done;
 	struct ex_wire_state in;	/* --incoming: what START brought */
 	bool in_ok;
+	size_t in_len;			/* bytes of it that arrived */
 	char target[64];
 };
 
@@ -240,19 +231,6 @@ fail:
 }
 
 /* Check the framebuffer (mmap and read path) and the downloads. */
-static int verify(struct run *r, uint64_t pass);
-
-static int verify_fb(struct run *r)
-{
-	struct exercise *ex = &r->ex;
-	const struct ex_layout *l = &ex->layout;
-
-	return ex_compare(ex, "framebuffer after migration", 0, ex->shadow_disp,
-			  ex->fb, l->disp_bytes) ||
-	       ex_compare(ex, "framebuffer after migration", l->tail_off,
-			  ex->shadow_tail, ex->fb + l->tail_off, l->tail_bytes);
-}
-
 static int verify(struct run *r, uint64_t pass)
 {
 	struct exercise *ex = &r->ex;
@@ -387,7 +365,6 @@ static int ho_pause(void *opaque, char kind[MVGPU_STATE_KIND_MAX],
 	struct run *r = opaque;
 	struct handover *h = &r->ho;
 	struct ex_wire_state *w;
-	unsigned c;
 
 	pthread_mutex_lock(&h->lock);
 	h->pause_req = true;
@@ -401,18 +378,8 @@ static int ho_pause(void *opaque, char kind[MVGPU_STATE_KIND_MAX],
 	}
 	/* parked at a pass boundary: every fence done, nothing in flight */
 	w = calloc(1, sizeof(*w));
-	if (w) {
-		w->magic = htole32(EX_STATE_MAGIC);
-		w->version = htole32(EX_STATE_VER);
-		w->seed = htole32(r->ex.seed);
-		w->nchan = htole32(r->ex.nchan);
-		w->pass = htole64(r->ex.pass);
-		w->fences = htole64(r->ex.fences);
-		w->bytes_moved = htole64(r->ex.bytes_moved);
-		w->fb_size = htole64(r->ex.layout.fb_size);
-		for (c = 0; c < EX_MAX_CH; c++)
-			w->fence[c] = htole32(r->ex.fence[c]);
-	}
+	if (w)
+		ex_state_encode(&r->ex, w);
 	pthread_mutex_unlock(&h->lock);
 	if (!w)
 		return -ENOMEM;
@@ -450,9 +417,12 @@ static void ho_start(void *opaque, const char *kind, const void *state,
 	struct handover *h = &r->ho;
 
 	pthread_mutex_lock(&h->lock);
-	h->in_ok = !strcmp(kind, "exercise") && len == sizeof(h->in);
+	/* checked whole by ex_state_check(), which can then say why */
+	h->in_ok = !strcmp(kind, "exercise");
+	h->in_len = len;
+	memset(&h->in, 0, sizeof(h->in));
 	if (h->in_ok)
-		memcpy(&h->in, state, sizeof(h->in));
+		memcpy(&h->in, state, len < sizeof(h->in) ? len : sizeof(h->in));
 	h->started = true;
 	pthread_cond_broadcast(&h->cond);
 	pthread_mutex_unlock(&h->lock);
@@ -518,8 +488,7 @@ static int ho_wait_start(struct run *r)
 	if (!h->started)
 		return cli_fail(r->cli, EXIT_FAIL, -ECANCELED,
 				"exercise: stopped before a migration came in");
-	if (!h->in_ok || le32toh(h->in.magic) != EX_STATE_MAGIC ||
-	    le32toh(h->in.version) != EX_STATE_VER)
+	if (!h->in_ok)
 		return cli_fail(r->cli, EXIT_FAIL, -EPROTO,
 				"exercise: the vGPU arrived without an exercise state (its source ran another workload)");
 	return 0;
@@ -550,48 +519,29 @@ static int check_channels(struct run *r, const struct ex_wire_state *w)
 	return 0;
 }
 
-/* Rebuild the shadow as the source had it after pass @upto: the same
- * deterministic batches, applied to the shadow only. */
-static int replay(struct run *r, uint64_t upto)
-{
-	struct exercise *ex = &r->ex;
-	uint64_t pass;
-	unsigned c;
-
-	for (c = 0; c < ex->nchan; c++)
-		if (ex_build_clear(ex, c))
-			return -1;
-	for (pass = 1; pass <= upto; pass++)
-		for (c = 0; c < ex->nchan; c++)
-			if (ex_build(ex, c, pass, ex->up[c].va, ex->up[c].iova,
-				     ex->down[c].iova))
-				return -1;
-	return 0;
-}
-
 /* --incoming, after START: set up on the migrated vGPU and check it. */
 static int ho_adopt(struct run *r)
 {
 	const struct ex_wire_state *w = &r->ho.in;
 	struct exercise *ex = &r->ex;
 	unsigned c, nchan = le32toh(w->nchan);
+	char why[256];
 	int ret;
 
-	if (le64toh(w->fb_size) != mvgpu_dev_get_info(ex->dev)->fb_size ||
-	    !nchan || nchan > EX_MAX_CH)
-		return cli_fail(r->cli, EXIT_FAIL, -EPROTO,
-				"exercise: the migrated state does not fit vGPU %s",
-				r->uuid);
+	/* every field that drives anything is checked before it does */
+	if (ex_state_check(w, r->ho.in_len, mvgpu_dev_get_info(ex->dev)->fb_size,
+			   why, sizeof(why)))
+		return cli_fail(r->cli, EXIT_FAIL, -EPROTO, "exercise: vGPU %s: %s",
+				r->uuid, why);
 	ret = check_channels(r, w);
 	if (ret)
 		return ret;
 	ret = setup(r, nchan, le32toh(w->seed));
 	if (ret)
 		return ret;
-	if (replay(r, le64toh(w->pass)))
-		return cli_fail(r->cli, EXIT_FAIL, -EPROTO,
-				"exercise: cannot rebuild the expected framebuffer");
-	if (verify_fb(r))
+	/* the framebuffer as it arrived must be the source's verified one
+	 * (its digest travelled): no replay of passes 1..N */
+	if (ex_adopt_shadow(ex, ex->fb, w))
 		return cli_fail(r->cli, EXIT_FAIL, 0, "exercise: %s", ex->failure);
 	ex->pass = le64toh(w->pass);
 	ex->fences = le64toh(w->fences);

@@ -105,21 +105,36 @@ static void migrate_summary(struct progress *p, const char *uuid,
 		       st->peer_dn);
 }
 
+/*
+ * The commit's confirmation was lost: say so, what is true here, and how
+ * to learn the rest - from the target, which alone knows (exit 3).
+ */
+static int migrate_in_doubt(struct progress *p, const char *why,
+			    const char *uuid, const char *addr,
+			    const mvgpu_migrate_stats *st, int agent)
+{
+	return progress_fail(p, EXIT_IN_DOUBT, -EREMOTEIO,
+			     "migration of vGPU %s to %s is in doubt: %s. %s Only the target can say which side runs it: run 'mvgpu status %s' on %s - 'runs here' there means the migration took effect; 'does not run here' means start the vGPU's workload again here",
+			     uuid, addr, why,
+			     agent ? "Its workload here let it go, so that it never runs on both hosts." :
+			     "No workload used it here, so nothing runs it on either host.",
+			     uuid, st->target_host[0] ? st->target_host : addr);
+}
+
 static int migrate_failed(struct progress *p, mvgpu_ctx *ctx, mvgpu_dev *dev,
 			  const char *uuid, const char *addr, int err,
-			  const mvgpu_migrate_stats *st)
+			  const mvgpu_migrate_stats *st, int agent)
 {
-	char why[700], state[64] = "in an unknown state";
+	char why[512], state[64] = "in an unknown state";
 	uint32_t s;
 
 	snprintf(why, sizeof(why), "%s", mvgpu_last_error(ctx));
+	if (st->in_doubt)
+		return migrate_in_doubt(p, why, uuid, addr, st, agent);
 	if (mvgpu_mig_get_state(dev, &s) == 0)
 		snprintf(state, sizeof(state), "%s",
 			 s == MVGPU_MIG_RUNNING ? "running here, unchanged" :
 			 mvgpu_mig_state_name(s));
-	if (st->in_doubt)
-		return progress_fail(p, EXIT_FAIL, err, "migrating vGPU %s to %s: %s",
-				     uuid, addr, why);
 	if (err == -ECANCELED)
 		return progress_fail(p, EXIT_FAIL, err,
 				     "migration of vGPU %s interrupted; it is %s",
@@ -151,7 +166,7 @@ static int source_open(struct progress *p, mvgpu_ctx *ctx, const char *uuid,
 	*agent = NULL;
 	if (ret != -ENOENT)
 		return progress_fail(p, EXIT_FAIL, ret,
-				     "cannot reach the workload of vGPU %s: %s",
+				     "cannot reach the workload of vGPU %s: %s; the vGPU is running here, unchanged",
 				     uuid, mvgpu_last_error(ctx));
 	ret = mvgpu_dev_open(ctx, uuid, dev);
 	if (ret == -EBUSY)
@@ -216,14 +231,16 @@ int cmd_migrate(struct cli *cli, int argc, char **argv)
 		return EXIT_FAIL;
 	progress_init(pp, cli, "migrate");
 	pp->bytes_word = "wire";
+	/* ^C, SIGTERM: every wait before the commit ends, the vGPU runs on */
+	progress_catch_signals();
+	mvgpu_ctx_set_cancel(ctx, &progress_cancel);
 	ret = source_open(pp, ctx, uuid, &ms.agent, &dev, (unsigned)timeout * 1000);
 	if (ret)
 		return ret;
-	progress_catch_signals();
 	sock = mvgpu_net_connect(ctx, pos[1], (unsigned)timeout * 1000);
 	if (sock < 0) {
 		ret = progress_fail(pp, EXIT_FAIL, sock,
-				    "cannot migrate vGPU %s: %s; the vGPU runs on here, unchanged",
+				    "cannot migrate vGPU %s: %s; the vGPU is running here, unchanged",
 				    uuid, mvgpu_last_error(ctx));
 		goto out;
 	}
@@ -245,7 +262,7 @@ int cmd_migrate(struct cli *cli, int argc, char **argv)
 		 * must not resume (the agent would, on a bare disconnect) */
 		if (st.in_doubt && ms.agent)
 			mvgpu_agent_release(ms.agent);
-		ret = migrate_failed(pp, ctx, dev, uuid, pos[1], ret, &st);
+		ret = migrate_failed(pp, ctx, dev, uuid, pos[1], ret, &st, ms.agent != NULL);
 		goto out;
 	}
 	if (ms.agent)
@@ -300,6 +317,26 @@ static void receive_summary(struct progress *p, const mvgpu_receive_result *r,
 	if (r->peer_dn[0])
 		printf("  over TLS 1.3 (%s) from %s\n", r->ktls ? "kernel TLS" : "userspace TLS",
 		       r->peer_dn);
+}
+
+/* What a failed receive left here, in words that are true. */
+static void receive_outcome(const mvgpu_receive_result *r, char *buf,
+			    size_t len)
+{
+	if (r->created)
+		snprintf(buf, len, "the vGPU created for it was removed");
+	else if (r->reset > 0)
+		snprintf(buf, len,
+			 "vGPU %s here was reset: what it held before is gone, and nothing of the source's was kept",
+			 r->uuid);
+	else if (r->reset < 0)
+		snprintf(buf, len,
+			 "vGPU %s here could not be reset after a partial load: its contents are undefined; reset or remove it ('mvgpu remove %s') before using it",
+			 r->uuid, r->uuid);
+	else if (r->uuid[0])
+		snprintf(buf, len, "vGPU %s here was not changed", r->uuid);
+	else
+		snprintf(buf, len, "nothing changed here");
 }
 
 struct mtgt {
@@ -357,6 +394,9 @@ int cmd_receive(struct cli *cli, int argc, char **argv)
 	progress_init(&p, cli, "receive");
 	p.bytes_word = "wire";
 	t.ctx = ctx;
+	/* ^C, SIGTERM: every wait before the commit ends, nothing is kept */
+	progress_catch_signals();
+	mvgpu_ctx_set_cancel(ctx, &progress_cancel);
 	/* a workload waiting with --incoming owns the vGPU: go through it */
 	if (uuid_s) {
 		ret = mvgpu_agent_connect(ctx, uuid, (unsigned)timeout * 1000,
@@ -370,7 +410,7 @@ int cmd_receive(struct cli *cli, int argc, char **argv)
 		}
 		if (ret && ret != -ENOENT)
 			return progress_fail(&p, EXIT_FAIL, ret,
-					     "cannot reach the workload of vGPU %s: %s",
+					     "cannot reach the workload of vGPU %s: %s; nothing changed here",
 					     uuid, mvgpu_last_error(ctx));
 		if (ret)
 			t.agent = NULL;
@@ -380,7 +420,6 @@ int cmd_receive(struct cli *cli, int argc, char **argv)
 		ret = progress_fail(&p, EXIT_FAIL, lfd, "%s", mvgpu_last_error(ctx));
 		goto out;
 	}
-	progress_catch_signals();
 	if (cli->json) {
 		struct jline j;
 
@@ -395,7 +434,8 @@ int cmd_receive(struct cli *cli, int argc, char **argv)
 	sock = mvgpu_net_accept(ctx, lfd, (unsigned)acc * 1000, who, sizeof(who));
 	close(lfd);
 	if (sock < 0) {
-		ret = progress_fail(&p, EXIT_FAIL, sock, "%s", mvgpu_last_error(ctx));
+		ret = progress_fail(&p, EXIT_FAIL, sock, "receive on %s: %s; nothing changed here",
+				    listen_s, mvgpu_last_error(ctx));
 		goto out;
 	}
 	ro = (mvgpu_receive_opts){
@@ -409,12 +449,11 @@ int cmd_receive(struct cli *cli, int argc, char **argv)
 	close(sock);
 	progress_end(&p);
 	if (ret) {
-		ret = progress_fail(&p, EXIT_FAIL, ret,
-				    "migration from %s failed: %s; %s",
-				    who, mvgpu_last_error(ctx),
-				    r.created ? "the vGPU created for it was removed" :
-				    r.uuid[0] ? "the vGPU here is as it was" :
-				    "nothing changed here");
+		char here[256];
+
+		receive_outcome(&r, here, sizeof(here));
+		ret = progress_fail(&p, EXIT_FAIL, ret, "migration from %s failed: %s; %s",
+				    who, mvgpu_last_error(ctx), here);
 		goto out;
 	}
 	if (t.agent) {

@@ -116,7 +116,7 @@ mvgpu_ctx *cli_ctx(struct cli *cli)
 static int vfail(struct cli *cli, int code, int err, const char *fmt,
 		 va_list ap)
 {
-	char msg[1024];
+	char msg[2048];
 	const char *name;
 	struct json j;
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "exercise.h"
+#include "mvgpu_port.h"
 
 /* ---- deterministic randomness ------------------------------------------- */
 
@@ -381,5 +382,90 @@ int ex_compare(struct exercise *ex, const char *what, uint64_t fb_off,
 	snprintf(ex->failure, sizeof(ex->failure),
 		 "%s at fb offset 0x%llx: expected 0x%08x, got 0x%08x",
 		 what, (unsigned long long)(fb_off + at), w, v);
+	return -1;
+}
+
+/* ---- the state that travels --------------------------------------------- */
+
+_Static_assert(sizeof(struct ex_wire_state) == 72, "ex_wire_state is 72 bytes");
+
+uint64_t ex_shadow_digest(const struct exercise *ex)
+{
+	struct mvgpu_xxh64 h;
+
+	mvgpu_xxh64_reset(&h);
+	mvgpu_xxh64_update(&h, ex->shadow_disp, ex->layout.disp_bytes);
+	mvgpu_xxh64_update(&h, ex->shadow_tail, ex->layout.tail_bytes);
+	return mvgpu_xxh64_digest(&h);
+}
+
+void ex_state_encode(const struct exercise *ex, struct ex_wire_state *w)
+{
+	unsigned c;
+
+	memset(w, 0, sizeof(*w));
+	w->magic = htole32(EX_STATE_MAGIC);
+	w->version = htole32(EX_STATE_VER);
+	w->seed = htole32(ex->seed);
+	w->nchan = htole32(ex->nchan);
+	w->pass = htole64(ex->pass);
+	w->fences = htole64(ex->fences);
+	w->bytes_moved = htole64(ex->bytes_moved);
+	w->fb_size = htole64(ex->layout.fb_size);
+	for (c = 0; c < EX_MAX_CH; c++)
+		w->fence[c] = htole32(ex->fence[c]);
+	w->shadow_xxh64 = htole64(ex_shadow_digest(ex));
+}
+
+int ex_state_check(const struct ex_wire_state *w, size_t len, uint64_t fb_size,
+		   char *why, size_t whylen)
+{
+	uint32_t ver = le32toh(w->version), nchan = le32toh(w->nchan);
+
+	if (len < 8 || le32toh(w->magic) != EX_STATE_MAGIC) {
+		snprintf(why, whylen, "the vGPU arrived without an exercise state (its source ran another workload)");
+		return -EPROTO;
+	}
+	if (ver != EX_STATE_VER) {
+		snprintf(why, whylen,
+			 "the exercise state is version %u, this mvgpu takes version %u: run the same mvgpu on both hosts",
+			 ver, EX_STATE_VER);
+		return -EPROTO;
+	}
+	if (len != sizeof(*w)) {
+		snprintf(why, whylen, "the exercise state is %zu bytes, not %zu", len,
+			 sizeof(*w));
+		return -EPROTO;
+	}
+	if (!nchan || nchan > EX_MAX_CH || le64toh(w->fb_size) != fb_size) {
+		snprintf(why, whylen,
+			 "the exercise state (%u channels, a %llu-byte framebuffer) does not fit this vGPU (%llu bytes)",
+			 nchan, (unsigned long long)le64toh(w->fb_size),
+			 (unsigned long long)fb_size);
+		return -EPROTO;
+	}
+	if (le64toh(w->pass) > EX_PASS_MAX) {
+		snprintf(why, whylen, "the exercise state claims pass %llu (at most %llu)",
+			 (unsigned long long)le64toh(w->pass),
+			 (unsigned long long)EX_PASS_MAX);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int ex_adopt_shadow(struct exercise *ex, const uint8_t *fb,
+		    const struct ex_wire_state *w)
+{
+	const struct ex_layout *l = &ex->layout;
+	uint64_t got, want = le64toh(w->shadow_xxh64);
+
+	memcpy(ex->shadow_disp, fb, l->disp_bytes);
+	memcpy(ex->shadow_tail, fb + l->tail_off, l->tail_bytes);
+	got = ex_shadow_digest(ex);
+	if (got == want)
+		return 0;
+	snprintf(ex->failure, sizeof(ex->failure),
+		 "framebuffer after migration is not the source's: XXH64 %016llx of the drawn windows, the source's %016llx",
+		 (unsigned long long)got, (unsigned long long)want);
 	return -1;
 }

@@ -96,6 +96,23 @@ struct exercise {
 	char failure[512];
 };
 
+/*
+ * struct ex_wire_state - what travels with a migrated vGPU (the STATE of
+ * docs/wire-protocol.md): little-endian, versioned, 72 bytes.  Version 2
+ * carries @shadow_xxh64 instead of having the target replay every pass.
+ */
+#define EX_STATE_MAGIC	0x5845564du	/* "MVEX" */
+#define EX_STATE_VER	2u
+#define EX_PASS_MAX	(1ull << 48)	/* more passes than any run makes */
+
+struct ex_wire_state {
+	uint32_t magic, version;
+	uint32_t seed, nchan;
+	uint64_t pass, fences, bytes_moved, fb_size;
+	uint32_t fence[EX_MAX_CH];
+	uint64_t shadow_xxh64;		/* ex_shadow_digest() at the pause */
+};
+
 /* Layout for a framebuffer of @fb_size bytes and a type whose largest mode
  * is @max_w x @max_h, shared by @nchan channels.
  * @return 0, or -EINVAL if it does not fit (fb smaller than 2 MiB). */
@@ -127,6 +144,27 @@ int ex_build(struct exercise *ex, unsigned c, uint64_t pass, uint8_t *up,
 
 /* The batch that clears channel @c's slices (first pass only). */
 int ex_build_clear(struct exercise *ex, unsigned c);
+
+/* XXH64 of the shadow: both windows, the displayed one first. */
+uint64_t ex_shadow_digest(const struct exercise *ex);
+
+/* @w for @ex as it is now (at a pass boundary, nothing in flight). */
+void ex_state_encode(const struct exercise *ex, struct ex_wire_state *w);
+
+/* Check a state of @len bytes that arrived (@w: the first of them,
+ * zero-filled), before anything is touched: magic, version, size, a
+ * channel count of 1..EX_MAX_CH, a pass of at most EX_PASS_MAX, a
+ * framebuffer of @fb_size bytes.  @return 0, or -EPROTO with the reason
+ * in @why. */
+int ex_state_check(const struct ex_wire_state *w, size_t len, uint64_t fb_size,
+		   char *why, size_t whylen);
+
+/* Take the migrated framebuffer @fb (fb_size bytes, as it arrived) as
+ * the shadow and check it is the source's: its digest must be
+ * @w->shadow_xxh64.  One copy of the windows, whatever the pass: nothing
+ * is replayed.  @return 0, or -1 with ex->failure saying why. */
+int ex_adopt_shadow(struct exercise *ex, const uint8_t *fb,
+		    const struct ex_wire_state *w);
 
 /* Compare @len bytes of @got against @want; on a difference fill
  * ex->failure ("<what> at fb offset 0x..: expected 0x........, got

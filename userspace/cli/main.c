@@ -92,7 +92,18 @@ const struct cli_cmd cli_commands[] = {
 	  "here. Any failure before that leaves it running here, unchanged. A\n"
 	  "vGPU in use moves with its workload if that serves a migration agent\n"
 	  "('mvgpu exercise --agent'). Ends with a summary: downtime, total time,\n"
-	  "bytes on the wire and compression ratio. See docs/wire-protocol.md.\n" },
+	  "bytes on the wire and compression ratio. ^C or SIGTERM before the\n"
+	  "commit stops it at once with the vGPU running here; after the commit\n"
+	  "was sent it waits for the target's answer (at most --timeout). A\n"
+	  "target that answers the commit with an error does not run the vGPU:\n"
+	  "it runs here again (exit 1).\n"
+	  "\n"
+	  "Exit 3: in doubt. The commit was sent and its confirmation lost (the\n"
+	  "connection died, or the target fell silent): the vGPU may run on the\n"
+	  "target, so it stays stopped here and its workload lets it go. Only the\n"
+	  "target can say which side runs it: 'mvgpu status UUID' there says\n"
+	  "'runs here' (the migration took effect) or 'does not run here' (start\n"
+	  "the workload again on the source). See docs/wire-protocol.md.\n" },
 	{ "receive", cmd_receive,
 	  "--listen ADDR [--uuid U] [--create] [--timeout S] [--tls-creds DIR | --insecure]",
 	  "take one migration in ('mvgpu migrate' on the source)",
@@ -112,7 +123,24 @@ const struct cli_cmd cli_commands[] = {
 	  "\n"
 	  "Refuses (and says why, to both sides) a source whose type or\n"
 	  "migration_version this host's vGPU cannot take. On failure the vGPU\n"
-	  "here is as it was (one created for the migration is removed).\n" },
+	  "here runs nothing of the source's: it is untouched if the source was\n"
+	  "refused before loading, reset if it had begun to load (what it held\n"
+	  "before is gone), removed if it was created for the migration; the\n"
+	  "message says which. ^C or SIGTERM stops it at once in any phase\n"
+	  "before the commit, and the source is told.\n" },
+	{ "status", cmd_status, "UUID [--timeout S]",
+	  "say whether a vGPU runs on this host (after a migration in doubt)",
+	  "  --timeout S  wait at most S seconds for its workload's agent\n"
+	  "               (default 5)\n"
+	  "\n"
+	  "Asks the vGPU's state here, and its workload's migration agent if one\n"
+	  "serves it (without taking the vGPU from it): 'runs here' (its workload\n"
+	  "uses it), 'does not run here' (no such vGPU, nothing has it open, or\n"
+	  "its workload still waits for a migration in), or 'not known' (a program\n"
+	  "without an agent, such as a VM, has it open; or a migration helper\n"
+	  "holds its agent right now). Run it on the target after 'mvgpu\n"
+	  "migrate' exited 3. --json: {\"runs_here\": true|false|null, ...}.\n"
+	  "Exit 0 whenever it could answer.\n" },
 	{ "inspect", cmd_inspect, "FILE [--png OUT.png [--mode WxH]]",
 	  "check an image without a kernel and show what it holds",
 	  "  --png OUT.png  render the displayed framebuffer area (the display\n"
@@ -172,9 +200,14 @@ static void usage(FILE *f)
 		"  1  the operation failed (message on stderr)\n"
 		"  2  usage error: bad command, option or argument (e.g. a\n"
 		"     malformed UUID)\n"
+		"  3  migrate: in doubt - the commit was sent and its confirmation\n"
+		"     lost; 'mvgpu status UUID' on the target says which side runs\n"
+		"     the vGPU\n"
 		"\n"
 		"Environment:\n"
-		"  MVGPU_SYSFS  sysfs root to use instead of /sys (for tests)\n");
+		"  MVGPU_SYSFS    sysfs root to use instead of /sys (for tests)\n"
+		"  MVGPU_RUN_DIR  where workloads serve their migration agents\n"
+		"                 (default /run/mvgpu; private: mode 0700)\n");
 }
 
 static int print_version(struct cli *cli)

@@ -201,7 +201,7 @@ void progress_event(void *opaque, const mvgpu_image_event *ev)
 
 int progress_fail(struct progress *p, int code, int err, const char *fmt, ...)
 {
-	char msg[1024];
+	char msg[2048];
 	struct jline j;
 	va_list ap;
 

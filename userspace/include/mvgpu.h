@@ -31,6 +31,7 @@
 #ifndef MVGPU_H
 #define MVGPU_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -101,6 +102,16 @@ int mvgpu_ctx_create(mvgpu_ctx **out, const char *sysfs_root);
 
 /*! mvgpu_ctx_free() : release @ctx; NULL is a no-op. */
 void mvgpu_ctx_free(mvgpu_ctx *ctx);
+
+/*! mvgpu_ctx_set_cancel() :
+ *  From now on, once *@flag is non-zero (set it from a signal handler),
+ *  every wait of a call on @ctx that talks to a peer - connecting,
+ *  accepting, a workload's agent, the handshake and the messages of a
+ *  migration before its commit - ends with -ECANCELED within 200 ms
+ *  (at once when a signal interrupts it: install the handler without
+ *  SA_RESTART).  mvgpu_migrate_opts.cancel / mvgpu_receive_opts.cancel,
+ *  if set, take its place for that call.  NULL: no cancelling. */
+void mvgpu_ctx_set_cancel(mvgpu_ctx *ctx, const volatile sig_atomic_t *flag);
 
 /*! mvgpu_ctx_sysfs_root() : @return the root @ctx uses (no trailing '/'). */
 const char *mvgpu_ctx_sysfs_root(const mvgpu_ctx *ctx);
@@ -1008,6 +1019,8 @@ typedef struct {
 	void (*resume)(void *opaque);
 	void (*event)(void *opaque, const mvgpu_image_event *ev);
 	void *opaque;
+	/* non-zero: every wait before COMMIT ends (-ECANCELED, the vGPU
+	 * runs on); NULL: the context's (mvgpu_ctx_set_cancel()) */
 	const volatile sig_atomic_t *cancel;
 	const mvgpu_net_security *security;	/* NULL: TLS, the defaults */
 } mvgpu_migrate_opts;
@@ -1057,6 +1070,8 @@ typedef struct {
 	unsigned timeout_ms;         /* 0: 30000 */
 	void (*event)(void *opaque, const mvgpu_image_event *ev);
 	void *opaque;
+	/* non-zero: every wait before COMMIT arrives ends (-ECANCELED,
+	 * the source is told); NULL: the context's */
 	const volatile sig_atomic_t *cancel;
 	const mvgpu_net_security *security;	/* NULL: TLS, the defaults */
 } mvgpu_receive_opts;
@@ -1078,6 +1093,11 @@ typedef struct {
 	size_t state_len;
 	char peer_dn[MVGPU_PEER_DN_MAX]; /* the source's certificate ("": none) */
 	int ktls;                    /* the data moved through kernel TLS */
+	/* on failure, what became of the vGPU here (@uuid, unless created):
+	 * 0 untouched (refused before loading), 1 reset (it had begun to
+	 * load: what it held before is gone, nothing of the source's kept),
+	 * -1 the reset failed (its contents are undefined) */
+	int reset;
 } mvgpu_receive_result;
 
 /*! mvgpu_receive() :
@@ -1086,16 +1106,20 @@ typedef struct {
  *  accept the source's migration_version (written to its type's
  *  migration_version attribute) — else the source is told why, naming
  *  both versions, before anything stopped there.  On success the vGPU
- *  runs here with the source's state.  On failure it is as it was: reset
- *  if it was loading, removed if this call created it.
+ *  runs here with the source's state.  On failure it runs nothing of the
+ *  source's: untouched if refused before loading, reset if it was loading
+ *  (@res->reset), removed if this call created it.
  *  @return 0 or -errno (details: mvgpu_last_error()). */
 int mvgpu_receive(mvgpu_ctx *ctx, int sock, const mvgpu_receive_opts *opts,
 		  mvgpu_receive_result *res);
 
 /*! mvgpu_net_connect() / mvgpu_net_listen() / mvgpu_net_accept() :
  *  Sockets for the above.  Addresses: "HOST:PORT", "[IPV6]:PORT",
- *  "unix:PATH"; listening also ":PORT" (every address).  Connecting
- *  retries refusals until @timeout_ms (the receiver may be starting).
+ *  "unix:PATH"; listening also ":PORT" (every address).  PORT is 1 to
+ *  65535.  Listening on unix:PATH replaces only a stale socket there
+ *  (-EADDRINUSE if one listens, -EEXIST if it is not a socket).
+ *  Connecting retries refusals until @timeout_ms (the receiver may be
+ *  starting).
  *  @return an fd, or -errno (details: mvgpu_last_error()). */
 int mvgpu_net_connect(mvgpu_ctx *ctx, const char *addr, unsigned timeout_ms);
 int mvgpu_net_listen(mvgpu_ctx *ctx, const char *addr);
@@ -1137,7 +1161,10 @@ typedef struct {
 int mvgpu_agent_path(const char *uuid, char *buf, size_t len);
 
 /*! mvgpu_agent_start() :
- *  Serve @dev's agent socket on a thread.  @flags MVGPU_AGENT_*.
+ *  Serve @dev's agent socket on a thread.  @flags MVGPU_AGENT_*.  The
+ *  socket is mode 0600 from its creation; its directory is created 0700,
+ *  or must be this user's or root's and writable by nobody else (-EPERM,
+ *  -ENOTDIR otherwise).
  *  @return 0 and *@out, or -errno. */
 int mvgpu_agent_start(mvgpu_dev *dev, unsigned flags,
 		      const mvgpu_agent_ops *ops, mvgpu_agent **out);
@@ -1150,12 +1177,27 @@ void mvgpu_agent_stop(mvgpu_agent *agent);
 typedef struct mvgpu_agent_conn mvgpu_agent_conn;
 
 /*! mvgpu_agent_connect() :
- *  Connect to vGPU @uuid's agent and adopt the device fd it passes.
+ *  Connect to vGPU @uuid's agent and adopt the device fd it passes:
+ *  within @timeout_ms (0: 60 s), only if the agent's directory is safe
+ *  (this user's or root's, written by nobody else), the agent runs as
+ *  this user or root, and names vGPU @uuid (-EPERM, -EPROTO otherwise;
+ *  the fd is closed).
  *  @return 0 and *@conn, *@dev (close @dev before freeing @conn); -ENOENT
  *          if no agent serves @uuid; -errno. */
 int mvgpu_agent_connect(mvgpu_ctx *ctx, const char *uuid, unsigned timeout_ms,
 			mvgpu_agent_conn **conn, mvgpu_dev **dev,
 			unsigned *agent_flags);
+
+/*! mvgpu_agent_query() :
+ *  Ask vGPU @uuid's agent what its workload does, with the checks of
+ *  mvgpu_agent_connect() but without taking the device (its fd is closed
+ *  unused; the workload carries on): *@agent_flags (MVGPU_AGENT_INCOMING:
+ *  it waits for a migration in, else it runs the vGPU), *@pid (either may
+ *  be NULL).  An agent serves one helper at a time: -ETIMEDOUT while
+ *  another is connected.
+ *  @return 0; -ENOENT if no agent serves @uuid; -errno. */
+int mvgpu_agent_query(mvgpu_ctx *ctx, const char *uuid, unsigned timeout_ms,
+		      unsigned *agent_flags, unsigned *pid);
 
 /*! The helper's calls: ask the workload to pause (getting its state),
  *  resume, release, or start with a state.  @return 0 or -errno. */

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "device.h"
@@ -58,6 +59,48 @@ int mvgpu_agent_path(const char *uuid, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len || n >= 108 ? -ENAMETOOLONG : 0;
 }
 
+/*
+ * The directory of agent socket @path: made 0700 if missing (@create);
+ * one that exists must be a directory (not a symlink) of this user or
+ * root that nobody else can write to - whoever can write there can put
+ * a socket of their own under a vGPU's name and pass for its workload.
+ * Return: 0, or -errno with a message saying what to do.
+ */
+static int agent_dir(mvgpu_ctx *ctx, const char *path, bool create)
+{
+	char dir[108], *slash;
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return 0;
+	*slash = '\0';
+	if (!dir[0])
+		snprintf(dir, sizeof(dir), "/");
+	if (create && !mkdir(dir, 0700))
+		return 0;
+	if (create && errno != EEXIST)
+		return mvgpu__err(ctx, -errno, "cannot create the agent directory %s: %s",
+				  dir, strerror(errno));
+	if (lstat(dir, &st))
+		return mvgpu__err(ctx, -errno, "the agent directory %s: %s", dir,
+				  strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return mvgpu__err(ctx, -ENOTDIR,
+				  "the agent directory %s is not a directory (a symlink?): remove it, or set MVGPU_RUN_DIR to a private directory",
+				  dir);
+	if (st.st_uid != geteuid() && st.st_uid != 0)
+		return mvgpu__err(ctx, -EPERM,
+				  "the agent directory %s belongs to uid %u, not to this user (uid %u) or root: set MVGPU_RUN_DIR to a directory of your own",
+				  dir, (unsigned)st.st_uid, (unsigned)geteuid());
+	if (st.st_mode & 022)
+		return mvgpu__err(ctx, -EPERM,
+				  "the agent directory %s can be written by others (mode %04o): make it private ('chmod 700 %s') or set MVGPU_RUN_DIR to a private directory",
+				  dir, (unsigned)(st.st_mode & 07777), dir);
+	return 0;
+}
+
 /* ---- the workload's side ---------------------------------------------------- */
 
 static int send_state(struct wconn *c, unsigned type, const char *kind,
@@ -72,7 +115,8 @@ static int send_state(struct wconn *c, unsigned type, const char *kind,
 		return n;
 	if (len)
 		memcpy(buf + MVGPU_WIRE_NAME_LEN, state, len);
-	return wconn_send(c, type, buf, (uint32_t)(MVGPU_WIRE_NAME_LEN + len), -1);
+	/* PAUSED (the agent: never cancelled) or START (a last word) */
+	return wconn_send_last(c, type, buf, (uint32_t)(MVGPU_WIRE_NAME_LEN + len), 0);
 }
 
 /* The helper is gone: leave the vGPU running (source) or clean (target). */
@@ -217,7 +261,7 @@ int mvgpu_agent_start(mvgpu_dev *dev, unsigned flags,
 		      const mvgpu_agent_ops *ops, mvgpu_agent **out)
 {
 	struct mvgpu_agent *a;
-	char addr[128], dir[108], *slash;
+	char addr[128];
 	int ret;
 
 	if (!dev || !ops || !out || dev->borrowed)
@@ -232,16 +276,9 @@ int mvgpu_agent_start(mvgpu_dev *dev, unsigned flags,
 	ret = mvgpu_agent_path(dev->info.uuid, a->path, sizeof(a->path));
 	if (ret)
 		goto fail;
-	snprintf(dir, sizeof(dir), "%s", a->path);
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0700) && errno != EEXIST) {
-			ret = mvgpu__err(dev->ctx, -errno, "cannot create %s: %s",
-					 dir, strerror(errno));
-			goto fail;
-		}
-	}
+	ret = agent_dir(dev->ctx, a->path, true);
+	if (ret)
+		goto fail;
 	a->buf = malloc(AGENT_BUF);
 	if (!a->buf || pipe2(a->stop_pipe, O_CLOEXEC)) {
 		ret = -ENOMEM;
@@ -251,8 +288,7 @@ int mvgpu_agent_start(mvgpu_dev *dev, unsigned flags,
 	ret = net_listen(dev->ctx, addr);
 	if (ret < 0)
 		goto fail;
-	a->lfd = ret;
-	chmod(a->path, 0600);	/* it hands out the vGPU: root's only */
+	a->lfd = ret;		/* mode 0600 from the start (net_listen()) */
 	ret = -pthread_create(&a->thread, NULL, agent_thread, a);
 	if (ret) {
 		unlink(a->path);
@@ -289,29 +325,90 @@ void mvgpu_agent_stop(mvgpu_agent *a)
 
 /* ---- the helper's side ---------------------------------------------------- */
 
-int mvgpu_agent_connect(mvgpu_ctx *ctx, const char *uuid, unsigned timeout_ms,
-			mvgpu_agent_conn **out, mvgpu_dev **dev,
-			unsigned *agent_flags)
+/*
+ * Connect to the agent socket @sun within @timeout_ms: an agent whose
+ * backlog is full (its workload is stuck) fails in time instead of
+ * blocking the helper for ever.  Its directory must be safe (agent_dir())
+ * and the process that serves it this user's or root's.
+ * Return: the fd; -ENOENT if no agent serves it, or -errno (detail).
+ */
+static int agent_dial(mvgpu_ctx *ctx, const struct sockaddr_un *sun,
+		      unsigned timeout_ms)
+{
+	struct timespec t0, t;
+	struct ucred cr;
+	socklen_t crl = sizeof(cr);
+	int fd, ret;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (connect(fd, (const struct sockaddr *)sun, sizeof(*sun))) {
+		ret = -errno;
+		if (ret == -ENOENT || ret == -ECONNREFUSED) {
+			close(fd);
+			return -ENOENT;	/* no socket, or a stale one */
+		}
+		if (ret == -EAGAIN && ctx->cancel && *ctx->cancel) {
+			close(fd);
+			return mvgpu__err(ctx, -ECANCELED,
+					  "interrupted while connecting to the agent at %s",
+					  sun->sun_path);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (ret != -EAGAIN ||
+		    (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >=
+		    (long)timeout_ms) {
+			close(fd);
+			return mvgpu__err(ctx, ret == -EAGAIN ? -ETIMEDOUT : ret,
+					  "cannot connect to the agent at %s: %s",
+					  sun->sun_path, ret == -EAGAIN ?
+					  "it accepts no connection (timed out): is its workload stuck?" :
+					  strerror(-ret));
+		}
+		poll(NULL, 0, 20);	/* its backlog is full: a moment */
+	}
+	ret = agent_dir(ctx, sun->sun_path, false);
+	if (!ret && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crl))
+		ret = mvgpu__err(ctx, -errno, "the agent at %s: SO_PEERCRED: %s",
+				 sun->sun_path, strerror(errno));
+	if (!ret && cr.uid != geteuid() && cr.uid != 0)
+		ret = mvgpu__err(ctx, -EPERM,
+				 "the agent at %s runs as uid %u, not as this user (uid %u) or root: it cannot be that vGPU's workload",
+				 sun->sun_path, (unsigned)cr.uid, (unsigned)geteuid());
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/*
+ * Connect to vGPU @uuid's agent and take its AGENT message, checked: the
+ * vGPU it names is @uuid, one fd came with it (left in
+ * (*@out)->c.passed_fd).  Return: 0, -ENOENT (no agent), -errno.
+ */
+static int agent_hello(mvgpu_ctx *ctx, const char *uuid, unsigned timeout_ms,
+		       struct mvgpu_agent_conn **out,
+		       struct mvgpu_wire_agent *hello)
 {
 	struct mvgpu_agent_conn *ac;
-	struct mvgpu_wire_agent hello;
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	char why[256];
+	char why[256], canon[MVGPU_UUID_LEN], got[MVGPU_UUID_LEN];
 	struct wmsg m;
 	int fd, ret;
 
 	ret = mvgpu_agent_path(uuid, sun.sun_path, sizeof(sun.sun_path));
 	if (ret)
 		return ret;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (mvgpu_uuid_canonical(uuid, canon))
+		return -EINVAL;
+	if (timeout_ms == 0)
+		timeout_ms = AGENT_TIMEOUT_MS;
+	fd = agent_dial(ctx, &sun, timeout_ms);
 	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
-		ret = -errno;
-		close(fd);
-		/* no socket, or a stale one nobody serves */
-		return ret == -ENOENT || ret == -ECONNREFUSED ? -ENOENT : ret;
-	}
+		return fd;
 	ac = calloc(1, sizeof(*ac));
 	if (ac)
 		ac->buf = malloc(AGENT_BUF);
@@ -321,26 +418,70 @@ int mvgpu_agent_connect(mvgpu_ctx *ctx, const char *uuid, unsigned timeout_ms,
 		close(fd);
 		return -ENOMEM;
 	}
-	wconn_init(&ac->c, ctx, fd, timeout_ms ? timeout_ms : AGENT_TIMEOUT_MS,
-		   "the workload");
+	wconn_init(&ac->c, ctx, fd, timeout_ms, "the workload");
+	ac->c.takes_fd = true;	/* AGENT brings the device; nothing else does */
 	ret = wconn_recv(&ac->c, &m, ac->buf, AGENT_BUF, MVGPU_WIRE_AGENT);
-	if (!ret && mvgpu_wire_decode_agent(m.payload, m.h.length, &hello, why,
+	ac->c.takes_fd = false;
+	if (!ret && mvgpu_wire_decode_agent(m.payload, m.h.length, hello, why,
 					    sizeof(why)))
 		ret = mvgpu__err(ctx, -EBADMSG, "the workload's agent: %s", why);
 	if (!ret && ac->c.passed_fd < 0)
 		ret = mvgpu__err(ctx, -EPROTO, "the workload passed no device");
-	if (!ret) {
-		ret = mvgpu__dev_adopt(ctx, hello.uuid, ac->c.passed_fd, dev);
-		ac->c.passed_fd = -1;
+	if (!ret && (mvgpu_uuid_canonical(hello->uuid, got) || strcmp(got, canon)))
+		ret = mvgpu__err(ctx, -EPROTO,
+				  "the agent at %s serves vGPU %s, not %s: its socket is not that vGPU's; stop the workload that serves it",
+				  sun.sun_path, hello->uuid, canon);
+	if (ret) {
+		mvgpu_agent_disconnect(ac);
+		return ret;
 	}
+	*out = ac;
+	return 0;
+}
+
+static unsigned agent_flags_of(const struct mvgpu_wire_agent *hello)
+{
+	return hello->flags & MVGPU_WIRE_AGENT_INCOMING ? MVGPU_AGENT_INCOMING : 0;
+}
+
+int mvgpu_agent_connect(mvgpu_ctx *ctx, const char *uuid, unsigned timeout_ms,
+			mvgpu_agent_conn **out, mvgpu_dev **dev,
+			unsigned *agent_flags)
+{
+	struct mvgpu_agent_conn *ac;
+	struct mvgpu_wire_agent hello;
+	int ret;
+
+	ret = agent_hello(ctx, uuid, timeout_ms, &ac, &hello);
+	if (ret)
+		return ret;
+	ret = mvgpu__dev_adopt(ctx, hello.uuid, ac->c.passed_fd, dev);
+	ac->c.passed_fd = -1;
 	if (ret) {
 		mvgpu_agent_disconnect(ac);
 		return ret;
 	}
 	if (agent_flags)
-		*agent_flags = hello.flags & MVGPU_WIRE_AGENT_INCOMING ?
-			       MVGPU_AGENT_INCOMING : 0;
+		*agent_flags = agent_flags_of(&hello);
 	*out = ac;
+	return 0;
+}
+
+int mvgpu_agent_query(mvgpu_ctx *ctx, const char *uuid, unsigned timeout_ms,
+		      unsigned *agent_flags, unsigned *pid)
+{
+	struct mvgpu_agent_conn *ac;
+	struct mvgpu_wire_agent hello;
+	int ret;
+
+	ret = agent_hello(ctx, uuid, timeout_ms, &ac, &hello);
+	if (ret)
+		return ret;
+	if (agent_flags)
+		*agent_flags = agent_flags_of(&hello);
+	if (pid)
+		*pid = hello.pid;
+	mvgpu_agent_disconnect(ac);	/* closes the device fd unused */
 	return 0;
 }
 
@@ -370,14 +511,15 @@ int mvgpu_agent_pause(mvgpu_agent_conn *ac, char kind[MVGPU_STATE_KIND_MAX],
 	return 0;
 }
 
+/* RESUME, RELEASE and START are last words: a cancel must not stop them */
 int mvgpu_agent_resume(mvgpu_agent_conn *ac)
 {
-	return wconn_send(&ac->c, MVGPU_WIRE_RESUME, NULL, 0, -1);
+	return wconn_send_last(&ac->c, MVGPU_WIRE_RESUME, NULL, 0, 0);
 }
 
 int mvgpu_agent_release(mvgpu_agent_conn *ac)
 {
-	return wconn_send(&ac->c, MVGPU_WIRE_RELEASE, NULL, 0, -1);
+	return wconn_send_last(&ac->c, MVGPU_WIRE_RELEASE, NULL, 0, 0);
 }
 
 int mvgpu_agent_send_start(mvgpu_agent_conn *ac, const char *kind,

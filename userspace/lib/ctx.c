@@ -103,15 +103,24 @@ void mvgpu_set_warn_handler(mvgpu_ctx *ctx, mvgpu_warn_fn fn, void *opaque)
 	ctx->warn_opaque = opaque;
 }
 
+void mvgpu_ctx_set_cancel(mvgpu_ctx *ctx, const volatile sig_atomic_t *flag)
+{
+	if (ctx)
+		ctx->cancel = flag;
+}
+
 int mvgpu__err(mvgpu_ctx *ctx, int ret, const char *fmt, ...)
 {
+	char msg[MVGPU_ERR_MAX];
 	va_list ap;
 
 	if (!ctx)
 		return ret;
+	/* through a copy: callers quote mvgpu_last_error(ctx) itself */
 	va_start(ap, fmt);
-	vsnprintf(ctx->err, sizeof(ctx->err), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	memcpy(ctx->err, msg, sizeof(msg));
 	return ret;
 }
 

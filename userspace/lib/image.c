@@ -582,7 +582,14 @@ static int out_commit(mvgpu_ctx *ctx, struct outfile *of)
 				  of->base, strerror(err));
 	}
 	of->tmp[0] = '\0';	/* it is the image now */
-	fsync(of->dirfd);	/* the rename itself is durable */
+	/* the rename itself is durable only once the directory is synced;
+	 * the image is whole either way, so this is said, not failed on
+	 * (a failed save must leave no file under the name, and there is) */
+	if (fsync(of->dirfd)) {
+		err = errno;
+		mvgpu__warn(ctx, "the image %s is complete, but its directory could not be synced (%s): after a crash the name may still show the file it replaced; run 'sync' and check it",
+			    of->base, strerror(err));
+	}
 	close(of->fd);
 	close(of->dirfd);
 	of->fd = of->dirfd = -1;

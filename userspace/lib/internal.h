@@ -5,6 +5,7 @@
 #define MVGPU_INTERNAL_H
 
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +20,7 @@ struct mvgpu_ctx {
 	char err[MVGPU_ERR_MAX];
 	mvgpu_warn_fn warn;
 	void *warn_opaque;
+	const volatile sig_atomic_t *cancel;	/* mvgpu_ctx_set_cancel() */
 };
 
 /* migration.c: what a pre-copy data fd says it has pending (initial +

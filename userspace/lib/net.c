@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,19 +42,36 @@ void wconn_init(struct wconn *c, mvgpu_ctx *ctx, int fd, unsigned timeout_ms,
 	c->timeout_ms = timeout_ms ? timeout_ms : 30000;
 	c->peer = peer;
 	c->passed_fd = -1;
+	c->cancel = ctx ? ctx->cancel : NULL;
 }
 
-/* Wait until @fd is ready for @events or @deadline (ms, monotonic). */
-static int wait_fd(int fd, short events, int64_t deadline)
+#define NET_SLICE_MS	200	/* a wait looks at its cancel flag this often */
+
+/* The caller's flag has been raised (^C, SIGTERM: progress_cancel). */
+static bool cancelled(const volatile sig_atomic_t *cancel)
+{
+	return cancel && *cancel;
+}
+
+/*
+ * Wait until @fd is ready for @events, @deadline (ms, monotonic; < 0:
+ * none) or *@cancel.  A signal ends poll() at once (EINTR) and the flag
+ * is looked at then; a flag raised otherwise is seen within a slice.
+ * Return: 0, -ETIMEDOUT, -ECANCELED or -errno.
+ */
+static int wait_fd(int fd, short events, int64_t deadline,
+		   const volatile sig_atomic_t *cancel)
 {
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = events };
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline < 0 ? NET_SLICE_MS : deadline - now_ms();
 		int r;
 
+		if (cancelled(cancel))
+			return -ECANCELED;
 		if (left <= 0)
 			return -ETIMEDOUT;
-		r = poll(&p, 1, left > 1000 ? 1000 : (int)left);
+		r = poll(&p, 1, left > NET_SLICE_MS ? NET_SLICE_MS : (int)left);
 		if (r > 0)
 			return 0;
 		if (r < 0 && errno != EINTR)
@@ -94,7 +112,7 @@ static int send_all(struct wconn *c, const struct iovec *iov_in, int n,
 				continue;
 			if (errno != EAGAIN)
 				return -errno;
-			ret = wait_fd(c->fd, POLLOUT, deadline);
+			ret = wait_fd(c->fd, POLLOUT, deadline, c->cancel);
 			if (ret)
 				return ret;
 			continue;
@@ -119,6 +137,8 @@ static const char *neterr(int err)
 	switch (err) {
 	case -ETIMEDOUT:
 		return "no answer in time (timed out)";
+	case -ECANCELED:
+		return "interrupted";
 	case -EPIPE:
 	case -ECONNRESET:
 		return "the connection was closed";
@@ -148,6 +168,68 @@ int wconn_send(struct wconn *c, unsigned type, const void *payload,
 	return 0;
 }
 
+#define NET_FDS_MAX	4	/* room for this many passed fds, to close them */
+
+/*
+ * The fds that came with one recvmsg(): with @take, keep it if it is the
+ * only one (c->passed_fd); close every other.
+ * Return: 0, or -EBADMSG (detail in ctx) for fds not due.
+ */
+static int take_fds(struct wconn *c, struct msghdr *mh, bool take)
+{
+	bool cut = mh->msg_flags & MSG_CTRUNC;
+	struct cmsghdr *ch;
+	int n = 0, kept = -1;
+
+	for (ch = CMSG_FIRSTHDR(mh); ch; ch = CMSG_NXTHDR(mh, ch)) {
+		size_t i, nfd;
+
+		if (ch->cmsg_level != SOL_SOCKET || ch->cmsg_type != SCM_RIGHTS ||
+		    ch->cmsg_len < CMSG_LEN(0))
+			continue;
+		nfd = (ch->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < nfd; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(ch) + i * sizeof(int), sizeof(fd));
+			if (!n++ && take)
+				kept = fd;
+			else
+				close(fd);
+		}
+	}
+	if (n == 1 && kept >= 0 && !cut) {
+		if (c->passed_fd >= 0)
+			close(c->passed_fd);
+		c->passed_fd = kept;
+		return 0;
+	}
+	if (kept >= 0)
+		close(kept);
+	if (!n && !cut)
+		return 0;
+	return mvgpu__err(c->ctx, -EBADMSG,
+			  "%s passed %s%d file descriptor%s with one message where %s is due (closed them)",
+			  c->peer, cut ? "more than " : "", n, n == 1 && !cut ? "" : "s",
+			  take ? "one" : "none");
+}
+
+int wconn_send_last(struct wconn *c, unsigned type, const void *payload,
+		    uint32_t len, unsigned ms)
+{
+	const volatile sig_atomic_t *cancel = c->cancel;
+	unsigned keep = c->timeout_ms;
+	int ret;
+
+	c->cancel = NULL;
+	if (ms)
+		c->timeout_ms = ms;
+	ret = wconn_send(c, type, payload, len, -1);
+	c->timeout_ms = keep;
+	c->cancel = cancel;
+	return ret;
+}
+
 /* Receive exactly @len bytes; the first may bring an fd. */
 static int recv_all(struct wconn *c, void *buf, size_t len, int64_t deadline,
 		    bool first)
@@ -157,44 +239,33 @@ static int recv_all(struct wconn *c, void *buf, size_t len, int64_t deadline,
 	while (len) {
 		union {
 			struct cmsghdr h;
-			char buf[CMSG_SPACE(sizeof(int))];
+			char buf[CMSG_SPACE(NET_FDS_MAX * sizeof(int))];
 		} cm;
 		struct iovec iov = { p, len };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-		struct cmsghdr *ch;
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = cm.buf,
+				     .msg_controllen = sizeof(cm.buf) };
 		ssize_t r;
 		int ret;
 
-		if (first) {
-			mh.msg_control = cm.buf;
-			mh.msg_controllen = sizeof(cm.buf);
-		}
+		/* fds that come later than a message's first bytes are
+		 * received too, only to be closed (take_fds) */
 		r = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN)
 				return -errno;
-			ret = wait_fd(c->fd, POLLIN, deadline);
+			ret = wait_fd(c->fd, POLLIN, deadline, c->cancel);
 			if (ret)
 				return ret;
 			continue;
 		}
+		ret = take_fds(c, &mh, first && c->takes_fd);
+		if (ret)
+			return ret;
 		if (r == 0)
 			return -ECONNRESET;
-		for (ch = first ? CMSG_FIRSTHDR(&mh) : NULL; ch;
-		     ch = CMSG_NXTHDR(&mh, ch)) {
-			if (ch->cmsg_level == SOL_SOCKET &&
-			    ch->cmsg_type == SCM_RIGHTS &&
-			    ch->cmsg_len == CMSG_LEN(sizeof(int))) {
-				int fd;
-
-				memcpy(&fd, CMSG_DATA(ch), sizeof(fd));
-				if (c->passed_fd >= 0)
-					close(c->passed_fd);
-				c->passed_fd = fd;
-			}
-		}
 		first = false;
 		c->recv_bytes += (uint64_t)r;
 		p += r;
@@ -213,6 +284,8 @@ int wconn_recv(struct wconn *c, struct wmsg *m, uint8_t *buf, size_t cap,
 
 	c->peer_error = 0;
 	ret = recv_all(c, hdr, sizeof(hdr), deadline, true);
+	if (ret == -EBADMSG)
+		return ret;	/* fds not due: said in take_fds() */
 	if (ret)
 		return mvgpu__err(c->ctx, ret, "waiting for %s from %s: %s",
 				  want ? mvgpu_wire_type_name(want) : "a message",
@@ -227,6 +300,8 @@ int wconn_recv(struct wconn *c, struct wmsg *m, uint8_t *buf, size_t cap,
 				  c->peer, mvgpu_wire_type_name(m->h.type),
 				  m->h.length);
 	ret = recv_all(c, buf, m->h.length, deadline, false);
+	if (ret == -EBADMSG)
+		return ret;
 	if (ret)
 		return mvgpu__err(c->ctx, ret == -ECONNRESET ? -ENODATA : ret,
 				  "%s's %s message is cut short: %s", c->peer,
@@ -254,11 +329,15 @@ int wconn_recv(struct wconn *c, struct wmsg *m, uint8_t *buf, size_t cap,
 	return 0;
 }
 
+int wconn_recv_ctrl(struct wconn *c, struct wmsg *m, unsigned want)
+{
+	return wconn_recv(c, m, c->ctrl, sizeof(c->ctrl), want);
+}
+
 void wconn_send_error(struct wconn *c, int err, const char *text)
 {
 	struct mvgpu_wire_error e = { .code = (uint32_t)(err < 0 ? -err : err) };
 	uint8_t buf[8 + MVGPU_WIRE_MSG_MAX];
-	unsigned keep = c->timeout_ms;
 	char save[MVGPU_ERR_MAX];
 	int n;
 
@@ -269,15 +348,12 @@ void wconn_send_error(struct wconn *c, int err, const char *text)
 	if (n < 0)
 		return;
 	snprintf(save, sizeof(save), "%s", mvgpu_last_error(c->ctx));
-	c->timeout_ms = 2000;	/* a last word: never wait long */
-	wconn_send(c, MVGPU_WIRE_ERROR, buf, (uint32_t)n, -1);
-	c->timeout_ms = keep;
+	wconn_send_last(c, MVGPU_WIRE_ERROR, buf, (uint32_t)n, 2000);
 	mvgpu__err(c->ctx, 0, "%s", save);
 }
 
 int wconn_peek_error(struct wconn *c, unsigned ms)
 {
-	static uint8_t buf[MVGPU_WIRE_CTRL_MAX];
 	char save[MVGPU_ERR_MAX];
 	unsigned keep = c->timeout_ms;
 	struct wmsg m;
@@ -285,7 +361,7 @@ int wconn_peek_error(struct wconn *c, unsigned ms)
 
 	snprintf(save, sizeof(save), "%s", mvgpu_last_error(c->ctx));
 	c->timeout_ms = ms;
-	ret = wconn_recv(c, &m, buf, sizeof(buf), 0);
+	ret = wconn_recv_ctrl(c, &m, 0);
 	c->timeout_ms = keep;
 	if (ret && c->peer_error)
 		return ret;	/* the peer's reason, recorded */
@@ -301,6 +377,27 @@ struct naddr {
 	char port[16];
 	struct sockaddr_un sun;
 };
+
+/* A TCP port: 1 to 5 decimal digits, 1..65535; nothing else. */
+static int parse_port(mvgpu_ctx *ctx, const char *addr, const char *s,
+		      char *out, size_t outlen)
+{
+	size_t n = strlen(s);
+	unsigned long v;
+	char q[64];
+
+	if (!n || n > 5 || strspn(s, "0123456789") != n)
+		goto bad;
+	v = strtoul(s, NULL, 10);
+	if (v < 1 || v > 65535)
+		goto bad;
+	snprintf(out, outlen, "%lu", v);
+	return 0;
+bad:
+	mvgpu__quote(q, sizeof(q), addr);
+	return mvgpu__err(ctx, -EINVAL,
+			  "bad port in '%s': expected a number from 1 to 65535", q);
+}
 
 static int parse_addr(mvgpu_ctx *ctx, const char *addr, bool listening,
 		      struct naddr *a)
@@ -341,12 +438,7 @@ static int parse_addr(mvgpu_ctx *ctx, const char *addr, bool listening,
 	}
 	if (!a->host[0] && !listening)
 		goto bad;
-	if (!colon[1] || strlen(colon + 1) >= sizeof(a->port) ||
-	    strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
-	    atoi(colon + 1) > 65535 || (!listening && !atoi(colon + 1)))
-		goto bad;
-	strcpy(a->port, colon + 1);
-	return 0;
+	return parse_port(ctx, addr, colon + 1, a->port, sizeof(a->port));
 bad:
 	return mvgpu__err(ctx, -EINVAL,
 			  "bad address '%s': use HOST:PORT, [IPV6]:PORT%s or unix:PATH",
@@ -369,7 +461,7 @@ void net_tune(int fd, unsigned timeout_ms)
 
 /* Connect one socket, non-blocking, bounded by @deadline. */
 static int connect_one(int family, const struct sockaddr *sa, socklen_t len,
-		       int64_t deadline)
+		       int64_t deadline, const volatile sig_atomic_t *cancel)
 {
 	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	int ret, err = 0;
@@ -382,7 +474,7 @@ static int connect_one(int family, const struct sockaddr *sa, socklen_t len,
 		close(fd);
 		return ret;
 	}
-	ret = wait_fd(fd, POLLOUT, deadline);
+	ret = wait_fd(fd, POLLOUT, deadline, cancel);
 	if (!ret && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el))
 		ret = -errno;
 	if (!ret && err)
@@ -408,9 +500,13 @@ int net_connect(mvgpu_ctx *ctx, const char *addr, unsigned timeout_ms)
 		struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
 		int gai;
 
+		if (cancelled(ctx->cancel)) {
+			ret = -ECANCELED;
+			break;
+		}
 		if (a.is_unix) {
 			ret = connect_one(AF_UNIX, (struct sockaddr *)&a.sun,
-					  sizeof(a.sun), deadline);
+					  sizeof(a.sun), deadline, ctx->cancel);
 		} else {
 			gai = getaddrinfo(a.host, a.port, &hints, &res);
 			if (gai)
@@ -420,8 +516,8 @@ int net_connect(mvgpu_ctx *ctx, const char *addr, unsigned timeout_ms)
 			ret = -EHOSTUNREACH;
 			for (ai = res; ai; ai = ai->ai_next) {
 				ret = connect_one(ai->ai_family, ai->ai_addr,
-						  ai->ai_addrlen, deadline);
-				if (ret >= 0)
+						  ai->ai_addrlen, deadline, ctx->cancel);
+				if (ret >= 0 || ret == -ECANCELED)
 					break;
 			}
 			freeaddrinfo(res);
@@ -436,56 +532,195 @@ int net_connect(mvgpu_ctx *ctx, const char *addr, unsigned timeout_ms)
 			break;
 		poll(NULL, 0, 100);
 	}
+	if (ret == -ECANCELED)
+		return mvgpu__err(ctx, ret, "interrupted while connecting to %s", addr);
 	return mvgpu__err(ctx, ret, "cannot connect to %s: %s%s", addr,
 			  strerror(-ret),
 			  ret == -ECONNREFUSED ?
 			  " (is 'mvgpu receive --listen' running there?)" : "");
 }
 
+/*
+ * A socket file at @sun nobody listens on (its program died) may be
+ * replaced; anything else there (a live socket, a file, a symlink, a
+ * directory) is left alone.  Return: 0 once it is gone, or -errno.
+ */
+static int remove_stale_socket(mvgpu_ctx *ctx, const char *addr,
+			       const struct sockaddr_un *sun)
+{
+	const char *path = sun->sun_path;
+	struct stat st, again;
+	int fd, ret;
+
+	if (lstat(path, &st))
+		return errno == ENOENT ? 0 :
+		       mvgpu__err(ctx, -errno, "cannot listen on %s: %s", addr,
+				  strerror(errno));
+	if (!S_ISSOCK(st.st_mode))
+		return mvgpu__err(ctx, -EEXIST,
+				  "cannot listen on %s: %s exists and is not a socket; remove it or choose another path",
+				  addr, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return mvgpu__err(ctx, -errno, "socket: %s", strerror(errno));
+	ret = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) ? -errno : 0;
+	close(fd);
+	if (!ret || ret == -EAGAIN)	/* EAGAIN: its backlog is full */
+		return mvgpu__err(ctx, -EADDRINUSE,
+				  "cannot listen on %s: another program listens there",
+				  addr);
+	if (ret != -ECONNREFUSED)
+		return mvgpu__err(ctx, ret, "cannot listen on %s: %s is a socket that cannot be probed (%s); remove it if it is stale",
+				  addr, path, strerror(-ret));
+	/* stale: nobody listens; remove it if it is still that one */
+	if (lstat(path, &again) || again.st_ino != st.st_ino ||
+	    again.st_dev != st.st_dev || unlink(path))
+		return mvgpu__err(ctx, -EADDRINUSE,
+				  "cannot listen on %s: %s changed while it was replaced",
+				  addr, path);
+	return 0;
+}
+
+static int listen_unix(mvgpu_ctx *ctx, const char *addr,
+		       const struct sockaddr_un *sun)
+{
+	int fd, ret, tries;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return mvgpu__err(ctx, -errno, "socket: %s", strerror(errno));
+	/* the mode the socket file is created with (Linux takes it from the
+	 * socket's inode): never connectable by others, not even for the
+	 * moment between bind() and a chmod() */
+	if (fchmod(fd, 0600)) {
+		ret = -errno;
+		close(fd);
+		return mvgpu__err(ctx, ret, "cannot listen on %s: fchmod: %s",
+				  addr, strerror(-ret));
+	}
+	for (tries = 0; ; tries++) {
+		if (!bind(fd, (const struct sockaddr *)sun, sizeof(*sun)))
+			break;
+		ret = -errno;
+		if (ret == -EADDRINUSE && !tries)
+			ret = remove_stale_socket(ctx, addr, sun);
+		else
+			ret = mvgpu__err(ctx, ret, "cannot listen on %s: %s", addr,
+					 strerror(-ret));
+		if (ret) {
+			close(fd);
+			return ret;
+		}
+	}
+	if (listen(fd, 4)) {
+		ret = -errno;
+		close(fd);
+		unlink(sun->sun_path);
+		return mvgpu__err(ctx, ret, "cannot listen on %s: %s", addr,
+				  strerror(-ret));
+	}
+	return fd;
+}
+
+/* A TCP socket listening on @sa; @dual: an IPv6 one takes IPv4 too. */
+static int listen_on(int family, const struct sockaddr *sa, socklen_t len,
+		     bool dual)
+{
+	int fd, ret, one = 1, zero = 0;
+
+	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if ((dual && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero))) ||
+	    bind(fd, sa, len) || listen(fd, 4)) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/*
+ * ":PORT": every address of both families, on one socket (IPv6 with
+ * IPV6_V6ONLY off: IPv4 peers arrive as ::ffff:a.b.c.d); IPv4 alone
+ * on a host without IPv6.
+ */
+static int listen_any(mvgpu_ctx *ctx, const char *addr, const char *port)
+{
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6,
+				   .sin6_addr = IN6ADDR_ANY_INIT };
+	struct sockaddr_in s4 = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_ANY) };
+	uint16_t p = htons((uint16_t)strtoul(port, NULL, 10));
+	int fd;
+
+	s6.sin6_port = s4.sin_port = p;
+	fd = listen_on(AF_INET6, (struct sockaddr *)&s6, sizeof(s6), true);
+	if (fd == -EAFNOSUPPORT || fd == -EADDRNOTAVAIL)
+		fd = listen_on(AF_INET, (struct sockaddr *)&s4, sizeof(s4), false);
+	if (fd < 0)
+		return mvgpu__err(ctx, fd, "cannot listen on %s: %s", addr,
+				  strerror(-fd));
+	return fd;
+}
+
 int net_listen(mvgpu_ctx *ctx, const char *addr)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_PASSIVE }, *res;
+				  .ai_flags = AI_PASSIVE }, *res, *ai;
 	struct naddr a;
-	int fd, ret, one = 1, gai;
+	int ret, gai;
 
 	ret = parse_addr(ctx, addr, true, &a);
 	if (ret)
 		return ret;
-	if (a.is_unix) {
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0)
-			return mvgpu__err(ctx, -errno, "socket: %s", strerror(errno));
-		unlink(a.sun.sun_path);
-		if (bind(fd, (struct sockaddr *)&a.sun, sizeof(a.sun)) ||
-		    listen(fd, 4)) {
-			ret = -errno;
-			close(fd);
-			return mvgpu__err(ctx, ret, "cannot listen on %s: %s",
-					  addr, strerror(-ret));
-		}
-		return fd;
-	}
-	gai = getaddrinfo(a.host[0] ? a.host : NULL, a.port, &hints, &res);
+	if (a.is_unix)
+		return listen_unix(ctx, addr, &a.sun);
+	if (!a.host[0])
+		return listen_any(ctx, addr, a.port);
+	gai = getaddrinfo(a.host, a.port, &hints, &res);
 	if (gai)
 		return mvgpu__err(ctx, -EINVAL, "cannot resolve '%s': %s", addr,
 				  gai_strerror(gai));
-	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		ret = -errno;
-		freeaddrinfo(res);
-		return mvgpu__err(ctx, ret, "socket: %s", strerror(-ret));
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, res->ai_addr, res->ai_addrlen) || listen(fd, 4)) {
-		ret = -errno;
-		close(fd);
-		freeaddrinfo(res);
-		return mvgpu__err(ctx, ret, "cannot listen on %s: %s", addr,
-				  strerror(-ret));
+	/* the first of the host's addresses that can be bound */
+	ret = -EADDRNOTAVAIL;
+	for (ai = res; ai; ai = ai->ai_next) {
+		ret = listen_on(ai->ai_family, ai->ai_addr, ai->ai_addrlen, false);
+		if (ret >= 0)
+			break;
 	}
 	freeaddrinfo(res);
-	return fd;
+	if (ret < 0)
+		return mvgpu__err(ctx, ret, "cannot listen on %s: %s", addr,
+				  strerror(-ret));
+	return ret;
+}
+
+/* "ADDR:PORT", "[V6]:PORT" (IPv4 peers of a dual-stack socket as IPv4),
+ * or "a local peer". */
+static void peer_name(struct sockaddr_storage *ss, socklen_t sl, char *who,
+		      size_t wholen)
+{
+	char host[NI_MAXHOST] = "?", port[NI_MAXSERV] = "?";
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+	if (ss->ss_family == AF_UNIX) {
+		snprintf(who, wholen, "a local peer");
+		return;
+	}
+	if (ss->ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr)) {
+		struct sockaddr_in a4 = { .sin_family = AF_INET,
+					  .sin_port = a6->sin6_port };
+
+		memcpy(&a4.sin_addr, &a6->sin6_addr.s6_addr[12], 4);
+		memcpy(ss, &a4, sizeof(a4));
+		sl = sizeof(a4);
+	}
+	getnameinfo((struct sockaddr *)ss, sl, host, sizeof(host), port,
+		    sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV);
+	snprintf(who, wholen, ss->ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
+		 host, port);
 }
 
 int net_accept(mvgpu_ctx *ctx, int lfd, unsigned timeout_ms, char *who,
@@ -493,27 +728,28 @@ int net_accept(mvgpu_ctx *ctx, int lfd, unsigned timeout_ms, char *who,
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	char host[NI_MAXHOST] = "?", port[NI_MAXSERV] = "?";
 	int fd, ret;
 
-	if (timeout_ms) {
-		ret = wait_fd(lfd, POLLIN, now_ms() + (int64_t)timeout_ms);
+	int64_t deadline = timeout_ms ? now_ms() + (int64_t)timeout_ms : -1;
+
+	for (;;) {
+		ret = wait_fd(lfd, POLLIN, deadline, ctx->cancel);
+		if (ret == -ECANCELED)
+			return mvgpu__err(ctx, ret, "interrupted before anybody connected");
 		if (ret)
 			return mvgpu__err(ctx, ret, "nobody connected in %u ms",
 					  timeout_ms);
+		sl = sizeof(ss);
+		fd = accept4(lfd, (struct sockaddr *)&ss, &sl,
+			     SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd >= 0)
+			break;
+		/* gone before it was taken, or a signal: wait again */
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			return mvgpu__err(ctx, -errno, "accept: %s", strerror(errno));
 	}
-	do
-		fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
-	while (fd < 0 && errno == EINTR);
-	if (fd < 0)
-		return mvgpu__err(ctx, -errno, "accept: %s", strerror(errno));
-	if (ss.ss_family == AF_UNIX) {
-		snprintf(who, wholen, "a local peer");
-	} else {
-		getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), port,
-			    sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV);
-		snprintf(who, wholen, "%s:%s", host, port);
-	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	peer_name(&ss, sl, who, wholen);
 	net_tune(fd, timeout_ms ? timeout_ms : 30000);
 	return fd;
 }

@@ -45,6 +45,14 @@
 enum { XF_FAULT_NONE, XF_FAULT_HOLD, XF_FAULT_CORRUPT, XF_FAULT_CUT,
        XF_FAULT_HOLD_PRE };
 
+/* On the target: $MVGPU_FAULT names @what (drop-committed, fail-commit). */
+static bool fault_is(const char *what)
+{
+	const char *f = getenv("MVGPU_FAULT");
+
+	return f && !strcmp(f, what);
+}
+
 static int fault_from_env(void)
 {
 	const char *f = getenv("MVGPU_FAULT");
@@ -148,6 +156,7 @@ struct xf {
 	uint8_t *pend;		/* a message split across reads */
 	size_t pend_len;
 	bool got_end;
+	bool commit_seen;	/* COMMIT arrived: the source waits for our word */
 	struct mvgpu_wire_end end;
 	uint64_t stream_out;
 	mvgpu_receive_result *res;
@@ -319,10 +328,16 @@ static int xf_compress(struct uio *u, void *opaque, const void *in, size_t len,
 
 static void xf_hold(struct xf *x, const char *where)
 {
-	struct pollfd p = { .fd = x->c->fd, .events = POLLRDHUP };
+	uint64_t end = now_ns() + (uint64_t)x->timeout_ms * 1000000u;
 
 	mvgpu__warn(x->ctx, "fault injection: holding the migration in %s", where);
-	poll(&p, 1, (int)x->timeout_ms);
+	/* until the peer hangs up, the timeout passes, or a cancel */
+	while (now_ns() < end && !(x->cancel_flag && *x->cancel_flag)) {
+		struct pollfd p = { .fd = x->c->fd, .events = POLLRDHUP };
+
+		if (poll(&p, 1, 100) == 1)
+			break;
+	}
 }
 
 /* The workload quiesces before the vGPU stops (as QEMU stops the vCPUs). */
@@ -468,13 +483,12 @@ static int send_hello(struct xf *x, const mvgpu_migrate_opts *o)
 
 static int recv_accept(struct xf *x, mvgpu_migrate_stats *st)
 {
-	static uint8_t buf[MVGPU_WIRE_CTRL_MAX];
 	struct mvgpu_wire_accept a;
 	char why[256];
 	struct wmsg m;
 	int ret;
 
-	ret = wconn_recv(x->c, &m, buf, sizeof(buf), MVGPU_WIRE_ACCEPT);
+	ret = wconn_recv_ctrl(x->c, &m, MVGPU_WIRE_ACCEPT);
 	if (ret)
 		return ret;
 	if (mvgpu_wire_decode_accept(m.payload, m.h.length, &a, why, sizeof(why)))
@@ -534,9 +548,44 @@ static void source_resume(struct xf *x)
 	mvgpu__err(x->ctx, 0, "%s", keep);
 }
 
+/*
+ * After COMMIT went out whole: the target's answer.  COMMITTED: the vGPU
+ * runs there.  A well-formed ERROR: it does not - a target sends one after
+ * COMMIT only once its copy is discarded (target_discard()) - so the
+ * source runs it again.  Anything else (silence until the timeout, the
+ * connection closed or reset, a damaged or unexpected message) leaves it
+ * open whether COMMIT took effect there: *@in_doubt.
+ * Return: 0, the target's -errno, or -EREMOTEIO (in doubt); detail in ctx.
+ */
+static int await_committed(struct wconn *c, const char *host, int *in_doubt)
+{
+	struct wmsg m;
+	int ret;
+
+	*in_doubt = 0;
+	ret = wconn_recv_ctrl(c, &m, MVGPU_WIRE_COMMITTED);
+	if (!ret)
+		return 0;
+	if (c->peer_error)
+		return mvgpu__err(c->ctx, ret,
+				  "the target refused the commit (%s): it does not run the vGPU",
+				  mvgpu_last_error(c->ctx));
+	*in_doubt = 1;
+	return mvgpu__err(c->ctx, -EREMOTEIO,
+			  "the commit was sent but not confirmed (%s): the vGPU may run on %s now, so it stays stopped here",
+			  mvgpu_last_error(c->ctx), host && host[0] ? host : "the target");
+}
+
+/* Before COMMIT: tell the target why the source gives up (unless it is
+ * the one that said so), so that it discards at once. */
+static void source_gives_up(struct xf *x, int err)
+{
+	if (!x->c->peer_error)
+		wconn_send_error(x->c, err, mvgpu_last_error(x->ctx));
+}
+
 static int run_source(struct xf *x, mvgpu_migrate_stats *st)
 {
-	static uint8_t buf[MVGPU_WIRE_CTRL_MAX];
 	struct uio_counts c = { 0 };
 	char why[UIO_WHY_MAX];
 	struct uio_cfg cfg;
@@ -557,7 +606,7 @@ static int run_source(struct xf *x, mvgpu_migrate_stats *st)
 	if (ret)
 		return ret;
 	x->last_move_ns = now_ns();
-	send_cfg(&cfg, x, x->data_fd, x->mo->cancel);
+	send_cfg(&cfg, x, x->data_fd, x->cancel_flag);
 	if (x->mo->precopy)
 		cfg.pass_bytes = mvgpu__pass_bytes(x->data_fd);
 	ret = uio_run(&cfg, &c, why);
@@ -587,7 +636,7 @@ static int run_source(struct xf *x, mvgpu_migrate_stats *st)
 		return ret;
 	keep = x->c->timeout_ms;
 	x->c->timeout_ms = keep * XF_LOAD_FACTOR;
-	ret = wconn_recv(x->c, &m, buf, sizeof(buf), MVGPU_WIRE_LOADED);
+	ret = wconn_recv_ctrl(x->c, &m, MVGPU_WIRE_LOADED);
 	x->c->timeout_ms = keep;
 	if (!ret) {
 		__u64 ns;
@@ -605,10 +654,8 @@ static int migrate_on(mvgpu_dev *dev, int sock, const mvgpu_migrate_opts *opts,
 	static const mvgpu_migrate_opts defaults = {
 		.precopy = 1, .max_passes = 8, .switchover_bytes = 1u << 20,
 	};
-	static uint8_t buf[MVGPU_WIRE_CTRL_MAX];
 	mvgpu_migrate_stats st = { 0 };
 	struct wconn conn;
-	struct wmsg m;
 	struct xf x;
 	int ret;
 
@@ -621,6 +668,7 @@ static int migrate_on(mvgpu_dev *dev, int sock, const mvgpu_migrate_opts *opts,
 	x.event = x.mo->event;
 	x.opaque = x.mo->opaque;
 	x.fault = fault_from_env();
+	conn.cancel = x.cancel_flag = x.mo->cancel ? x.mo->cancel : dev->ctx->cancel;
 	net_tune(sock, x.timeout_ms);
 
 	if (xf_lz4_init(&x))
@@ -630,31 +678,36 @@ static int migrate_on(mvgpu_dev *dev, int sock, const mvgpu_migrate_opts *opts,
 	ret = send_hello(&x, x.mo);
 	if (!ret)
 		ret = recv_accept(&x, &st);
-	if (ret)
-		goto out;	/* refused: nothing was touched */
+	if (ret) {
+		source_gives_up(&x, ret);	/* nothing was touched */
+		goto out;
+	}
 	xf_emit(&x, NULL, MVGPU_IMAGE_EV_ACCEPTED, "accepted", 0, 0);
 
 	ret = run_source(&x, &st);
 	if (ret) {
 		source_resume(&x);
+		source_gives_up(&x, ret);
 		goto out;
 	}
-	/* the commit: from here on the target may run the vGPU */
+	/* the commit: from here on the target may run the vGPU, and only
+	 * its answer says whether it does - a cancel no longer ends the
+	 * wait for it (bounded by the timeout) */
+	conn.cancel = NULL;
 	ret = wconn_send(&conn, MVGPU_WIRE_COMMIT, NULL, 0, -1);
 	if (ret) {
 		/* COMMIT did not leave whole: the target cannot run it */
 		source_resume(&x);
 		goto out;
 	}
-	ret = wconn_recv(&conn, &m, buf, sizeof(buf), MVGPU_WIRE_COMMITTED);
-	if (ret) {
-		st.in_doubt = 1;
-		ret = mvgpu__err(x.ctx, -EREMOTEIO,
-				 "the commit was sent but not confirmed (%s): the vGPU may run on %s now, so it stays stopped here; check the target before resuming it",
-				 mvgpu_last_error(x.ctx),
-				 st.target_host[0] ? st.target_host : "the target");
+	ret = await_committed(&conn, st.target_host, &st.in_doubt);
+	if (ret && !st.in_doubt) {
+		/* the target said no: it runs nothing of ours, we do again */
+		source_resume(&x);
 		goto out;
 	}
+	if (ret)
+		goto out;	/* in doubt: stopped here, never two copies */
 	st.downtime_ns = now_ns() - x.t_stop;
 	x.phase = "done";
 	xf_emit(&x, NULL, MVGPU_IMAGE_EV_COMMITTED, "committed", 0, 0);
@@ -907,6 +960,31 @@ static int refuse(struct xf *x, int err, const char *fmt, ...)
 	return err;
 }
 
+/*
+ * After a failure: nothing of the source's may run here.  The vGPU is
+ * reset unless it never left its own state (RUNNING before any COMMIT:
+ * it was refused before loading).  Return: true once nothing of the
+ * source's is here (r->reset says what was done).
+ */
+static bool target_discard(struct xf *x, mvgpu_receive_result *r)
+{
+	char keep[MVGPU_ERR_MAX];
+	uint32_t state = 0;
+	int err;
+
+	if (x->data_fd >= 0)
+		close(x->data_fd);
+	x->data_fd = -1;
+	if (!mvgpu_mig_get_state(x->dev, &state) && state == MVGPU_MIG_RUNNING &&
+	    !x->commit_seen)
+		return true;
+	snprintf(keep, sizeof(keep), "%s", mvgpu_last_error(x->ctx));
+	err = mvgpu_dev_reset(x->dev, MVGPU_RESET_VFIO);
+	r->reset = err ? -1 : 1;
+	mvgpu__err(x->ctx, 0, "%s", keep);
+	return !err;
+}
+
 /* Say why and hang up so that the source reads it: stop sending, then
  * drain what it still sends for a moment. */
 static void hang_up(struct xf *x, int err)
@@ -966,20 +1044,24 @@ static int check_version(struct xf *x, const char *uuid,
 static int accept_source(struct xf *x, const mvgpu_receive_opts *o,
 			 bool *created)
 {
-	static uint8_t buf[MVGPU_WIRE_CTRL_MAX];
 	mvgpu_receive_result *r = x->res;
 	struct mvgpu_wire_hello h;
 	struct mvgpu_wire_accept a = { .major = MVGPU_WIRE_MAJOR,
 				       .minor = MVGPU_WIRE_MINOR };
+	uint8_t buf[MVGPU_WIRE_CTRL_MAX];
 	mvgpu_vgpu_info vi;
 	const char *want;
 	char why[256];
 	struct wmsg m;
 	int ret, n;
 
-	ret = wconn_recv(x->c, &m, buf, sizeof(buf), MVGPU_WIRE_HELLO);
-	if (ret)
+	ret = wconn_recv_ctrl(x->c, &m, MVGPU_WIRE_HELLO);
+	if (ret) {
+		/* say why (interrupted, timed out, a bad message) */
+		if (!x->c->peer_error)
+			wconn_send_error(x->c, ret, mvgpu_last_error(x->ctx));
 		return ret;
+	}
 	if (mvgpu_wire_decode_hello(m.payload, m.h.length, &h, why, sizeof(why)))
 		return refuse(x, -EBADMSG, "malformed HELLO: %s", why);
 	if (h.major != MVGPU_WIRE_MAJOR)
@@ -1004,7 +1086,7 @@ static int accept_source(struct xf *x, const mvgpu_receive_opts *o,
 		r->created = 1;
 		a.flags |= MVGPU_WIRE_ACCEPT_CREATED;
 	} else if (ret == -ENOENT) {
-		return refuse(x, ret, "the target has no vGPU %s: create one of type %s (mvgpu create %s --uuid %s) or run 'mvgpu receive --create'",
+		return refuse(x, ret, "the target has no vGPU %s: create one of type %s there (mvgpu create --type %s --uuid %s) or run 'mvgpu receive --create'",
 			      want, h.type, h.type, want);
 	} else if (ret) {
 		return refuse(x, ret, "vGPU %s on the target: %s", want,
@@ -1044,7 +1126,6 @@ static int accept_source(struct xf *x, const mvgpu_receive_opts *o,
 
 static int run_target(struct xf *x)
 {
-	static uint8_t buf[MVGPU_WIRE_CTRL_MAX];
 	struct uio_counts c = { 0 };
 	char why[UIO_WHY_MAX];
 	struct uio_cfg cfg;
@@ -1089,21 +1170,28 @@ static int run_target(struct xf *x)
 	x->phase = "committing";
 	keep = x->c->timeout_ms;
 	x->c->timeout_ms = keep * XF_LOAD_FACTOR;
-	ret = wconn_recv(x->c, &m, buf, sizeof(buf), MVGPU_WIRE_COMMIT);
+	ret = wconn_recv_ctrl(x->c, &m, MVGPU_WIRE_COMMIT);
 	x->c->timeout_ms = keep;
 	if (ret)
 		return mvgpu__err(x->ctx, ret,
 				  "no commit from the source (%s): it keeps the vGPU",
 				  mvgpu_last_error(x->ctx));
+	/* from here on an ERROR tells the source that this side does not
+	 * run the vGPU: it is sent only once the copy here is discarded */
+	x->commit_seen = true;
+	if (fault_is("fail-commit"))
+		return mvgpu__err(x->ctx, -EIO,
+				  "fault injection: the vGPU could not start at the commit");
 	ret = mvgpu_mig_set_state(x->dev, MVGPU_MIG_RUNNING, NULL);
 	if (ret)
-		return ret;
+		return mvgpu__err(x->ctx, ret, "the vGPU could not start at the commit: %s",
+				  mvgpu_last_error(x->ctx));
 	t = now_ns() - t;
 	mvgpu_wire_encode_ns(t, ns, sizeof(ns));
 	/* running here now: a lost COMMITTED leaves the source in doubt, and
 	 * stopped, which is what it must be ($MVGPU_FAULT=drop-committed
 	 * on the target plays that loss for the tests) */
-	if (!getenv("MVGPU_FAULT") || strcmp(getenv("MVGPU_FAULT"), "drop-committed"))
+	if (!fault_is("drop-committed"))
 		wconn_send(x->c, MVGPU_WIRE_COMMITTED, ns, sizeof(ns), -1);
 	else
 		mvgpu__warn(x->ctx, "fault injection: COMMITTED not sent");
@@ -1130,7 +1218,7 @@ static int receive_on(mvgpu_ctx *ctx, int sock, const mvgpu_receive_opts *opts,
 	x.res = &r;
 	x.event = o->event;
 	x.opaque = o->opaque;
-	x.cancel_flag = o->cancel;
+	conn.cancel = x.cancel_flag = o->cancel ? o->cancel : ctx->cancel;
 	net_tune(sock, x.timeout_ms);
 	if (xf_recv_alloc(&x))
 		return -ENOMEM;
@@ -1138,23 +1226,11 @@ static int receive_on(mvgpu_ctx *ctx, int sock, const mvgpu_receive_opts *opts,
 	ret = accept_source(&x, o, &created);
 	if (!ret) {
 		ret = run_target(&x);
-		if (ret) {
-			uint32_t state = 0;
-
+		/* discard what arrived first, then say so: after COMMIT an
+		 * ERROR means "not running here", so with a copy that could
+		 * not be discarded nothing is said (the source is in doubt) */
+		if (ret && (target_discard(&x, &r) || !x.commit_seen))
 			hang_up(&x, ret);
-			/* discard what arrived: the source keeps its vGPU */
-			if (x.data_fd >= 0)
-				close(x.data_fd);
-			x.data_fd = -1;
-			if (!mvgpu_mig_get_state(x.dev, &state) &&
-			    state != MVGPU_MIG_RUNNING) {
-				char keep[MVGPU_ERR_MAX];
-
-				snprintf(keep, sizeof(keep), "%s", mvgpu_last_error(ctx));
-				mvgpu_dev_reset(x.dev, MVGPU_RESET_VFIO);
-				mvgpu__err(ctx, ret, "%s", keep);
-			}
-		}
 	}
 	if (x.dev && x.dev != o->dev)
 		mvgpu_dev_close(x.dev);
@@ -1273,6 +1349,21 @@ int xf_stream_recv(mvgpu_ctx *ctx, int sock, int out_fd, uint64_t *stream_bytes,
 	free(x.pend);
 	LZ4F_freeDecompressionContext(x.dctx);
 	return ret;
+}
+
+int xf_commit(mvgpu_ctx *ctx, int sock, unsigned timeout_ms, int *in_doubt)
+{
+	struct wconn c;
+	int ret;
+
+	wconn_init(&c, ctx, sock, timeout_ms, "the target");
+	c.cancel = NULL;	/* as mvgpu_migrate() at the commit */
+	ret = wconn_send(&c, MVGPU_WIRE_COMMIT, NULL, 0, -1);
+	if (ret) {
+		*in_doubt = 0;	/* not whole: the target cannot act on it */
+		return ret;
+	}
+	return await_committed(&c, "the target", in_doubt);
 }
 
 int mvgpu_net_connect(mvgpu_ctx *ctx, const char *addr, unsigned timeout_ms)

@@ -23,4 +23,12 @@ uint64_t xf_last_zc_sends(void);
 int xf_stream_recv(mvgpu_ctx *ctx, int sock, int out_fd, uint64_t *stream_bytes,
 		   uint64_t *wire_bytes);
 
+/*
+ * xf_commit() - the commit of mvgpu_migrate() alone: COMMIT on @sock
+ * (seq 0), then the target's answer read as mvgpu_migrate() reads it.
+ * Return: 0 (COMMITTED); the target's -errno with *@in_doubt 0 (a clear
+ * ERROR: it does not run the vGPU); -EREMOTEIO with *@in_doubt 1.
+ */
+int xf_commit(mvgpu_ctx *ctx, int sock, unsigned timeout_ms, int *in_doubt);
+
 #endif
