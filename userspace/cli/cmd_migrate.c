@@ -135,7 +135,7 @@ static int migrate_failed(struct progress *p, mvgpu_ctx *ctx, mvgpu_dev *dev,
 		snprintf(state, sizeof(state), "%s",
 			 s == MVGPU_MIG_RUNNING ? "running here, unchanged" :
 			 mvgpu_mig_state_name(s));
-	if (err == -ECANCELED)
+	if (err == -ECANCELED && progress_cancel)	/* here, not the target */
 		return progress_fail(p, EXIT_FAIL, err,
 				     "migration of vGPU %s interrupted; it is %s",
 				     uuid, state);

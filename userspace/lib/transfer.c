@@ -147,6 +147,8 @@ struct xf {
 	unsigned passes;
 	bool stopped, paused;
 	uint64_t t_stop, t_data_end, precopy_bytes, data_msgs, wire_bytes;
+	uint64_t msg_bytes;	/* bytes of the DATA messages made */
+	bool cut_mid_message;	/* the socket has part of one only */
 	char kind[MVGPU_STATE_KIND_MAX];
 	void *state;
 	size_t state_len;
@@ -319,6 +321,7 @@ static int xf_compress(struct uio *u, void *opaque, const void *in, size_t len,
 		x->c->send_seq++;
 		x->data_msgs++;
 		x->wire_bytes += z;
+		x->msg_bytes += MVGPU_WIRE_HDR + z;
 		uio_out_commit(u, MVGPU_WIRE_HDR + z);
 		src += n;
 		len -= n;
@@ -577,10 +580,11 @@ static int await_committed(struct wconn *c, const char *host, int *in_doubt)
 }
 
 /* Before COMMIT: tell the target why the source gives up (unless it is
- * the one that said so), so that it discards at once. */
+ * the one that said so), so that it discards at once.  After a message
+ * cut short nothing can be said: the target sees the connection close. */
 static void source_gives_up(struct xf *x, int err)
 {
-	if (!x->c->peer_error)
+	if (!x->c->peer_error && !x->cut_mid_message)
 		wconn_send_error(x->c, err, mvgpu_last_error(x->ctx));
 }
 
@@ -616,9 +620,13 @@ static int run_source(struct xf *x, mvgpu_migrate_stats *st)
 	st->registered = c.registered;
 	st->zc_sends = c.zc_sends;
 	x->c->sent_bytes += c.out_bytes;
+	/* a failed data path may have left a DATA message half written:
+	 * anything sent after it would be read as its payload */
+	x->cut_mid_message = c.out_bytes != x->msg_bytes;
 	if (ret) {
-		/* the target may have said why it hung up */
-		if (ret != -ECANCELED && !x->c->peer_error) {
+		/* the target may have said why it hung up (unless this side
+		 * was interrupted; why says which) */
+		if (!(x->cancel_flag && *x->cancel_flag) && !x->c->peer_error) {
 			int perr = wconn_peek_error(x->c, 500);
 
 			if (perr)
@@ -628,8 +636,7 @@ static int run_source(struct xf *x, mvgpu_migrate_stats *st)
 			return mvgpu__err(x->ctx, ret,
 					  "the target closed the connection (%s) without saying why; check its log",
 					  strerror(-ret));
-		return mvgpu__err(x->ctx, ret, "%s", ret == -ECANCELED ?
-				  "interrupted" : why);
+		return mvgpu__err(x->ctx, ret, "%s", why);
 	}
 	ret = send_tail(x, c.in_bytes);
 	if (ret)
@@ -1148,9 +1155,8 @@ static int run_target(struct xf *x)
 	x->tot_wire = c.in_bytes;
 	x->c->recv_bytes += c.in_bytes;
 	x->res->stream_bytes = c.out_bytes;
-	if (ret)
-		return mvgpu__err(x->ctx, ret, "%s", ret == -ECANCELED ?
-				  "interrupted" : why);
+	if (ret)	/* "interrupted" (here), or what the source said */
+		return mvgpu__err(x->ctx, ret, "%s", why);
 	x->res->passes = x->end.passes;
 	/* the kernel validates the whole stream, then applies it */
 	x->phase = "loading";
