@@ -64,4 +64,5 @@ check-lab2: kernel userspace lab2-tests
 	$(Q)tools/lab/lab run2 --timeout 900 $(if $(LAB2_MODPARAMS),--modparams "$(LAB2_MODPARAMS)") \
 		--a '$(LAB2_TEST_BIN) --jobs=1 --color=never$(if $(LAB2_FILTER), --filter "$(LAB2_FILTER)")' \
 		--b '$(LAB2_LABD)'
+-include tests/fuzz/fuzz.mk
 -include tests/fuzz/surface/surface.mk
