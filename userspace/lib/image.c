@@ -359,14 +359,25 @@ static int lz4_damage(struct uio *u, size_t code)
 			name);
 }
 
-static int check_frame_info(struct uio *u, struct job *j)
+/*
+ * The frame's header, before lz4 decodes anything behind it: from the
+ * payload's first bytes at *@src (consumed, as LZ4F_decompress() would),
+ * or from the context once lz4 took a header that came in pieces.  (Asked
+ * after a LZ4F_decompress() call, lz4 has forgotten a frame that ended in
+ * that call: every image small enough for one call went unchecked.)
+ * Return: 0 (checked, or not all there yet) or -EBADMSG.
+ */
+static int check_frame_info(struct uio *u, struct job *j, const uint8_t **src,
+			    size_t *len)
 {
 	LZ4F_frameInfo_t fi;
-	size_t zero = 0, r;
+	size_t n = *len, r;
 
-	r = LZ4F_getFrameInfo(j->dctx, &fi, NULL, &zero);
+	r = LZ4F_getFrameInfo(j->dctx, &fi, *src, &n);
 	if (LZ4F_isError(r))
-		return 0;	/* header not decoded yet */
+		return 0;	/* incomplete (lz4 keeps it), or damage lz4 reports */
+	*src += n;
+	*len -= n;
 	j->info_checked = true;
 	if (fi.contentChecksumFlag != LZ4F_contentChecksumEnabled)
 		return uio_fail(u, -EBADMSG,
@@ -387,17 +398,20 @@ static int xf_decompress(struct uio *u, void *opaque, const void *in,
 	bool more = len > 0;
 
 	while (more) {
-		size_t avail, dsz, ssz = len, r;
+		size_t avail, dsz, ssz, r;
 		void *p;
 
 		if (j->frame_done)
 			return uio_fail(u, -EBADMSG,
 					"%zu unexpected bytes after the end of the lz4 frame",
 					len);
+		if (!j->info_checked && check_frame_info(u, j, &src, &len))
+			return -EBADMSG;
 		p = uio_out_reserve(u, 1, &avail);
 		if (!p)
 			return -ECANCELED;
 		dsz = avail;
+		ssz = len;
 		r = LZ4F_decompress(j->dctx, p, &dsz, src, &ssz, NULL);
 		if (LZ4F_isError(r))
 			return lz4_damage(u, r);
@@ -405,12 +419,13 @@ static int xf_decompress(struct uio *u, void *opaque, const void *in,
 		src += ssz;
 		len -= ssz;
 		j->produced += dsz;
-		if (!j->info_checked && check_frame_info(u, j))
-			return -EBADMSG;
 		if (j->produced > j->limit)
 			return uio_fail(u, -EBADMSG,
 					"the compressed stream is longer than the %llu bytes the header announces",
 					(unsigned long long)j->limit);
+		if (r == 0 && !j->info_checked)
+			return uio_fail(u, -EBADMSG,
+					"the lz4 frame ended before its header was checked");
 		if (r == 0)
 			j->frame_done = true;
 		/* a full output buffer may leave decoded bytes inside lz4 */
