@@ -32,6 +32,7 @@
 #include "device.h"
 #include "image.h"
 #include "mvgpu_stream.h"
+#include "pagemap.h"
 #include "uring_io.h"
 
 struct mvgpu_image {
@@ -252,7 +253,7 @@ struct job {
 	struct mvgpu_dec *dec;
 	struct mvgpu_state st;
 	mvgpu_image_summary *sum;
-	uint8_t *pagemap;	/* per page: 0 unsent, 1 data, 2 zero */
+	struct pagemap pagemap;	/* each page's last record */
 	uint64_t fb_pages;
 	uint8_t *fb_buf;	/* mvgpu_image_read_fb() */
 	uint64_t fb_off, fb_len;
@@ -467,11 +468,10 @@ static void job_free(struct job *j)
 	LZ4F_freeCompressionContext(j->cctx);
 	LZ4F_freeDecompressionContext(j->dctx);
 	free(j->dec);
-	free(j->pagemap);
+	pagemap_free(&j->pagemap);
 	j->cctx = NULL;
 	j->dctx = NULL;
 	j->dec = NULL;
-	j->pagemap = NULL;
 }
 
 /* ---- the output file: temporary, then renamed ------------------------------ */
@@ -1005,8 +1005,7 @@ static int dec_page(void *ctx, __u64 index, const void *data)
 {
 	struct job *j = ctx;
 
-	if (j->pagemap)
-		j->pagemap[index] = 1;
+	pagemap_page(&j->pagemap, index);
 	if (j->sum)
 		j->sum->page_records++;
 	fb_window(j, index, 1, data);
@@ -1017,8 +1016,7 @@ static int dec_zero(void *ctx, __u64 first, __u64 count)
 {
 	struct job *j = ctx;
 
-	if (j->pagemap)
-		memset(j->pagemap + first, 2, count);
+	pagemap_zero(&j->pagemap, first, count);
 	if (j->sum)
 		j->sum->zero_records++;
 	fb_window(j, first, count, NULL);
@@ -1063,7 +1061,6 @@ static void fill_summary(struct job *j, mvgpu_image_summary *s)
 {
 	const struct mvgpu_compat_info *r = mvgpu_dec_remote(j->dec);
 	const struct mvgpu_state *st = &j->st;
-	uint64_t i;
 	unsigned c;
 
 	snprintf(s->type, sizeof(s->type), "%s", r->type);
@@ -1076,12 +1073,7 @@ static void fill_summary(struct job *j, mvgpu_image_summary *s)
 	s->fb_size = r->fb_size;
 	s->features = r->features;
 	s->fb_pages = j->fb_pages;
-	for (i = 0; i < j->fb_pages; i++) {
-		if (j->pagemap[i] == 1)
-			s->pages_data++;
-		else if (j->pagemap[i] == 2)
-			s->pages_zero++;
-	}
+	pagemap_count(&j->pagemap, &s->pages_data, &s->pages_zero);
 	s->pages_unsent = j->fb_pages - s->pages_data - s->pages_zero;
 	s->vendor = mvgpu_get_le16(st->cfg + 0x00);
 	s->device = mvgpu_get_le16(st->cfg + 0x02);
@@ -1147,8 +1139,7 @@ static int decode(mvgpu_image *img, struct job *j, const char *version)
 		return ret;
 	j->fb_pages = local.fb_size / MVGPU_STREAM_PAGE_SIZE;
 	j->dec = malloc(sizeof(*j->dec));
-	j->pagemap = calloc(1, j->fb_pages);
-	if (!j->dec || !j->pagemap)
+	if (!j->dec || pagemap_init(&j->pagemap, j->fb_pages))
 		return mvgpu__err(img->ctx, -ENOMEM, "out of memory");
 	if (mvgpu_dec_init(j->dec, &local, &j->st, &dec_ops, j))
 		return mvgpu__err(img->ctx, -EINVAL, "cannot start the decoder");
