@@ -5,15 +5,17 @@
 #             strings, wire messages (fuzz_stream.c)
 #   receive   libmvgpu's receiving end of a live migration: socket bytes
 #             through transfer.c's reassembly, checks and lz4 (fuzz_receive.c)
+#   image     libmvgpu's image files: the header decoder, open, check,
+#             extract (image.c; fuzz_image.c)
 #
-#   make fuzz         each of FUZZ_TARGETS (default: both) for
+#   make fuzz         each of FUZZ_TARGETS (default: all three) for
 #                     FUZZ_SECONDS (default 60); new inputs are kept in
 #                     build/fuzz/NAME/corpus, crashes in build/fuzz/NAME/crash-*;
 #                     FUZZ_JOBS=N runs N fuzzers of each (logs: fuzz-N.log)
 #   make fuzz-smoke   each, bounded, on a fresh corpus (make check):
-#                     stream FUZZ_SMOKE_SECONDS (20), receive
-#                     FUZZ_SMOKE_LIB_SECONDS (15)
-#   make fuzz-run-receive, fuzz-smoke-stream, ...   one of them
+#                     stream FUZZ_SMOKE_SECONDS (20), the others
+#                     FUZZ_SMOKE_LIB_SECONDS (15) each
+#   make fuzz-run-receive, fuzz-smoke-image, ...   one of them
 #   make fuzz-cov-receive ...   the line coverage its corpus reaches (below)
 #
 # Each target's seeder (the same file built with -DMVGPU_FUZZ_SEEDER,
@@ -24,15 +26,15 @@
 # The fuzz build defines FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION: the
 # stream decoder computes the stream checksum but does not enforce it, so
 # mutated streams reach the validation behind it (the unit tests cover the
-# checksum).  The wire checksums are enforced: the receive harness
-# recomputes them after mutation instead.
+# checksum).  The wire and image checksums are enforced: those harnesses
+# recompute them after mutation instead.
 
 FUZZ_CC                ?= clang
 FUZZ_SECONDS           ?= 60
 FUZZ_SMOKE_SECONDS     ?= 20
 FUZZ_SMOKE_LIB_SECONDS ?= 15
 FUZZ_JOBS              ?= 1
-FUZZ_TARGETS           ?= stream receive
+FUZZ_TARGETS           ?= stream receive image
 FUZZ_DIR    := $(BUILD)/fuzz
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g \
                -Iproto -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
@@ -43,13 +45,15 @@ FUZZ_SAN    := -fsanitize=address,undefined
 FUZZ_ARGS   := -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
                -print_final_stats=1 -dict=fuzz.dict -artifact_prefix=./
 # libmvgpu's targets: no allocation may be larger than this (the biggest
-# legitimate ones are the receiver's 2 MiB buffers): a hostile length that
-# allocates is a crash, as one that loops is a timeout (-timeout: an input
-# of at most 64 KiB expands to 16 MiB through lz4 at most, which takes
-# well under a second).
+# legitimate ones are the receiver's 2 MiB buffers and lz4's for an image's
+# 4 MiB blocks): a hostile length or size that allocates is a crash, as one
+# that loops is a timeout (-timeout: an input of at most 64 KiB expands to
+# 16 MiB through lz4 at most, which takes well under a second).
 FUZZ_ARGS_receive := -malloc_limit_mb=64
+FUZZ_ARGS_image   := -malloc_limit_mb=64
 FUZZ_SMOKE_TIME_stream  = $(FUZZ_SMOKE_SECONDS)
 FUZZ_SMOKE_TIME_receive = $(FUZZ_SMOKE_LIB_SECONDS)
+FUZZ_SMOKE_TIME_image   = $(FUZZ_SMOKE_LIB_SECONDS)
 
 # ---- stream: proto alone ---------------------------------------------------
 
@@ -65,7 +69,7 @@ $(FUZZ_DIR)/bin/seed_stream: tests/fuzz/fuzz_stream.c $(PROTO_SRCS) $(PROTO_HDRS
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -DMVGPU_FUZZ_SEEDER $(FUZZ_SAN) \
 		-o $@ tests/fuzz/fuzz_stream.c $(PROTO_SRCS) $(PROTO_LIBS)
 
-# ---- receive: libmvgpu ------------------------------------------------
+# ---- receive, image: libmvgpu ------------------------------------------------
 # Every file of libmvgpu but uring_io.c, whose io_uring pipeline
 # tests/fuzz/uio_sync.c replaces with a synchronous one, instrumented for
 # coverage; the harnesses call its private functions (userspace/lib/*.h).

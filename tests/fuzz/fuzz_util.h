@@ -1,7 +1,7 @@
 /*
- * fuzz_util.h - what the libFuzzer targets of libmvgpu (fuzz_receive.c)
- * share: the invariant check, an in-memory file, lz4 frames repaired after
- * mutation, and the seeders' output.
+ * fuzz_util.h - what the libFuzzer targets of libmvgpu (fuzz_receive.c,
+ * fuzz_image.c) share: the invariant check, an in-memory file, lz4 frames
+ * repaired after mutation, and the seeders' output.
  */
 #ifndef MVGPU_FUZZ_UTIL_H
 #define MVGPU_FUZZ_UTIL_H

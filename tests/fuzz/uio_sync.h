@@ -1,7 +1,7 @@
 /*
  * uio_sync.h - the pipeline of userspace/lib/uring_io.h without io_uring or
  * a thread, for the libFuzzer targets that run libmvgpu's data paths
- * (fuzz_receive.c).  Linked instead of uring_io.c, it runs
+ * (fuzz_receive.c, fuzz_image.c).  Linked instead of uring_io.c, it runs
  * the same callbacks (transform, source_end, consume) with the same
  * contract, synchronously and deterministically:
  *
