@@ -61,13 +61,13 @@ $(FUZZ_DIR)/bin/fuzz_stream: tests/fuzz/fuzz_stream.c $(PROTO_SRCS) $(PROTO_HDRS
 	@mkdir -p $(@D)
 	@echo "  FUZZ-CC $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
-		-o $@ tests/fuzz/fuzz_stream.c $(PROTO_SRCS) $(PROTO_LIBS)
+		-Itests/fuzz -o $@ tests/fuzz/fuzz_stream.c $(PROTO_SRCS) $(PROTO_LIBS)
 
 $(FUZZ_DIR)/bin/seed_stream: tests/fuzz/fuzz_stream.c $(PROTO_SRCS) $(PROTO_HDRS) proto/mvgpu_abi.h
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -DMVGPU_FUZZ_SEEDER $(FUZZ_SAN) \
-		-o $@ tests/fuzz/fuzz_stream.c $(PROTO_SRCS) $(PROTO_LIBS)
+		-Itests/fuzz -o $@ tests/fuzz/fuzz_stream.c $(PROTO_SRCS) $(PROTO_LIBS)
 
 # ---- receive, image: libmvgpu ------------------------------------------------
 # Every file of libmvgpu but uring_io.c, whose io_uring pipeline

@@ -32,19 +32,11 @@
 
 #include "mvgpu_stream.h"
 #include "mvgpu_wire.h"
+#include "fuzz_util.h"
 
 #define PG		MVGPU_STREAM_PAGE_SIZE
 #define FB_PAGES	256u
 #define FB_SIZE		((uint64_t)FB_PAGES * PG)
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: invariant failed: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
 
 static struct mvgpu_compat_info fuzz_info(void)
 {

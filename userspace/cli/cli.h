@@ -89,6 +89,8 @@ int cli_fail(struct cli *cli, int code, int err, const char *fmt, ...)
 /* Usage error: message plus a pointer to `mvgpu help CMD`; EXIT_USAGE. */
 int cli_usage(struct cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* cli_usage() for a malformed UUID @s, saying what one looks like. */
+int cli_bad_uuid(struct cli *cli, const char *s);
 
 /* Comma-separated known type ids (of @parent, or of all parents; in
  * framebuffer order) or parents into @buf; "" if none. */

@@ -660,9 +660,7 @@ int cmd_exercise(struct cli *cli, int argc, char **argv)
 	if (!uuid_s)
 		return cli_usage(cli, "missing --uuid UUID (see 'mvgpu list')");
 	if (mvgpu_uuid_canonical(uuid_s, uuid) < 0)
-		return cli_usage(cli,
-				 "invalid UUID '%s': expected 8-4-4-4-12 hex digits such as 123e4567-e89b-12d3-a456-426614174000",
-				 uuid_s);
+		return cli_bad_uuid(cli, uuid_s);
 	if (passes_s && seconds_s)
 		return cli_usage(cli, "--passes and --seconds exclude each other");
 	if (passes_s && parse_num(passes_s, 1, 1000000000ull, &passes))

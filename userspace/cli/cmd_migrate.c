@@ -28,13 +28,6 @@ static int parse_uint(const char *s, unsigned long long max,
 	return errno || *end || *out > max ? -1 : 0;
 }
 
-static int bad_uuid(struct cli *cli, const char *s)
-{
-	return cli_usage(cli,
-			 "invalid UUID '%s': expected 8-4-4-4-12 hex digits such as 123e4567-e89b-12d3-a456-426614174000",
-			 s);
-}
-
 /* ---- source ----------------------------------------------------------------- */
 
 /* The hooks' opaque: progress_event() reads it as its struct progress. */
@@ -215,9 +208,9 @@ int cmd_migrate(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli, n ? "missing ADDR (where 'mvgpu receive --listen' runs, HOST:PORT)"
 					: "missing UUID and ADDR");
 	if (mvgpu_uuid_canonical(pos[0], uuid) < 0)
-		return bad_uuid(cli, pos[0]);
+		return cli_bad_uuid(cli, pos[0]);
 	if (target_s && mvgpu_uuid_canonical(target_s, tuuid) < 0)
-		return bad_uuid(cli, target_s);
+		return cli_bad_uuid(cli, target_s);
 	if (passes_s && parse_uint(passes_s, 1000, &passes))
 		return cli_usage(cli, "--passes: expected 1 to 1000, got '%s'", passes_s);
 	if (switch_s && parse_uint(switch_s, 1ull << 40, &sw))
@@ -381,7 +374,7 @@ int cmd_receive(struct cli *cli, int argc, char **argv)
 	if (!listen_s)
 		return cli_usage(cli, "missing --listen ADDR (e.g. :7077 or 0.0.0.0:7077)");
 	if (uuid_s && mvgpu_uuid_canonical(uuid_s, uuid) < 0)
-		return bad_uuid(cli, uuid_s);
+		return cli_bad_uuid(cli, uuid_s);
 	if (timeout_s && (parse_uint(timeout_s, 3600, &timeout) || !timeout))
 		return cli_usage(cli, "--timeout: expected 1 to 3600 seconds, got '%s'",
 				 timeout_s);

@@ -29,9 +29,7 @@ int cmd_remove(struct cli *cli, int argc, char **argv)
 	if (n == 0)
 		return cli_usage(cli, "missing UUID (see 'mvgpu list')");
 	if (mvgpu_uuid_canonical(pos[0], uuid) < 0)
-		return cli_usage(cli,
-				 "invalid UUID '%s': expected 8-4-4-4-12 hex digits such as 123e4567-e89b-12d3-a456-426614174000",
-				 pos[0]);
+		return cli_bad_uuid(cli, pos[0]);
 	ctx = cli_ctx(cli);
 	if (!ctx)
 		return EXIT_FAIL;

@@ -103,9 +103,7 @@ int cmd_save(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli, n ? "missing FILE (where to write the image)"
 					: "missing UUID and FILE (see 'mvgpu list')");
 	if (mvgpu_uuid_canonical(pos[0], uuid) < 0)
-		return cli_usage(cli,
-				 "invalid UUID '%s': expected 8-4-4-4-12 hex digits such as 123e4567-e89b-12d3-a456-426614174000",
-				 pos[0]);
+		return cli_bad_uuid(cli, pos[0]);
 	if (!*pos[1])
 		return cli_usage(cli, "empty FILE name");
 	ctx = cli_ctx(cli);

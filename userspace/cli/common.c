@@ -242,3 +242,10 @@ void cli_known_parents(struct cli *cli, char *buf, size_t len)
 		add_unique(buf, len, l.items[i].parent);
 	mvgpu_type_list_free(&l);
 }
+
+int cli_bad_uuid(struct cli *cli, const char *s)
+{
+	return cli_usage(cli,
+			 "invalid UUID '%s': expected 8-4-4-4-12 hex digits such as 123e4567-e89b-12d3-a456-426614174000",
+			 s);
+}
