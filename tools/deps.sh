@@ -63,4 +63,7 @@ if [ -n "$missing" ]; then
 fi
 
 kver=$(installed_kver) || { echo "deps: kernel pair did not install" >&2; exit 1; }
+# The lab's second client stack (QEMU 10 / libvirt 11.3 from bookworm-
+# backports), unpacked into a cache, never installed (tools/lab/stack).
+$SUDO bash "$(dirname "$0")/lab/stack" fetch
 echo "deps: ok, KVER=$kver"

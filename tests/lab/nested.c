@@ -38,6 +38,26 @@ bool nested_read_until(int fd, char *buf, size_t len, size_t *got,
 	return true;
 }
 
+const char *nested_migration_prop(void)
+{
+	static const char *prop;
+	char line[512];
+	FILE *f;
+
+	if (prop)
+		return prop;
+	/* QEMU 7.2: x-enable-migration (experimental, off); QEMU >= 8.1:
+	 * enable-migration (on/off/auto) */
+	prop = "x-enable-migration=on";
+	f = popen("qemu-system-x86_64 -nodefaults -machine none -device vfio-pci,help 2>/dev/null", "r");
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line + strspn(line, " "), "enable-migration=", 17))
+			prop = "enable-migration=on";
+	pclose(f);
+	return prop;
+}
+
 void nested_start(struct nested_vm *vm, const char *dir, const char *uuid,
 		  bool migratable, const char *incoming)
 {
@@ -55,10 +75,11 @@ void nested_start(struct nested_vm *vm, const char *dir, const char *uuid,
 
 	snprintf(sock, sizeof(sock), "%s/mon-%s.sock", dir, uuid);
 	snprintf(mon, sizeof(mon), "unix:%s", sock);
-	snprintf(dev, sizeof(dev), "vfio-pci,sysfsdev=/sys/bus/mdev/devices/%s,display=on%s",
-		 uuid, migratable ? ",x-enable-migration=on" : "");
+	snprintf(dev, sizeof(dev), "vfio-pci,sysfsdev=/sys/bus/mdev/devices/%s,display=on%s%s",
+		 uuid, migratable ? "," : "", migratable ? nested_migration_prop() : "");
 	lsock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	strcpy(sa.sun_path, sock);
+	unlink(sock);		/* a QEMU of this vGPU before */
 	cr_assert_eq(bind(lsock, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	cr_assert_eq(listen(lsock, 1), 0);
 	cr_assert_eq(pipe2(pipefd, O_CLOEXEC), 0);
@@ -78,6 +99,8 @@ void nested_start(struct nested_vm *vm, const char *dir, const char *uuid,
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	snprintf(vm->err, sizeof(vm->err), "%s/qemu-%s.err", dir, uuid);
+	posix_spawn_file_actions_addopen(&fa, 2, vm->err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	cr_assert_eq(posix_spawnp(&vm->pid, argv[0], &fa, NULL, argv, environ), 0);
 	posix_spawn_file_actions_destroy(&fa);
 	close(pipefd[1]);
@@ -122,6 +145,25 @@ void nested_quit(struct nested_vm *vm)
 	cr_assert_eq(waitpid(vm->pid, &status, 0), vm->pid);
 	close(vm->mon);
 	close(vm->serial);
+}
+
+int nested_wait_exit(struct nested_vm *vm, char *err, size_t len)
+{
+	size_t n = 0;
+	int status;
+	FILE *f;
+
+	cr_assert_eq(waitpid(vm->pid, &status, 0), vm->pid);
+	close(vm->mon);
+	close(vm->serial);
+	err[0] = 0;
+	f = fopen(vm->err, "r");
+	if (f) {
+		n = fread(err, 1, len - 1, f);
+		fclose(f);
+	}
+	err[n] = 0;
+	return status;
 }
 
 void nested_check_screen(struct nested_vm *vm, const char *path)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * nested.h - a nested QEMU 7.2 inside the lab host, running the drawing
+ * nested.h - a nested QEMU (7.2, or 10.0 with --stack modern) inside the lab host, running the drawing
  * guest (tests/nested/draw.c) on a vGPU.  Synchronisation is by events
  * only: QEMU connects its monitor to our socket, the guest's lines arrive
  * on QEMU's serial pipe, and every HMP command returns at the next prompt.
@@ -19,6 +19,7 @@ struct nested_vm {
 	int serial;		/* the guest's COM1 */
 	char out[8192];		/* the last HMP command's output */
 	size_t got;
+	char err[200];		/* the file that gets QEMU's stderr */
 };
 
 /* Reads @fd into @buf until @needle shows up; false on timeout or EOF. */
@@ -27,16 +28,21 @@ bool nested_read_until(int fd, char *buf, size_t len, size_t *got,
 
 /*
  * Starts QEMU with the drawing guest on vGPU @uuid (display=on), its
- * monitor socket in @dir; @migratable adds x-enable-migration=on,
+ * monitor socket in @dir; @migratable adds nested_migration_prop(),
  * @incoming (or NULL) is passed to -incoming.
  */
 void nested_start(struct nested_vm *vm, const char *dir, const char *uuid,
 		  bool migratable, const char *incoming);
+/* The vfio-pci property that turns migration on, for the QEMU on PATH:
+ * "x-enable-migration=on" (7.2) or "enable-migration=on" (>= 8.1). */
+const char *nested_migration_prop(void);
 /* Waits for the guest's MVGPU-DRAW-DONE line (asserts it is not FAIL). */
 void nested_wait_drawn(struct nested_vm *vm);
 /* One HMP command; returns its output. */
 const char *nested_hmp(struct nested_vm *vm, const char *cmd);
 void nested_quit(struct nested_vm *vm);
+/* Waits until QEMU exits by itself; its wait status, stderr into @err. */
+int nested_wait_exit(struct nested_vm *vm, char *err, size_t len);
 /* screendump into @path and check the four bands the guest draws */
 void nested_check_screen(struct nested_vm *vm, const char *path);
 

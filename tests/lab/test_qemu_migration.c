@@ -1,15 +1,24 @@
 // SPDX-License-Identifier: MIT
 /*
- * QEMU 7.2 itself migrates a VM holding a vGPU through the v1 migration
- * region: the nested guest (tests/nested/draw.c) draws on vGPU A; QEMU
- * saves the VM with `migrate "exec:cat > file"` (without -d, HMP returns
- * when it completed); a second QEMU on a fresh vGPU B loads it with
- * -incoming; its screendump must show what was drawn on A.  QEMU does not
- * migrate BAR RAM, so the pixels come through the mvgpu stream.
+ * QEMU itself migrates a VM holding a vGPU: QEMU 7.2 (--stack bookworm)
+ * through the v1 migration region, QEMU 10.0 (--stack modern) through v2
+ * (VFIO_DEVICE_FEATURE_MIGRATION).  The nested guest (tests/nested/draw.c)
+ * draws on vGPU A; QEMU saves the VM with `migrate "exec:cat > file"`
+ * (without -d, HMP returns when it completed); a second QEMU on a fresh
+ * vGPU B loads it with -incoming; its screendump must show what was drawn
+ * on A.  QEMU does not migrate BAR RAM, so the pixels come through the
+ * mvgpu stream.  The same file, damaged inside the mvgpu stream, must be
+ * refused by the driver (QEMU's load fails, QEMU exits), and vGPU B must
+ * serve a fresh VM after.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "lab.h"
 #include "nested.h"
@@ -21,24 +30,33 @@ static void setup(void)
 
 TestSuite(qemu_migration, .init = setup, .fini = lab_remove_all, .timeout = 500);
 
-Test(qemu_migration, qemu72_saves_and_loads_a_vm_with_a_vgpu)
+/* vGPU @uuid runs the drawing guest, which QEMU saves into @dir/vm.mig. */
+static void save_vm(const char *dir, const char *uuid)
 {
-	char ua[37], ub[37], dir[] = "/tmp/mvgpu-qmig.XXXXXX", cmd[300], shot[128];
-	char incoming[200];
-	struct nested_vm a, b;
+	struct nested_vm a;
+	char cmd[300];
 
-	cr_assert_eq(lab_create("/sys/class/mdev_bus/mvgpu0", "64M", ua), 0);
-	cr_assert_eq(lab_create("/sys/class/mdev_bus/mvgpu0", "64M", ub), 0);
-	cr_assert_not_null(mkdtemp(dir));
-
-	nested_start(&a, dir, ua, true, NULL);
+	nested_start(&a, dir, uuid, true, NULL);
 	nested_wait_drawn(&a);
 	snprintf(cmd, sizeof(cmd), "migrate \"exec:cat > %s/vm.mig\"", dir);
 	nested_hmp(&a, cmd);
 	cr_assert_not_null(strstr(nested_hmp(&a, "info migrate"), "completed"),
 			   "source: %s", a.out);
 	nested_quit(&a);
+}
 
+Test(qemu_migration, qemu_saves_and_loads_a_vm_with_a_vgpu)
+{
+	char ua[37], ub[37], dir[] = "/tmp/mvgpu-qmig.XXXXXX", shot[128];
+	char incoming[200];
+	struct nested_vm b;
+
+	cr_assert_eq(lab_create("/sys/class/mdev_bus/mvgpu0", "64M", ua), 0);
+	cr_assert_eq(lab_create("/sys/class/mdev_bus/mvgpu0", "64M", ub), 0);
+	cr_assert_not_null(mkdtemp(dir));
+	printf("qemu_migration: %s\n", nested_migration_prop());
+
+	save_vm(dir, ua);
 	snprintf(incoming, sizeof(incoming), "exec:cat %s/vm.mig", dir);
 	nested_start(&b, dir, ub, true, incoming);
 	/* -incoming: the VM runs once the load is through (each query is a
@@ -49,4 +67,91 @@ Test(qemu_migration, qemu72_saves_and_loads_a_vm_with_a_vgpu)
 	snprintf(shot, sizeof(shot), "%s/shot.ppm", dir);
 	nested_check_screen(&b, shot);
 	nested_quit(&b);
+}
+
+/* @dir/vm.mig with one byte at @off (from the mvgpu stream's magic) XORed
+ * with 0x20, as @dir/bad.mig. */
+static void damage(const char *dir, long off)
+{
+	char path[200];
+	size_t len, cap = 64u << 20;
+	char *buf = malloc(cap), *magic;
+	FILE *f;
+
+	cr_assert_not_null(buf);
+	snprintf(path, sizeof(path), "%s/vm.mig", dir);
+	f = fopen(path, "rb");
+	cr_assert_not_null(f);
+	len = fread(buf, 1, cap, f);
+	fclose(f);
+	cr_assert_lt(len, cap, "vm.mig is larger than %zu bytes", cap);
+	magic = memmem(buf, len, "MVGPUMIG", 8);
+	cr_assert_not_null(magic, "no mvgpu stream in the QEMU migration file");
+	cr_assert_lt(magic - buf + off, (long)len);
+	magic[off] ^= 0x20;
+	snprintf(path, sizeof(path), "%s/bad.mig", dir);
+	f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(buf, 1, len, f), len);
+	cr_assert_eq(fclose(f), 0);
+	free(buf);
+}
+
+/* True if a kernel log record after @fd's position (/dev/kmsg opened
+ * O_NONBLOCK, at its end) holds @want. */
+static bool kmsg_has(int fd, const char *want)
+{
+	char rec[2048];
+	ssize_t n;
+	bool found = false;
+
+	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		if (n > 0) {
+			rec[n] = 0;
+			found |= strstr(rec, want) != NULL;
+		}
+	}
+	return found;
+}
+
+Test(qemu_migration, a_damaged_stream_is_refused_and_the_vgpu_serves_a_new_vm)
+{
+	/* the stream's magic; a byte of the first PAGE record's pixels, past
+	 * DESC (16 + 104) and SIZE (16 + 16) and the PAGE header and index */
+	static const long where[] = { 2, 120 + 32 + 16 + 8 + 1000 };
+	/* what the driver must have said (its rate-limited dev_warn) */
+	static const char *const why[] = { "bad magic", "checksum mismatch" };
+	char ua[37], ub[37], dir[] = "/tmp/mvgpu-qbad.XXXXXX", shot[128];
+	char incoming[200], err[4096];
+	struct nested_vm b;
+	int status;
+
+	cr_assert_eq(lab_create("/sys/class/mdev_bus/mvgpu0", "64M", ua), 0);
+	cr_assert_eq(lab_create("/sys/class/mdev_bus/mvgpu0", "64M", ub), 0);
+	cr_assert_not_null(mkdtemp(dir));
+	save_vm(dir, ua);
+
+	for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+		int kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+		cr_assert_geq(kmsg, 0);
+		lseek(kmsg, 0, SEEK_END);
+		damage(dir, where[i]);
+		snprintf(incoming, sizeof(incoming), "exec:cat %s/bad.mig", dir);
+		nested_start(&b, dir, ub, true, incoming);
+		status = nested_wait_exit(&b, err, sizeof(err));
+		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) != 0,
+			  "damage at +%ld: QEMU loaded it (status %#x): %s", where[i], status, err);
+		cr_assert(strstr(err, "load") || strstr(err, "migrat"),
+			  "damage at +%ld: QEMU said: %s", where[i], err);
+		cr_assert(kmsg_has(kmsg, why[i]), "damage at +%ld: the driver did not log '%s'",
+			  where[i], why[i]);
+		close(kmsg);
+		/* the refused load left vGPU B to serve a new VM */
+		nested_start(&b, dir, ub, false, NULL);
+		nested_wait_drawn(&b);
+		snprintf(shot, sizeof(shot), "%s/after-%zu.ppm", dir, i);
+		nested_check_screen(&b, shot);
+		nested_quit(&b);
+	}
 }

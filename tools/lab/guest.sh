@@ -25,6 +25,10 @@ setup_fail() {
 
 save_dmesg() { dmesg >"$OUT/dmesg.txt" 2>&1; }
 
+# How far the host got, for tools/lab/lab: a host that dies before "mvgpu"
+# died booting, not testing, and is booted again.
+stage() { echo "$1" >"$OUT/stage"; }
+
 uptime_s() { local up _; read -r up _ </proc/uptime; echo "$up"; }
 
 # Name the host; /etc/hosts knows both run2 hosts; a machine-id of its own.
@@ -58,16 +62,19 @@ setup_network() {
 load_modules() {
 	local ko=${LAB_KO:-kernel/mvgpu.ko} hint="run make"
 	[[ ${LAB_KERNEL:-debian} == debug ]] && hint="run make kernel-debug"
+	stage vfio
 	modprobe ${LAB_MODROOT:+-d "$LAB_MODROOT"} -a vfio vfio_iommu_type1 mdev ||
 		setup_fail "modprobe vfio vfio_iommu_type1 mdev failed"
 	# Kernel TLS (mvgpu migrate/receive) and its ciphers.  A host loads
 	# them on demand; here the kernel's own module requests run in the
 	# initramfs root, which has no modprobe, so they are loaded up front.
 	# Best effort: the debug kernel has no TLS (then TLS is userspace's).
+	stage tls
 	modprobe ${LAB_MODROOT:+-d "$LAB_MODROOT"} -q -a tls gcm ghash_generic \
 		aesni_intel chacha20poly1305 2>/dev/null || true
 	((LAB_MODULE)) || return 0
 	[[ -f $ko ]] || setup_fail "$LAB_REPO/$ko is missing ($hint)"
+	stage mvgpu
 	# shellcheck disable=SC2086  # k=v words
 	insmod "$ko" $LAB_MODPARAMS || setup_fail "insmod $ko $LAB_MODPARAMS failed"
 	msg "mvgpu.ko loaded${LAB_MODPARAMS:+ ($LAB_MODPARAMS)}$([[ $ko == kernel/mvgpu.ko ]] || echo " from $ko")"
@@ -106,8 +113,10 @@ wait_for_peer() {
 run_command() {
 	local rc t0 t1
 	export MVGPU_LAB=1 MVGPU_LAB_HOST=$LAB_HOST MVGPU_LAB_OUT=$OUT HOME=/root
+	export MVGPU_LAB_STACK=${LAB_STACK:-bookworm}
 	[[ -n $LAB_PEER ]] && export MVGPU_LAB_PEER=$LAB_PEER
 	t0=$(uptime_s)
+	stage command
 	msg "running the command (boot took ${t0} s)"
 	bash "$OUT/cmd.sh" </dev/null
 	rc=$?

@@ -7,12 +7,14 @@
 #                        a first install (it looks for hooks when it starts)
 #   make check-libvirt-hook   native tests of the hook and mvgpu-annotate
 #   make check-libvirt   live migration, save/restore and a refused migration
-#                        through libvirt 9.0 between two lab hosts (one run2)
+#                        through libvirt 9.0 / QEMU 7.2 between two lab hosts
+#                        (one run2); LAB_STACK=modern: libvirt 11.3 / QEMU 10.0
+#   make check-libvirt-modern   the same on the modern stack
 
 SYSCONFDIR ?= /etc
 BINDIR ?= /usr/local/bin
 
-.PHONY: install-libvirt-hook check-libvirt-hook check-libvirt
+.PHONY: install-libvirt-hook check-libvirt-hook check-libvirt check-libvirt-modern
 install-libvirt-hook:
 	$(Q)install -D -m 755 tools/libvirt/qemu-hook $(DESTDIR)$(SYSCONFDIR)/libvirt/hooks/qemu
 	$(Q)install -D -m 755 tools/libvirt/mvgpu-annotate $(DESTDIR)$(BINDIR)/mvgpu-annotate
@@ -23,4 +25,8 @@ check-libvirt-hook:
 # Both hosts boot, bring libvirt up (tools/lab/libvirt-up) and run their
 # half of the scenario (tools/lab/libvirt-e2e-a, -b); ~2.5 min.
 check-libvirt: kernel $(NESTED_GUEST) check-libvirt-hook
-	$(Q)tools/lab/lab run2 --timeout 600 --a tools/lab/libvirt-e2e-a --b tools/lab/libvirt-e2e-b
+	$(Q)tools/lab/lab run2 --timeout 600 $(if $(LAB_STACK),--stack $(LAB_STACK)) \
+		--a tools/lab/libvirt-e2e-a --b tools/lab/libvirt-e2e-b
+
+check-libvirt-modern:
+	$(Q)$(MAKE) --no-print-directory check-libvirt LAB_STACK=modern
