@@ -24,7 +24,22 @@ check-libvirt-hook:
 
 # Both hosts boot, bring libvirt up (tools/lab/libvirt-up) and run their
 # half of the scenario (tools/lab/libvirt-e2e-a, -b); ~2.5 min.
-check-libvirt: kernel $(NESTED_GUEST) check-libvirt-hook
+# QEMU's migration TLS credentials for the two lab hosts (tls-creds-x509
+# layout, /etc/pki/qemu there): one CA, mvgpu-a and mvgpu-b (their names
+# and addresses), and x: mvgpu-a's from another CA, which trusts neither
+# (the refused case).
+LIBVIRT_TLS := $(BUILD)/lab/libvirt-tls
+$(LIBVIRT_TLS)/stamp: tools/tls/mvgpu-certs
+	$(Q)rm -rf $(LIBVIRT_TLS) && mkdir -p $(LIBVIRT_TLS)
+	$(Q)c=tools/tls/mvgpu-certs d=$(LIBVIRT_TLS); \
+		$$c ca $$d/ca 'mvgpu lab libvirt CA' >/dev/null && \
+		$$c ca $$d/other-ca 'another CA' >/dev/null && \
+		$$c host $$d/ca $$d/a mvgpu-a --ip 169.254.77.1 --dns mvgpu-a >/dev/null && \
+		$$c host $$d/ca $$d/b mvgpu-b --ip 169.254.77.2 --dns mvgpu-b >/dev/null && \
+		$$c host $$d/other-ca $$d/x mvgpu-a --ip 169.254.77.1 --dns mvgpu-a >/dev/null
+	$(Q)touch $@
+
+check-libvirt: kernel $(NESTED_GUEST) check-libvirt-hook $(LIBVIRT_TLS)/stamp
 	$(Q)tools/lab/lab run2 --timeout 600 $(if $(LAB_STACK),--stack $(LAB_STACK)) \
 		--a tools/lab/libvirt-e2e-a --b tools/lab/libvirt-e2e-b
 
