@@ -2,7 +2,8 @@
 #
 #   make deps     install build/test dependencies (Debian packages only)
 #   make          build kernel/mvgpu.ko and the userspace (release + sanitizer)
-#   make check    native unit suites, then the lab suites in a booted lab host
+#   make check    native unit suites, then the lab suites in booted lab hosts,
+#                 the QEMU and libvirt ones on both stacks (bookworm, modern)
 #   make demo     boot a lab host, create vGPUs, show them
 #   make C=1      sparse-check the module;  make W=1 for extra kernel warnings
 #   make deps-debug-kernel   build the lab's debug kernel (KASAN, lockdep), cached
@@ -38,7 +39,7 @@ sparse:
 -include tools/bench/bench.mk
 -include tools/libvirt/libvirt.mk
 
-check: all check-unit fuzz-smoke check-lab fuzz-lab-smoke check-lab2 check-libvirt check-debug
+check: all check-unit fuzz-smoke check-lab check-lab-modern fuzz-lab-smoke check-lab2 check-libvirt check-libvirt-modern check-debug
 
 # ---- the lab's debug kernel (docs/lab.md, "Debug kernel") -----------------
 #   make deps-debug-kernel  Debian's linux-source of KVER, built with KASAN,
