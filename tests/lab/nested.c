@@ -61,6 +61,12 @@ const char *nested_migration_prop(void)
 void nested_start(struct nested_vm *vm, const char *dir, const char *uuid,
 		  bool migratable, const char *incoming)
 {
+	nested_start_args(vm, dir, uuid, migratable, incoming, NULL);
+}
+
+void nested_start_args(struct nested_vm *vm, const char *dir, const char *uuid,
+		       bool migratable, const char *incoming, const char *const *extra)
+{
 	static const char *const base[] = {
 		"qemu-system-x86_64", "-accel", "tcg", "-nodefaults",
 		"-display", "none", "-m", "64", "-no-reboot",
@@ -70,7 +76,7 @@ void nested_start(struct nested_vm *vm, const char *dir, const char *uuid,
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	posix_spawn_file_actions_t fa;
 	int lsock, pipefd[2], n = 0;
-	char *argv[24];
+	char *argv[40];
 	struct pollfd p;
 
 	snprintf(sock, sizeof(sock), "%s/mon-%s.sock", dir, uuid);
@@ -94,6 +100,8 @@ void nested_start(struct nested_vm *vm, const char *dir, const char *uuid,
 		argv[n++] = "-incoming";
 		argv[n++] = (char *)incoming;
 	}
+	for (; extra && *extra && n < 38; extra++)
+		argv[n++] = (char *)*extra;
 	argv[n] = NULL;
 
 	posix_spawn_file_actions_init(&fa);

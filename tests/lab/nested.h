@@ -33,6 +33,9 @@ bool nested_read_until(int fd, char *buf, size_t len, size_t *got,
  */
 void nested_start(struct nested_vm *vm, const char *dir, const char *uuid,
 		  bool migratable, const char *incoming);
+/* nested_start() with more QEMU arguments (@extra: NULL-terminated, ≤ 14). */
+void nested_start_args(struct nested_vm *vm, const char *dir, const char *uuid,
+		       bool migratable, const char *incoming, const char *const *extra);
 /* The vfio-pci property that turns migration on, for the QEMU on PATH:
  * "x-enable-migration=on" (7.2) or "enable-migration=on" (>= 8.1). */
 const char *nested_migration_prop(void);

@@ -155,3 +155,119 @@ Test(qemu_migration, a_damaged_stream_is_refused_and_the_vgpu_serves_a_new_vm)
 		nested_quit(&b);
 	}
 }
+
+/* ---- live migration between two QEMUs (QEMU >= 8.1: v2 + PRE_COPY) ------ */
+
+/* The file that gets @vm's stderr (QEMU's trace log), read whole. */
+static void read_err(const struct nested_vm *vm, char *buf, size_t len)
+{
+	FILE *f = fopen(vm->err, "r");
+	size_t n = 0;
+
+	if (f) {
+		n = fread(buf, 1, len - 1, f);
+		fclose(f);
+	}
+	buf[n] = 0;
+}
+
+/* "(qemu)" output of @cmd on both; asserts neither said "Error". */
+static void both_hmp(struct nested_vm *a, struct nested_vm *b, const char *cmd)
+{
+	cr_assert_null(strstr(nested_hmp(a, cmd), "rror"), "source: %s: %s", cmd, a->out);
+	cr_assert_null(strstr(nested_hmp(b, cmd), "rror"), "target: %s: %s", cmd, b->out);
+}
+
+/* One line for docs/benchmarks.md: @what's total time and downtime as
+ * `info migrate` gives them. */
+static void print_times(const char *what, const char *info)
+{
+	const char *t = strstr(info, "total time:"), *d = strstr(info, "downtime:");
+
+	if (!t)
+		t = strstr(info, "Total time:");
+	if (!d)
+		d = strstr(info, "Downtime:");
+	printf("LAB-QEMU-LIVE %s: total %.*s, downtime %.*s\n", what,
+	       t ? (int)strcspn(t + 11, "\r\n") : 1, t ? t + 11 : "?",
+	       d ? (int)strcspn(d + 9, "\r\n") : 1, d ? d + 9 : "?");
+	fflush(stdout);
+}
+
+/*
+ * Live migration over TCP from vGPU A's VM to vGPU B's, with @caps (HMP
+ * commands run on both before it starts); QEMU's trace events @trace are
+ * on, and the source's and target's logs must show @src_ev and @dst_ev:
+ * shown, not assumed.  The target's screen must be the source's.
+ */
+static void live_case(const char *port, const char *const *caps, const char *const *trace,
+		      const char *src_ev, const char *dst_ev)
+{
+	char ua[37], ub[37], dir[] = "/tmp/mvgpu-qlive.XXXXXX", shot[128], cmd[200];
+	static char log[1 << 20];
+	struct nested_vm a, b;
+
+	if (strcmp(nested_migration_prop(), "enable-migration=on"))
+		cr_skip_test("QEMU < 8.1 (v1 only): this is the modern stack's test");
+	cr_assert_eq(lab_create("/sys/class/mdev_bus/mvgpu0", "64M", ua), 0);
+	cr_assert_eq(lab_create("/sys/class/mdev_bus/mvgpu0", "64M", ub), 0);
+	cr_assert_not_null(mkdtemp(dir));
+
+	nested_start_args(&a, dir, ua, true, NULL, trace);
+	nested_start_args(&b, dir, ub, true, "defer", trace);
+	for (; caps && *caps; caps++)
+		both_hmp(&a, &b, *caps);
+	snprintf(cmd, sizeof(cmd), "migrate_incoming tcp:127.0.0.1:%s", port);
+	cr_assert_null(strstr(nested_hmp(&b, cmd), "rror"), "target: %s", b.out);
+	nested_wait_drawn(&a);
+	/* HMP migrate without -d returns when it completed or failed */
+	snprintf(cmd, sizeof(cmd), "migrate tcp:127.0.0.1:%s", port);
+	nested_hmp(&a, cmd);
+	cr_assert_not_null(strstr(nested_hmp(&a, "info migrate"), "completed"), "source: %s", a.out);
+	print_times(src_ev, a.out);
+	for (int i = 0; i < 2000 && !strstr(nested_hmp(&b, "info status"), "running"); i++)
+		cr_assert_null(strstr(b.out, "failed"), "target: %s", b.out);
+	cr_assert_not_null(strstr(b.out, "running"), "target: %s", b.out);
+	snprintf(shot, sizeof(shot), "%s/shot.ppm", dir);
+	nested_check_screen(&b, shot);
+	nested_quit(&a);
+	nested_quit(&b);
+	read_err(&a, log, sizeof(log));
+	cr_assert_not_null(strstr(log, src_ev), "the source's log has no %s", src_ev);
+	read_err(&b, log, sizeof(log));
+	cr_assert_not_null(strstr(log, dst_ev), "the target's log has no %s", dst_ev);
+}
+
+Test(qemu_migration, live_with_switchover_ack)
+{
+	/* the target acknowledges once it loaded the vGPU's initial_bytes */
+	static const char *const caps[] = {
+		"migrate_set_capability return-path on",
+		"migrate_set_capability switchover-ack on", NULL,
+	};
+	static const char *const trace[] = {
+		"-trace", "loadvm_approve_switchover",
+		"-trace", "source_return_path_thread_switchover_acked", NULL,
+	};
+
+	live_case("4461", caps, trace, "source_return_path_thread_switchover_acked",
+		  "loadvm_approve_switchover");
+}
+
+Test(qemu_migration, live_with_multifd_device_state)
+{
+	/* QEMU 10.0: the vGPU's stop-copy state on multifd channels
+	 * (x-migration-multifd-transfer=auto: multifd on, no compression,
+	 * no mapped-ram) */
+	static const char *const caps[] = {
+		"migrate_set_capability multifd on",
+		"migrate_set_parameter multifd-channels 2", NULL,
+	};
+	static const char *const trace[] = {
+		"-trace", "vfio_save_complete_precopy_thread_start",
+		"-trace", "vfio_load_bufs_thread_start", NULL,
+	};
+
+	live_case("4462", caps, trace, "vfio_save_complete_precopy_thread_start",
+		  "vfio_load_bufs_thread_start");
+}
