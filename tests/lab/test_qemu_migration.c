@@ -14,6 +14,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,4 +271,148 @@ Test(qemu_migration, live_with_multifd_device_state)
 
 	live_case("4462", caps, trace, "vfio_save_complete_precopy_thread_start",
 		  "vfio_load_bufs_thread_start");
+}
+
+/* ---- the benchmark (make bench-qemu; skipped unless MVGPU_BENCH=1) ------- */
+
+/* The number after the first of @keys in @info, or -1. */
+static long num_after(const char *info, const char *const *keys)
+{
+	for (; *keys; keys++) {
+		const char *p = strstr(info, *keys);
+
+		if (p)
+			return strtol(p + strlen(*keys), NULL, 10);
+	}
+	return -1;
+}
+
+struct bench_mode {
+	const char *name;
+	bool v2;			/* needs QEMU >= 8.1 */
+	const char *const *caps;
+};
+
+static const char *const caps_none[] = { NULL };
+static const char *const caps_ack[] = {
+	"migrate_set_capability return-path on",
+	"migrate_set_capability switchover-ack on", NULL,
+};
+static const char *const caps_multifd[] = {
+	"migrate_set_capability multifd on",
+	"migrate_set_parameter multifd-channels 2", NULL,
+};
+
+/*
+ * vGPUs of @type on two parents, the source's guest dirtying @pct % of
+ * the framebuffer a second; live migration over TCP in @mode, bounded to
+ * 90 s (then cancelled: did-not-converge); prints one LAB-QEMU-BENCH line.
+ */
+static void bench_one(const char *type, int pct, const struct bench_mode *m, int port)
+{
+	static const char *const total_keys[] = { "total time: ", "total=", NULL };
+	static const char *const down_keys[] = { "downtime: ", "down=", NULL };
+	char parents[4][LAB_PATH], ua[37], ub[37], dir[] = "/tmp/mvgpu-qbench.XXXXXX";
+	char append[32], cmd[200], serial[8192] = "";
+	const char *extra[] = { "-append", append, NULL };
+	const char *status = "failed";
+	struct nested_vm a, b;
+	size_t got = 0;
+	long total = -1, down = -1;
+
+	cr_assert_geq(lab_parents(parents, 4), 2, "the bench wants two parents (virtual_parents=1)");
+	if (lab_create(parents[0], type, ua) || lab_create(parents[1], type, ub)) {
+		printf("LAB-QEMU-BENCH mode=%s type=%s dirty=%d status=no-room\n", m->name, type, pct);
+		lab_remove_all();
+		return;
+	}
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(append, sizeof(append), "dirty=%d", pct);
+	nested_start_args(&a, dir, ua, true, NULL, extra);
+	nested_start_args(&b, dir, ub, true, "defer", NULL);
+	both_hmp(&a, &b, "migrate_set_parameter max-bandwidth 1g");
+	for (const char *const *c = m->caps; *c; c++)
+		both_hmp(&a, &b, *c);
+	snprintf(cmd, sizeof(cmd), "migrate_incoming tcp:127.0.0.1:%d", port);
+	cr_assert_null(strstr(nested_hmp(&b, cmd), "rror"), "target: %s", b.out);
+	/* the 32-bit guest cannot reach a BAR2 that QEMU put above 4 GiB */
+	cr_assert(nested_read_until(a.serial, serial, sizeof(serial), &got, "MVGPU-DRAW-"),
+		  "guest: %s", serial);
+	cr_assert(nested_read_until(a.serial, serial, sizeof(serial), &got, "\n"));
+	if (!strstr(serial, "MVGPU-DRAW-DONE")) {
+		printf("LAB-QEMU-BENCH mode=%s type=%s dirty=%d status=guest-cannot-run(%.*s)\n",
+		       m->name, type, pct, (int)strcspn(strstr(serial, "MVGPU-DRAW-") + 16, "\n"),
+		       strstr(serial, "MVGPU-DRAW-") + 16);
+		nested_quit(&a);
+		nested_quit(&b);
+		lab_remove_all();
+		return;
+	}
+	/* two dirtying rounds first: the workload runs when pre-copy starts */
+	cr_assert(nested_read_until(a.serial, serial, sizeof(serial), &got, "MVGPU-DIRTY 2\n"),
+		  "guest: %s", serial);
+	cr_assert_null(strstr(serial, "FAIL"), "guest: %s", serial);
+	snprintf(cmd, sizeof(cmd), "migrate -d tcp:127.0.0.1:%d", port);
+	nested_hmp(&a, cmd);
+	for (int i = 0; i < 450; i++) {		/* 90 s */
+		nested_hmp(&a, "info migrate");
+		if (strstr(a.out, "completed")) {
+			status = "completed";
+			break;
+		}
+		if (strstr(a.out, "failed"))
+			break;
+		usleep(200 * 1000);	/* a measurement's poll, not a test's sync */
+	}
+	if (!strcmp(status, "completed")) {
+		total = num_after(a.out, total_keys);
+		down = num_after(a.out, down_keys);
+	} else if (!strstr(a.out, "failed")) {
+		status = "did-not-converge";
+		nested_hmp(&a, "migrate_cancel");
+	}
+	printf("LAB-QEMU-BENCH mode=%s type=%s dirty=%d status=%s total_ms=%ld downtime_ms=%ld\n",
+	       m->name, type, pct, status, total, down);
+	fflush(stdout);
+	nested_quit(&a);
+	nested_quit(&b);
+	lab_remove_all();
+}
+
+Test(qemu_bench, downtime_and_total_time, .timeout = 7200)
+{
+	static const struct bench_mode modes[] = {
+		{ "v1", false, caps_none },
+		{ "v2", true, caps_none },
+		{ "v2+switchover-ack", true, caps_ack },
+		{ "v2+multifd", true, caps_multifd },
+	};
+	static const char *const types[] = { "64M", "256M", "512M", "1G" };
+	static const int dirty[] = { 0, 1, 10 };
+	bool v2 = !strcmp(nested_migration_prop(), "enable-migration=on");
+	const char *only = getenv("MVGPU_BENCH_TYPES");
+	char ver[200] = "?";
+	int port = 4500;
+	FILE *f;
+
+	if (!getenv("MVGPU_BENCH"))
+		cr_skip_test("a benchmark: make bench-qemu runs it");
+	/* a target whose incoming migration was cancelled has exited */
+	signal(SIGPIPE, SIG_IGN);
+	f = popen("qemu-system-x86_64 --version", "r");
+	if (f) {
+		if (!fgets(ver, sizeof(ver), f))
+			strcpy(ver, "?\n");
+		pclose(f);
+	}
+	printf("LAB-QEMU-BENCH-QEMU %s", ver);
+	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+		if (only && !strstr(only, types[t]))
+			continue;
+		for (size_t d = 0; d < sizeof(dirty) / sizeof(dirty[0]); d++)
+			for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+				/* QEMU 7.2 speaks v1 only; QEMU 10 prefers v2 */
+				if (modes[i].v2 == v2)
+					bench_one(types[t], dirty[d], &modes[i], port++);
+	}
 }

@@ -15,6 +15,8 @@
  * result and prints MVGPU-CHECK-OK <n>; on the first mismatch it prints
  * MVGPU-CHECK-FAIL <n> <what> and stops.  Migrated live (tools/lab/libvirt-e2e-*),
  * the first round on the destination re-checks what was drawn on the source.
+ * With "dirty=P" instead it dirties P % of the framebuffer once a second
+ * (dirty_loop()), for the migration benchmarks.
  */
 #include <stdint.h>
 
@@ -131,26 +133,35 @@ static void emit(unsigned int *put, uint32_t op, uint32_t flags, uint32_t a,
 	*put = (*put + 32) % sizeof(ring);
 }
 
-/* Multiboot: the word "check" on the command line selects the check loop. */
-static int want_check(uint32_t magic, const uint32_t *mbi)
+/*
+ * Multiboot command line: the word @key, or "@key=N".  Returns -1 if
+ * absent, 0 for the bare word, else N (decimal).
+ */
+static int cmdline_word(uint32_t magic, const uint32_t *mbi, const char *key)
 {
 	const char *p;
 
 	if (magic != MB_BOOT_MAGIC || !(mbi[0] & MB_INFO_CMDLINE) || !mbi[4])
-		return 0;
+		return -1;
 	for (p = (const char *)(uintptr_t)mbi[4]; *p; ) {
-		const char *w = p, *c = "check";
+		const char *w = p, *c = key;
+		int n = 0;
 
 		while (*p && *p != ' ')
 			p++;
 		while (w < p && *c && *w == *c)
 			w++, c++;
-		if (w == p && !*c)
-			return 1;
+		if (!*c && w == p)
+			return 0;
+		if (!*c && *w == '=') {
+			for (w++; w < p && *w >= '0' && *w <= '9'; w++)
+				n = n * 10 + (*w - '0');
+			return n;
+		}
 		while (*p == ' ')
 			p++;
 	}
-	return 0;
+	return -1;
 }
 
 /* Busy-waits until the RTC's seconds register changes (at most ~1 s). */
@@ -264,6 +275,36 @@ static void check_loop(volatile uint32_t *fb, unsigned int put)
 	puts_com1("\n");
 }
 
+#define DIRTY_BASE	(4u << 20)	/* above the check loop's scratch */
+
+/*
+ * "dirty=P": once per RTC second, channel 0 FILLs P % of the framebuffer
+ * (from DIRTY_BASE, capped at its end) with a new pattern, so that every
+ * pre-copy pass finds that much dirty: a workload whose dirty rate is
+ * exact (tools/bench, docs/benchmarks.md).  Prints MVGPU-DIRTY n.
+ */
+static void dirty_loop(unsigned int put, unsigned int pct)
+{
+	uint32_t fb_size = rd(0x0008), bytes, n, spin;
+
+	bytes = fb_size / 100 * pct & ~4095u;
+	if (bytes > fb_size - DIRTY_BASE)
+		bytes = fb_size - DIRTY_BASE;
+	for (n = 1;; n++) {
+		wait_rtc_tick();
+		if (bytes)
+			emit(&put, 1, 0, DIRTY_BASE, bytes, 0x5a5a0000u + n);
+		emit(&put, 5, 0, CHECK_FENCE + n, 0, 0);
+		wr(0x1010, put);
+		for (spin = 0; rd(0x1018) != CHECK_FENCE + n; spin++)
+			if (rd(0x101c) & 4 || spin > 20000000)
+				break;
+		puts_com1(rd(0x1018) == CHECK_FENCE + n ? "MVGPU-DIRTY " : "MVGPU-DIRTY-FAIL ");
+		putu_com1(n, 10);
+		puts_com1("\n");
+	}
+}
+
 void draw_main(uint32_t magic, const uint32_t *mbi)
 {
 	volatile uint32_t *fb;
@@ -320,6 +361,8 @@ void draw_main(uint32_t magic, const uint32_t *mbi)
 		return;
 	}
 	puts_com1("MVGPU-DRAW-DONE\n");
-	if (want_check(magic, mbi))
+	if (cmdline_word(magic, mbi, "check") >= 0)
 		check_loop(fb, put);
+	else if (cmdline_word(magic, mbi, "dirty") >= 0)
+		dirty_loop(put, (unsigned int)cmdline_word(magic, mbi, "dirty"));
 }

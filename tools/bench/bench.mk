@@ -4,6 +4,9 @@
 #   make bench-image       image save/restore pipeline vs `lz4 -1`, natively
 #   make bench-transfer    live-migration data path vs `lz4 -1 | TCP | lz4 -d`, natively
 #   make bench-transfer-lab  the same in a lab host, with the kernel TLS row
+#   make bench-qemu        QEMU live migration of a VM with a vGPU: v1 (QEMU 7.2)
+#                          vs v2, v2 + switchover-ack, v2 + multifd (QEMU 10.0),
+#                          per type and dirty rate; one table (BENCH_QEMU_TYPES)
 
 BENCH_ENGINE := $(BUILD)/bin/bench_engine
 BENCH_MIGRATION := $(BUILD)/bin/bench_migration
@@ -62,3 +65,17 @@ bench-transfer: $(BENCH_TRANSFER)
 # so the kernel TLS row is measured there (under TCG: ratios, not speeds).
 bench-transfer-lab: $(BENCH_TRANSFER)
 	$(Q)tools/lab/lab run --timeout 900 -- $(BENCH_TRANSFER) $(or $(BENCH_TRANSFER_ARGS),--size 64 --runs 2 --verify 8)
+
+# make bench-qemu: both stacks, one after the other, then one table.
+BENCH_QEMU_TYPES ?= 64M 256M 512M 1G
+BENCH_QEMU_OUT := $(BUILD)/bench/qemu
+.PHONY: bench-qemu
+bench-qemu: kernel lab-tests
+	@mkdir -p $(BENCH_QEMU_OUT)
+	$(Q)for st in bookworm modern; do \
+		tools/lab/lab run --stack $$st --mem 4096 --timeout 5400 --modparams "virtual_parents=1" -- \
+			env MVGPU_BENCH=1 MVGPU_BENCH_TYPES='$(BENCH_QEMU_TYPES)' $(LAB_TEST_BIN) \
+			--jobs=1 --color=never --filter 'qemu_bench/*' >$(BENCH_QEMU_OUT)/$$st.log 2>&1 || \
+			{ echo "bench-qemu: the $$st run failed: $(BENCH_QEMU_OUT)/$$st.log"; exit 1; }; \
+	done
+	$(Q)tools/bench/qemu-table $(BENCH_QEMU_OUT)/bookworm.log $(BENCH_QEMU_OUT)/modern.log
