@@ -444,6 +444,27 @@ static unsigned free_port(void)
 	return ntohs(a.sin_port);
 }
 
+/* The name `mvgpu migrate` checks the target's certificate against: the
+ * HOST as typed, so that a certificate naming only host-b.example (as
+ * libvirt's often do) is accepted when the admin typed that name. */
+Test(net, the_host_a_certificate_must_name_is_the_one_typed)
+{
+	char h[16];
+
+	cr_assert_eq(mvgpu_net_host("host-b.example:4444", h, sizeof(h)), 0);
+	cr_assert_str_eq(h, "host-b.example");
+	cr_assert_eq(mvgpu_net_host("192.0.2.7:1", h, sizeof(h)), 0);
+	cr_assert_str_eq(h, "192.0.2.7");
+	cr_assert_eq(mvgpu_net_host("[2001:db8::1]:4444", h, sizeof(h)), 0);
+	cr_assert_str_eq(h, "2001:db8::1");
+	cr_assert_eq(mvgpu_net_host("unix:/run/mvgpu.sock", h, sizeof(h)), -ENOENT);
+	cr_assert_eq(mvgpu_net_host(":4444", h, sizeof(h)), -EINVAL);
+	cr_assert_eq(mvgpu_net_host("host-b.example", h, sizeof(h)), -EINVAL);
+	cr_assert_eq(mvgpu_net_host("host-b.example:0", h, sizeof(h)), -EINVAL);
+	cr_assert_eq(mvgpu_net_host("a-name-longer-than-16.example:1", h, sizeof(h)),
+		     -ENAMETOOLONG);
+}
+
 Test(net, ports_are_1_to_65535_and_nothing_else)
 {
 	static const char *const bad[] = {

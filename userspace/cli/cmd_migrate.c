@@ -187,7 +187,7 @@ int cmd_migrate(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, 0, NULL, NULL }
 	};
 	unsigned long long passes = 8, timeout = DEFAULT_TIMEOUT_S, sw = 1 << 20;
-	char uuid[MVGPU_UUID_LEN], tuuid[MVGPU_UUID_LEN];
+	char uuid[MVGPU_UUID_LEN], tuuid[MVGPU_UUID_LEN], host[256];
 	mvgpu_migrate_stats st = { 0 };
 	mvgpu_migrate_opts mo;
 	struct msrc ms = { 0 };
@@ -230,6 +230,9 @@ int cmd_migrate(struct cli *cli, int argc, char **argv)
 	ret = source_open(pp, ctx, uuid, &ms.agent, &dev, (unsigned)timeout * 1000);
 	if (ret)
 		return ret;
+	/* a certificate names the host as the admin types it, as libvirt's do */
+	if (!sec.hostname && !mvgpu_net_host(pos[1], host, sizeof(host)))
+		sec.hostname = host;
 	sock = mvgpu_net_connect(ctx, pos[1], (unsigned)timeout * 1000);
 	if (sock < 0) {
 		ret = progress_fail(pp, EXIT_FAIL, sock,
@@ -326,6 +329,10 @@ static void receive_outcome(const mvgpu_receive_result *r, char *buf,
 		snprintf(buf, len,
 			 "vGPU %s here could not be reset after a partial load: its contents are undefined; reset or remove it ('mvgpu remove %s') before using it",
 			 r->uuid, r->uuid);
+	else if (r->discarded)
+		snprintf(buf, len,
+			 "vGPU %s here was not changed: what had arrived was dropped before it was applied",
+			 r->uuid);
 	else if (r->uuid[0])
 		snprintf(buf, len, "vGPU %s here was not changed", r->uuid);
 	else

@@ -993,7 +993,8 @@ typedef struct {
 	 * fnmatch(3) patterns, '#' comments); NULL: any the CA signed */
 	const char *authz_file;
 	/* source: the name (or address) the target's certificate must carry;
-	 * NULL: the address connected to */
+	 * NULL: the address connected to (`mvgpu migrate` passes the HOST of
+	 * its HOST:PORT, mvgpu_net_host()) */
 	const char *hostname;
 	/* TCP without TLS: a network you trust (tests, demos) */
 	int insecure;
@@ -1094,10 +1095,14 @@ typedef struct {
 	char peer_dn[MVGPU_PEER_DN_MAX]; /* the source's certificate ("": none) */
 	int ktls;                    /* the data moved through kernel TLS */
 	/* on failure, what became of the vGPU here (@uuid, unless created):
-	 * 0 untouched (refused before loading), 1 reset (it had begun to
-	 * load: what it held before is gone, nothing of the source's kept),
-	 * -1 the reset failed (its contents are undefined) */
+	 * 0 untouched (refused before loading, or see @discarded), 1 reset
+	 * (a stream was applied, or a workload here holds the vGPU: what it
+	 * held before is gone, nothing of the source's kept), -1 the reset
+	 * failed (its contents are undefined) */
 	int reset;
+	/* 1: part of a stream had arrived, never applied; the kernel dropped
+	 * it when the device closed, and the vGPU is as it was (reset 0) */
+	int discarded;
 } mvgpu_receive_result;
 
 /*! mvgpu_receive() :
@@ -1122,6 +1127,15 @@ int mvgpu_receive(mvgpu_ctx *ctx, int sock, const mvgpu_receive_opts *opts,
  *  starting).
  *  @return an fd, or -errno (details: mvgpu_last_error()). */
 int mvgpu_net_connect(mvgpu_ctx *ctx, const char *addr, unsigned timeout_ms);
+
+/*! mvgpu_net_host() :
+ *  The HOST of a connect address ("HOST:PORT", "[IPV6]:PORT", without the
+ *  brackets) into @host (@len bytes): the name a target's certificate
+ *  must carry when mvgpu_net_security.hostname is not given, as the user
+ *  typed it (a name, not the address it resolves to).
+ *  @return 0, -ENOENT for unix:PATH (no host), -EINVAL for a bad address,
+ *  -ENAMETOOLONG when @host is too small. */
+int mvgpu_net_host(const char *addr, char *host, size_t len);
 int mvgpu_net_listen(mvgpu_ctx *ctx, const char *addr);
 int mvgpu_net_accept(mvgpu_ctx *ctx, int lfd, unsigned timeout_ms,
 		     char *peer, size_t peerlen);

@@ -445,6 +445,22 @@ bad:
 			  addr, listening ? ", :PORT" : "");
 }
 
+int mvgpu_net_host(const char *addr, char *host, size_t len)
+{
+	struct naddr a;
+	int ret;
+
+	ret = parse_addr(NULL, addr, false, &a);
+	if (ret)
+		return ret;
+	if (a.is_unix)
+		return -ENOENT;
+	if (strlen(a.host) >= len)
+		return -ENAMETOOLONG;
+	strcpy(host, a.host);
+	return 0;
+}
+
 void net_tune(int fd, unsigned timeout_ms)
 {
 	int one = 1, idle = 5, intvl = 2, cnt = 3;

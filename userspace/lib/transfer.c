@@ -159,6 +159,8 @@ struct xf {
 	size_t pend_len;
 	bool got_end;
 	bool commit_seen;	/* COMMIT arrived: the source waits for our word */
+	bool own_dev;		/* we opened @dev (no workload holds it) */
+	bool applied;		/* the kernel applied the stream (RESUMING -> STOP) */
 	struct mvgpu_wire_end end;
 	uint64_t stream_out;
 	mvgpu_receive_result *res;
@@ -484,6 +486,17 @@ static int send_hello(struct xf *x, const mvgpu_migrate_opts *o)
 	return wconn_send(x->c, MVGPU_WIRE_HELLO, buf, (uint32_t)n, -1);
 }
 
+/* The source runs with --insecure over TCP (not a unix socket). */
+static bool plain_tcp(const struct xf *x)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	return x->mo->security && x->mo->security->insecure &&
+	       !getsockname(x->c->fd, (struct sockaddr *)&ss, &sl) &&
+	       ss.ss_family != AF_UNIX;
+}
+
 static int recv_accept(struct xf *x, mvgpu_migrate_stats *st)
 {
 	struct mvgpu_wire_accept a;
@@ -492,6 +505,10 @@ static int recv_accept(struct xf *x, mvgpu_migrate_stats *st)
 	int ret;
 
 	ret = wconn_recv_ctrl(x->c, &m, MVGPU_WIRE_ACCEPT);
+	if ((ret == -ECONNRESET || ret == -EPIPE) && plain_tcp(x))
+		return mvgpu__err(x->ctx, ret,
+				  "%s: a target that requires TLS hangs up on a plain connection; if it does, migrate without --insecure",
+				  mvgpu_last_error(x->ctx));
 	if (ret)
 		return ret;
 	if (mvgpu_wire_decode_accept(m.payload, m.h.length, &a, why, sizeof(why)))
@@ -970,8 +987,13 @@ static int refuse(struct xf *x, int err, const char *fmt, ...)
 /*
  * After a failure: nothing of the source's may run here.  The vGPU is
  * reset unless it never left its own state (RUNNING before any COMMIT:
- * it was refused before loading).  Return: true once nothing of the
- * source's is here (r->reset says what was done).
+ * it was refused before loading), or unless what arrived was never
+ * applied and the device is ours: the kernel keeps a resuming stream
+ * apart from the device until RESUMING -> STOP applies it, and drops it
+ * when the device closes (receive_on() closes it next), so the vGPU
+ * stays as it was - framebuffer and all - where a reset would clear it.
+ * Return: true once nothing of the source's is here (r->reset and
+ * r->discarded say what was done).
  */
 static bool target_discard(struct xf *x, mvgpu_receive_result *r)
 {
@@ -985,6 +1007,10 @@ static bool target_discard(struct xf *x, mvgpu_receive_result *r)
 	if (!mvgpu_mig_get_state(x->dev, &state) && state == MVGPU_MIG_RUNNING &&
 	    !x->commit_seen)
 		return true;
+	if (x->own_dev && !x->applied && !x->commit_seen) {
+		r->discarded = 1;
+		return true;
+	}
 	snprintf(keep, sizeof(keep), "%s", mvgpu_last_error(x->ctx));
 	err = mvgpu_dev_reset(x->dev, MVGPU_RESET_VFIO);
 	r->reset = err ? -1 : 1;
@@ -1117,6 +1143,7 @@ static int accept_source(struct xf *x, const mvgpu_receive_opts *o,
 			return refuse(x, ret, "cannot open vGPU %s on the target: %s%s",
 				      vi.uuid, mvgpu_last_error(x->ctx),
 				      ret == -EBUSY ? " (its user must serve a migration agent)" : "");
+		x->own_dev = true;
 	}
 	if (mvgpu_dev_get_info(x->dev)->fb_size != h.fb_size)
 		return refuse(x, -EINVAL, "vGPU %s on the target has %llu framebuffer bytes, the source %llu",
@@ -1168,6 +1195,7 @@ static int run_target(struct xf *x)
 	if (ret)
 		return mvgpu__err(x->ctx, ret, "the vGPU refused the stream: %s",
 				  mvgpu_last_error(x->ctx));
+	x->applied = true;
 	xf_emit(x, NULL, MVGPU_IMAGE_EV_LOADED, "loaded", 0, 0);
 	mvgpu_wire_encode_ns(x->res->load_ns, ns, sizeof(ns));
 	ret = wconn_send(x->c, MVGPU_WIRE_LOADED, ns, sizeof(ns), -1);
