@@ -14,6 +14,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <criterion/criterion.h>
 
@@ -69,6 +72,8 @@ struct side {
 	struct ntls *t;
 	char err[512];
 	char got[64];		/* what came through */
+	int nwarn;		/* warnings, and the last one */
+	char warn[512];
 	pthread_t th;
 };
 
@@ -258,6 +263,40 @@ Test(tls, mutual_authentication_carries_data)
 	cr_assert_str_eq(c.got, ANSWER);
 	cr_assert_str_eq(ntls_peer_dn(c.t), "CN=b");
 	cr_assert_str_eq(ntls_peer_dn(s.t), "CN=a");
+	side_fini(&c);
+	side_fini(&s);
+}
+
+static void count_warning(void *opaque, const char *msg)
+{
+	struct side *s = opaque;
+
+	s->nwarn++;
+	snprintf(s->warn, sizeof(s->warn), "%s", msg);
+}
+
+/* Without kernel TLS the data goes through TLS in userspace, and each side
+ * says so in one warning, with the reason. */
+Test(tls, without_kernel_tls_each_side_says_so_once)
+{
+	struct side c, s;
+
+	setenv("MVGPU_TLS_NO_KTLS", "1", 1);
+	side_init(&c, true, "a");
+	side_init(&s, false, "b");
+	mvgpu_set_warn_handler(c.ctx, count_warning, &c);
+	mvgpu_set_warn_handler(s.ctx, count_warning, &s);
+	run(&c, &s, -1);
+	unsetenv("MVGPU_TLS_NO_KTLS");
+	cr_assert_eq(c.ret, 0, "client: %s", c.err);
+	cr_assert_eq(s.ret, 0, "server: %s", s.err);
+	cr_assert_str_eq(s.got, MSG);
+	cr_assert_str_eq(c.got, ANSWER);
+	cr_assert(!ntls_ktls(c.t) && !ntls_ktls(s.t));
+	cr_assert_eq(c.nwarn, 1, "%d warnings, the last: %s", c.nwarn, c.warn);
+	cr_assert_eq(s.nwarn, 1, "%d warnings, the last: %s", s.nwarn, s.warn);
+	cr_assert_str_eq(c.warn,
+			 "kernel TLS not available (MVGPU_TLS_NO_KTLS is set): TLS in userspace, slower");
 	side_fini(&c);
 	side_fini(&s);
 }
@@ -488,4 +527,52 @@ Test(tls, a_unix_peer_of_ours_passes)
 	cr_assert_eq(c.fd, sv[0]);
 	close(sv[1]);
 	side_fini(&c);
+}
+
+/* A unix peer of another user (not root, not us): refused before a byte,
+ * whichever side it is.  Needs root, to be that other user in a child. */
+Test(tls, a_unix_peer_of_another_user_is_refused)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct side s;
+	int lfd, fd, go[2];
+	pid_t pid;
+	char b;
+
+	if (geteuid())
+		cr_skip_test("needs root (a child becomes another user)");
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/peer.sock", dir);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(lfd, 0);
+	cr_assert_eq(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	cr_assert_eq(chmod(dir, 0755), 0);
+	cr_assert_eq(chmod(sun.sun_path, 0777), 0);
+	cr_assert_eq(listen(lfd, 1), 0);
+	cr_assert_eq(pipe(go), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (!pid) {
+		/* nobody connects, then waits for the verdict */
+		int c = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		close(go[1]);
+		if (setgid(65534) || setuid(65534) ||
+		    connect(c, (struct sockaddr *)&sun, sizeof(sun)))
+			_exit(1);
+		_exit(read(go[0], &b, 1) < 0);
+	}
+	close(go[0]);
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	side_init(&s, false, "b");
+	s.sock = fd;
+	s.ret = ntls_start(s.ctx, s.sock, &s.sec, false, 1000, "the source", NULL, &s.t,
+			   &s.fd);
+	cr_assert_eq(s.ret, -EACCES, "%d: %s", s.ret, mvgpu_last_error(s.ctx));
+	cr_assert(strstr(mvgpu_last_error(s.ctx), "runs as uid 65534, neither root nor us"),
+		  "%s", mvgpu_last_error(s.ctx));
+	close(go[1]);
+	cr_assert_eq(waitpid(pid, NULL, 0), pid);
+	side_fini(&s);
+	close(lfd);
 }

@@ -584,6 +584,13 @@ static void *pump_main(void *arg)
 			p[1].events |= POLLOUT;
 		if (!app_eof && !out_len)
 			p[1].events |= POLLIN;
+		/* a side we want nothing from now is left out: poll reports
+		 * its POLLHUP whatever we ask, and that would spin (a peer
+		 * that stopped reading while the protocol side hung up) */
+		if (!p[0].events)
+			p[0].fd = -1;
+		if (!p[1].events)
+			p[1].fd = -1;
 		/* the protocol side is done and all it wrote is out: the end
 		 * (no waiting for the peer to close too) */
 		if (app_eof && !out_len)
