@@ -245,6 +245,12 @@ ssize_t mvgpu_save_produce(struct mvgpu_save *save, u8 *buf, size_t len)
 		case SAVE_PASS:
 			n = save_next_page(save, buf + done, room);
 			if (n == -EAGAIN) {
+				/*
+				 * A page that joined a zero run wrote nothing:
+				 * a pass over a large untouched framebuffer
+				 * may walk every page in one call.
+				 */
+				cond_resched();
 				n = 0;
 				break;
 			}
