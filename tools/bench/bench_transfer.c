@@ -685,7 +685,7 @@ int main(int argc, char **argv)
 	LZ4F_preferences_t prefs;
 	mvgpu_ctx *sctx, *rctx;
 	char load[64] = "?";
-	uint64_t zc_sends = 0;
+	uint64_t zc_sends = 0, ktls_zc = UINT64_MAX;
 	uint8_t *dst, *z;
 	size_t room, vlen;
 	double t0;
@@ -789,6 +789,13 @@ int main(int argc, char **argv)
 				if (tls_mode == 1 && !tls_was_ktls)
 					continue;
 				keep_best(&r[row], t, c);
+				/* once: do zero-copy sends survive kernel TLS? */
+				if (tls_mode == 1 && ktls_zc == UINT64_MAX) {
+					uint64_t w;
+
+					run_helper(sctx, rctx, s.fd, s.len, null, false, true,
+						   &w, &c, &ktls_zc);
+				}
 			}
 			tls_mode = 0;
 		}
@@ -858,6 +865,9 @@ int main(int argc, char **argv)
 		else
 			printf("mvgpu over TLS: no kernel TLS on this kernel (no tls module), ");
 		printf("userspace TLS %.2f of no TLS\n", r[HELPER].best / r[HELPER_UTLS].best);
+		if (ktls_zc != UINT64_MAX)
+			printf("mvgpu over kernel TLS, zero-copy sends forced: %llu zero-copy sends (0: the kernel's TLS socket takes copies only)\n",
+			       (unsigned long long)ktls_zc);
 	}
 	if (!only || !strcmp(only, "mvgpu"))
 		printf("mvgpu zero-copy sends (forced row): %llu per run; to a loopback peer migrate copies; ",
