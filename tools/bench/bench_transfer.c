@@ -240,10 +240,21 @@ static void tcp_pair(mvgpu_ctx *ctx, bool helper, int fds[2])
 	int lfd;
 
 	if (helper) {
-		lfd = mvgpu_net_listen(ctx, "127.0.0.1:0");
-		if (lfd < 0 || getsockname(lfd, (struct sockaddr *)&sa, &sl))
+		/* a port is 1..65535 for the helper: a free one, found first */
+		for (int i = 0; i < 20; i++) {
+			lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) ||
+			    getsockname(lfd, (struct sockaddr *)&sa, &sl))
+				die("a free port");
+			close(lfd);
+			snprintf(addr, sizeof(addr), "127.0.0.1:%u", ntohs(sa.sin_port));
+			sa.sin_port = 0;
+			lfd = mvgpu_net_listen(ctx, addr);
+			if (lfd != -EADDRINUSE)
+				break;
+		}
+		if (lfd < 0)
 			goto fail;
-		snprintf(addr, sizeof(addr), "127.0.0.1:%u", ntohs(sa.sin_port));
 		fds[0] = mvgpu_net_connect(ctx, addr, 5000);
 		if (fds[0] < 0)
 			goto fail;
