@@ -344,6 +344,17 @@ int sf_write_file(const char *path, const void *s, size_t len);	/* 0 or -errno *
 int sf_read_file(const char *path, char *buf, size_t len);		/* bytes or -errno */
 int sf_find_parents(void);
 int sf_vgpu_create(int slot);			/* sysfs create, 0 or -errno */
+/* A sysfs write in a thread of its own (sf_remover_main), for writes that
+ * block while a device is held (remove, unbind). */
+struct sf_remover {
+	pthread_t pt;
+	char path[SF_PATH];
+	char what[16];
+	atomic_int done;
+	int ret;
+};
+void *sf_remover_main(void *arg);
+void sf_poke_unix_gc(void);	/* be a unix socket release: the gc runs */
 int sf_vgpu_remove_uuid(const char *uuid);	/* sysfs remove (blocks while open) */
 /* Opens group + container + device of slot @slot, registering them with
  * ids sf_new_id(op, base..base+2) (op NULL: the fixed ids of setup). */

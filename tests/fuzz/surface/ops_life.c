@@ -170,49 +170,12 @@ SF_OP(group_reopen)
 
 /* ---- removing vGPUs under their users ------------------------------------------- */
 
-struct remover {
-	pthread_t pt;
-	char path[SF_PATH];
-	char what[16];
-	atomic_int done;
-	int ret;
-};
-
-static void *remover_main(void *arg)
-{
-	struct remover *rm = arg;
-
-	rm->ret = sf_write_file(rm->path, rm->what, strlen(rm->what));
-	atomic_store(&rm->done, 1);
-	return NULL;
-}
-
-/*
- * Fds in flight in a unix socket cycle whose own fds we closed (scm op)
- * are dropped only by the unix garbage collector, and the kernel runs it
- * only when some unix socket is released while fds are in flight
- * (unix_release_sock()).  A removal that waits for such a device fd waits
- * for the next release anywhere on the host; while we remove, we are that
- * release.  A VFIO user that keeps its fds reachable can hold a removal as
- * long as it likes (docs/threat-model.md): that is the VFIO core's rule,
- * not a hang of ours.
- */
-static void poke_unix_gc(void)
-{
-	int sv[2];
-
-	if (!socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
-		close(sv[0]);
-		close(sv[1]);
-	}
-}
-
 /* Writes @what to @path in a thread of its own (it blocks while the
  * device is open) while the slots' resources are closed under it. */
 static int remove_under(const char *path, const char *what, unsigned slots,
 			bool keep_data, uint64_t delay_us)
 {
-	struct remover rm;
+	struct sf_remover rm;
 	uint64_t last = 0;
 
 	if (!sf_quirk(Q_DATAFD_AFTER_REMOVE)) {
@@ -248,7 +211,7 @@ static int remove_under(const char *path, const char *what, unsigned slots,
 	memset(&rm, 0, sizeof(rm));
 	snprintf(rm.path, sizeof(rm.path), "%s", path);
 	snprintf(rm.what, sizeof(rm.what), "%s", what);
-	if (pthread_create(&rm.pt, NULL, remover_main, &rm)) {
+	if (pthread_create(&rm.pt, NULL, sf_remover_main, &rm)) {
 		sf_removal_leave();
 		return -EAGAIN;
 	}
@@ -265,7 +228,7 @@ static int remove_under(const char *path, const char *what, unsigned slots,
 				else	/* no container ioctl under the write lock */
 					res_kill_vgpu_devices(s, keep_data);
 			}
-			poke_unix_gc();
+			sf_poke_unix_gc();
 			last = now;
 		}
 		if (atomic_load(&rm.done))

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 const char *const sf_res_names[R_NKINDS] = {
@@ -512,12 +513,58 @@ int sf_vgpu_create(int slot)
 	return sf_write_file(p, v->uuid, strlen(v->uuid));
 }
 
+void *sf_remover_main(void *arg)
+{
+	struct sf_remover *rm = arg;
+
+	rm->ret = sf_write_file(rm->path, rm->what, strlen(rm->what));
+	atomic_store(&rm->done, 1);
+	return NULL;
+}
+
+/*
+ * Fds in flight in a unix socket cycle whose own fds we closed (scm op)
+ * are dropped only by the unix garbage collector, and the kernel runs it
+ * only when some unix socket is released while fds are in flight
+ * (unix_release_sock()).  A removal that waits for such a device fd waits
+ * for the next release anywhere on the host; while we remove, we are that
+ * release.  A VFIO user that keeps its fds reachable can hold a removal as
+ * long as it likes (docs/threat-model.md): that is the VFIO core's rule,
+ * not a hang of ours.
+ */
+void sf_poke_unix_gc(void)
+{
+	int sv[2];
+
+	if (!socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
+		close(sv[0]);
+		close(sv[1]);
+	}
+}
+
+/* The removal blocks while the device is held: in a thread, the unix gc
+ * poked every 500 ms meanwhile (a garbage cycle may hold a device fd: the
+ * teardown closes every socket at once, and the collector may have run
+ * before the last close made the cycle garbage). */
 int sf_vgpu_remove_uuid(const char *uuid)
 {
-	char p[SF_PATH];
+	struct sf_remover rm;
+	uint64_t last = 0;
 
-	snprintf(p, sizeof(p), "/sys/bus/mdev/devices/%s/remove", uuid);
-	return sf_write_file(p, "1", 1);
+	memset(&rm, 0, sizeof(rm));
+	snprintf(rm.path, sizeof(rm.path), "/sys/bus/mdev/devices/%s/remove", uuid);
+	snprintf(rm.what, sizeof(rm.what), "1");
+	if (pthread_create(&rm.pt, NULL, sf_remover_main, &rm))
+		return sf_write_file(rm.path, rm.what, 1);
+	while (!atomic_load(&rm.done)) {
+		if (sf_now_ms() - last >= 500) {
+			sf_poke_unix_gc();
+			last = sf_now_ms();
+		}
+		sf_sleep_us(1000);
+	}
+	pthread_join(rm.pt, NULL);
+	return rm.ret;
 }
 
 int sf_open_group(const char *uuid, int *group, int *container, int iommu)
