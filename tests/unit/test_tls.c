@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -299,6 +301,67 @@ Test(tls, without_kernel_tls_each_side_says_so_once)
 			 "kernel TLS not available (MVGPU_TLS_NO_KTLS is set): TLS in userspace, slower");
 	side_fini(&c);
 	side_fini(&s);
+}
+
+static void *start_only(void *arg)
+{
+	struct side *s = arg;
+
+	s->ret = ntls_start(s->ctx, s->sock, &s->sec, s->client, 5000, "the source", NULL,
+			    &s->t, &s->fd);
+	return NULL;
+}
+
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* TLS in userspace: the protocol side hangs up while records still wait
+ * to go out to a peer that stopped reading.  The pump thread waits for
+ * the network (until it drains or TCP gives up), it does not spin. */
+Test(tls, userspace_tls_waits_for_a_stalled_peer_without_spinning)
+{
+	static char chunk[65536];
+	struct pollfd p;
+	struct side c, s;
+	pthread_t th;
+	double cpu;
+	int fds[2];
+
+	setenv("MVGPU_TLS_NO_KTLS", "1", 1);
+	side_init(&c, true, "a");
+	side_init(&s, false, "b");
+	tcp_pair(fds);
+	c.sock = fds[0];
+	s.sock = fds[1];
+	cr_assert_eq(pthread_create(&th, NULL, start_only, &s), 0);
+	c.ret = ntls_start(c.ctx, c.sock, &c.sec, true, 5000, "the target", NULL, &c.t, &c.fd);
+	pthread_join(th, NULL);
+	unsetenv("MVGPU_TLS_NO_KTLS");
+	cr_assert_eq(c.ret, 0, "%s", mvgpu_last_error(c.ctx));
+	cr_assert_eq(s.ret, 0, "%s", mvgpu_last_error(s.ctx));
+	cr_assert(!ntls_ktls(c.t));
+	/* the server reads nothing: fill every buffer on the way until the
+	 * client's side stays unwritable */
+	p = (struct pollfd){ .fd = c.fd, .events = POLLOUT };
+	do {
+		while (send(c.fd, chunk, sizeof(chunk), MSG_DONTWAIT | MSG_NOSIGNAL) > 0)
+			;
+	} while (poll(&p, 1, 300) == 1);
+	/* records wait in the pump; the protocol side hangs up */
+	cr_assert_eq(shutdown(c.fd, SHUT_RDWR), 0);
+	cpu = cpu_s();
+	poll(NULL, 0, 500);	/* a window to measure in, not a wait for anything */
+	cpu = cpu_s() - cpu;
+	cr_assert_lt(cpu, 0.2, "%.0f ms of CPU in 500 ms with nothing to do", cpu * 1e3);
+	/* the server goes, its unread data resets the connection: the
+	 * client's pump fails its send and ends */
+	side_fini(&s);
+	side_fini(&c);
 }
 
 Test(tls, a_source_from_another_ca_is_refused)

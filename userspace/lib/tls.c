@@ -742,8 +742,9 @@ int ntls_start(mvgpu_ctx *ctx, int sock, const mvgpu_net_security *sec,
 		goto fail;
 	if (!client && (ret = refuse_plain_client(t, timeout_ms)))
 		goto fail;
+	/* a peer that hung up is an error, never a SIGPIPE (NO_SIGNAL) */
 	ret = gnutls_init(&t->s, (client ? GNUTLS_CLIENT : GNUTLS_SERVER) |
-			  GNUTLS_NO_TICKETS | GNUTLS_NONBLOCK);
+			  GNUTLS_NO_TICKETS | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL);
 	if (ret < 0) {
 		t->s = NULL;
 		ret = mvgpu__err(ctx, -ENOMEM, "TLS: %s", gnutls_strerror(ret));
