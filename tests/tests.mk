@@ -3,7 +3,7 @@
 #
 #   make check-lab            boot a lab host and run every lab suite
 #   make check-lab LAB_ARGS='--filter create/*'   pass options to Criterion
-#   make check-lab-modern     the suites that drive QEMU (nested, qemu_migration)
+#   make check-lab-modern     the suites that drive QEMU (nested, qemu_migration, linux_guest)
 #                             again, on the modern stack (QEMU 10.0; tools/lab/stack)
 
 USER_CFLAGS ?= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g
@@ -28,7 +28,7 @@ $(NESTED_GUEST): tests/nested/draw.c tests/nested/draw.h tests/nested/draw.ld
 	$(Q)$(LD) -m elf_i386 -T tests/nested/draw.ld -o $@ $(@:.elf=.o)
 
 .PHONY: lab-tests check-lab check-lab-modern
-lab-tests: $(LAB_TEST_BIN) $(NESTED_GUEST) $(MVGPU_CLI_ASAN)
+lab-tests: $(LAB_TEST_BIN) $(NESTED_GUEST) $(MVGPU_CLI_ASAN) guest
 
 # --jobs=1: the suites share one module and its sysfs; they run in order.
 check-lab: kernel userspace lab-tests
@@ -37,7 +37,7 @@ check-lab: kernel userspace lab-tests
 
 # The QEMU suites on QEMU 10.0 (v2 migration); the rest of check-lab does
 # not depend on the stack.
-LAB_QEMU_SUITES ?= @(nested|qemu_migration)/*
+LAB_QEMU_SUITES ?= @(nested|qemu_migration|linux_guest)/*
 check-lab-modern: kernel userspace lab-tests
 	$(Q)tools/lab/lab run --stack modern --timeout 900 --modparams "virtual_parents=1" -- \
 		$(LAB_TEST_BIN) --jobs=1 --color=never --filter '$(LAB_QEMU_SUITES)' $(LAB_ARGS)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -64,19 +65,20 @@ void nested_start(struct nested_vm *vm, const char *dir, const char *uuid,
 	nested_start_args(vm, dir, uuid, migratable, incoming, NULL);
 }
 
-void nested_start_args(struct nested_vm *vm, const char *dir, const char *uuid,
-		       bool migratable, const char *incoming, const char *const *extra)
+/* QEMU with @guest's arguments (NULL-terminated) and the rest. */
+static void nested_spawn(struct nested_vm *vm, const char *dir, const char *uuid,
+			 bool migratable, const char *incoming,
+			 const char *const *guest, const char *const *extra)
 {
 	static const char *const base[] = {
 		"qemu-system-x86_64", "-accel", "tcg", "-nodefaults",
-		"-display", "none", "-m", "64", "-no-reboot",
-		"-kernel", "build/nested/draw.elf", "-serial", "stdio",
+		"-display", "none", "-no-reboot", "-serial", "stdio",
 	};
 	char sock[160], mon[200], dev[256];
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	posix_spawn_file_actions_t fa;
 	int lsock, pipefd[2], n = 0;
-	char *argv[40];
+	char *argv[48];
 	struct pollfd p;
 
 	snprintf(sock, sizeof(sock), "%s/mon-%s.sock", dir, uuid);
@@ -92,6 +94,8 @@ void nested_start_args(struct nested_vm *vm, const char *dir, const char *uuid,
 
 	for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++)
 		argv[n++] = (char *)base[i];
+	for (; *guest && n < 30; guest++)
+		argv[n++] = (char *)*guest;
 	argv[n++] = "-monitor";
 	argv[n++] = mon;
 	argv[n++] = "-device";
@@ -100,7 +104,7 @@ void nested_start_args(struct nested_vm *vm, const char *dir, const char *uuid,
 		argv[n++] = "-incoming";
 		argv[n++] = (char *)incoming;
 	}
-	for (; extra && *extra && n < 38; extra++)
+	for (; extra && *extra && n < 46; extra++)
 		argv[n++] = (char *)*extra;
 	argv[n] = NULL;
 
@@ -122,6 +126,31 @@ void nested_start_args(struct nested_vm *vm, const char *dir, const char *uuid,
 	vm->got = 0;
 	cr_assert(nested_read_until(vm->mon, vm->out, sizeof(vm->out), &vm->got, "(qemu)"),
 		  "no monitor prompt: %s", vm->out);
+}
+
+void nested_start_args(struct nested_vm *vm, const char *dir, const char *uuid,
+		       bool migratable, const char *incoming, const char *const *extra)
+{
+	static const char *const draw[] = {
+		"-m", "64", "-kernel", "build/nested/draw.elf", NULL,
+	};
+
+	nested_spawn(vm, dir, uuid, migratable, incoming, draw, extra);
+}
+
+void nested_start_linux(struct nested_vm *vm, const char *dir, const char *uuid,
+			bool migratable, const char *incoming)
+{
+	static char kernel[200];
+	struct utsname u;
+	const char *linux_guest[] = {
+		"-m", "256", "-kernel", kernel, "-initrd", "build/guest/initramfs.gz",
+		"-append", "console=ttyS0 loglevel=5 panic=-1", NULL,
+	};
+
+	cr_assert_eq(uname(&u), 0);
+	snprintf(kernel, sizeof(kernel), "/boot/vmlinuz-%s", u.release);
+	nested_spawn(vm, dir, uuid, migratable, incoming, linux_guest, NULL);
 }
 
 void nested_wait_drawn(struct nested_vm *vm)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * nested.h - a nested QEMU (7.2, or 10.0 with --stack modern) inside the lab host, running the drawing
- * guest (tests/nested/draw.c) on a vGPU.  Synchronisation is by events
+ * guest (tests/nested/draw.c) or the Linux guest (guest/) on a vGPU.  Synchronisation is by events
  * only: QEMU connects its monitor to our socket, the guest's lines arrive
  * on QEMU's serial pipe, and every HMP command returns at the next prompt.
  */
@@ -36,6 +36,13 @@ void nested_start(struct nested_vm *vm, const char *dir, const char *uuid,
 /* nested_start() with more QEMU arguments (@extra: NULL-terminated, ≤ 14). */
 void nested_start_args(struct nested_vm *vm, const char *dir, const char *uuid,
 		       bool migratable, const char *incoming, const char *const *extra);
+/*
+ * nested_start() for the Linux guest (make guest): the lab host's kernel
+ * with build/guest/initramfs.gz, 256 MiB; its serial console carries the
+ * workload's MVGPU-GUEST-* lines (guest/test/mvgpu-gpu-test.c).
+ */
+void nested_start_linux(struct nested_vm *vm, const char *dir, const char *uuid,
+			bool migratable, const char *incoming);
 /* The vfio-pci property that turns migration on, for the QEMU on PATH:
  * "x-enable-migration=on" (7.2) or "enable-migration=on" (>= 8.1). */
 const char *nested_migration_prop(void);
