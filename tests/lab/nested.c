@@ -3,6 +3,7 @@
 #include "nested.h"
 
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -236,4 +238,47 @@ void nested_check_screen(struct nested_vm *vm, const char *path)
 		}
 	}
 	free(rgb);
+}
+
+void nested_damage(const char *dir, long off)
+{
+	char path[200], *buf, *magic;
+	struct stat st;
+	size_t len;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/vm.mig", dir);
+	f = fopen(path, "rb");
+	cr_assert_not_null(f);
+	cr_assert_eq(fstat(fileno(f), &st), 0);
+	len = st.st_size;
+	buf = malloc(len + 1);
+	cr_assert_not_null(buf);
+	cr_assert_eq(fread(buf, 1, len, f), len);
+	fclose(f);
+	magic = memmem(buf, len, "MVGPUMIG", 8);
+	cr_assert_not_null(magic, "no mvgpu stream in the QEMU migration file");
+	cr_assert_lt(magic - buf + off, (long)len);
+	magic[off] ^= 0x20;
+	snprintf(path, sizeof(path), "%s/bad.mig", dir);
+	f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(buf, 1, len, f), len);
+	cr_assert_eq(fclose(f), 0);
+	free(buf);
+}
+
+bool nested_kmsg_has(int fd, const char *want)
+{
+	char rec[2048];
+	ssize_t n;
+	bool found = false;
+
+	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		if (n > 0) {
+			rec[n] = 0;
+			found |= strstr(rec, want) != NULL;
+		}
+	}
+	return found;
 }

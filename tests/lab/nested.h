@@ -56,4 +56,11 @@ int nested_wait_exit(struct nested_vm *vm, char *err, size_t len);
 /* screendump into @path and check the four bands the guest draws */
 void nested_check_screen(struct nested_vm *vm, const char *path);
 
+/* @dir/vm.mig (a QEMU migration file) with the byte at @off from the mvgpu
+ * stream's magic XORed with 0x20, as @dir/bad.mig. */
+void nested_damage(const char *dir, long off);
+/* True if a kernel log record after @fd's position (/dev/kmsg opened
+ * O_NONBLOCK, at its end) holds @want. */
+bool nested_kmsg_has(int fd, const char *want);
+
 #endif

@@ -166,8 +166,42 @@ static void expect_running(struct nested_vm *vm)
 }
 
 /*
+ * @a has just been saved to @dir/vm.mig and is paused.  The file with its
+ * mvgpu stream damaged is refused by vGPU @ub's driver (QEMU's load fails);
+ * @a, resumed, carries on rendering (its first round re-checks everything)
+ * and is saved again into @dir/vm.mig.
+ */
+static void refuse_and_resume(struct guest *a, const char *dir, const char *ub)
+{
+	int kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC), status;
+	char cmd[300], err[4096];
+	struct nested_vm bad;
+	unsigned long at = last_round(a->serial);
+
+	cr_assert_geq(kmsg, 0);
+	lseek(kmsg, 0, SEEK_END);
+	nested_damage(dir, 2);		/* the stream's magic */
+	snprintf(cmd, sizeof(cmd), "exec:cat %s/bad.mig", dir);
+	nested_start_linux(&bad, dir, ub, true, cmd);
+	status = nested_wait_exit(&bad, err, sizeof(err));
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) != 0,
+		  "QEMU loaded a damaged stream (status %#x): %s", status, err);
+	cr_assert(nested_kmsg_has(kmsg, "bad magic"), "the target's driver did not say why");
+	close(kmsg);
+
+	nested_hmp(&a->vm, "cont");
+	guest_wait_round(a, at + 2);
+	snprintf(cmd, sizeof(cmd), "migrate \"exec:cat > %s/vm.mig\"", dir);
+	nested_hmp(&a->vm, cmd);
+	cr_assert_not_null(strstr(nested_hmp(&a->vm, "info migrate"), "completed"),
+			   "source: %s", a->vm.out);
+	guest_drain(a);
+}
+
+/*
  * Source runs rounds; @how moves it to @dst_uuid's QEMU: "tcp" live, or
- * "file" (saved, then loaded).  Checks the target as above.
+ * "file" (saved; a damaged copy refused and the source resumed; saved
+ * again, then loaded).  Checks the target as above.
  */
 static void move_case(const char *how, const char *port)
 {
@@ -203,6 +237,9 @@ static void move_case(const char *how, const char *port)
 	printf("linux_guest %s: switched after round %lu\n", how, at);
 	fflush(stdout);
 	if (strcmp(how, "tcp")) {
+		refuse_and_resume(&a, dir, ub);
+		at = last_round(a.serial);
+		printf("linux_guest %s: saved again after round %lu\n", how, at);
 		snprintf(cmd, sizeof(cmd), "exec:cat %s/vm.mig", dir);
 		guest_start(&b, dir, ub, cmd);
 	}
@@ -227,7 +264,7 @@ Test(linux_guest, live_migration_keeps_the_guest_rendering)
 	move_case("tcp", "4471");
 }
 
-Test(linux_guest, save_and_restore_keep_the_guest_rendering)
+Test(linux_guest, save_refused_if_damaged_then_restored)
 {
 	move_case("file", NULL);
 }

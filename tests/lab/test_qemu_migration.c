@@ -70,51 +70,6 @@ Test(qemu_migration, qemu_saves_and_loads_a_vm_with_a_vgpu)
 	nested_quit(&b);
 }
 
-/* @dir/vm.mig with one byte at @off (from the mvgpu stream's magic) XORed
- * with 0x20, as @dir/bad.mig. */
-static void damage(const char *dir, long off)
-{
-	char path[200];
-	size_t len, cap = 64u << 20;
-	char *buf = malloc(cap), *magic;
-	FILE *f;
-
-	cr_assert_not_null(buf);
-	snprintf(path, sizeof(path), "%s/vm.mig", dir);
-	f = fopen(path, "rb");
-	cr_assert_not_null(f);
-	len = fread(buf, 1, cap, f);
-	fclose(f);
-	cr_assert_lt(len, cap, "vm.mig is larger than %zu bytes", cap);
-	magic = memmem(buf, len, "MVGPUMIG", 8);
-	cr_assert_not_null(magic, "no mvgpu stream in the QEMU migration file");
-	cr_assert_lt(magic - buf + off, (long)len);
-	magic[off] ^= 0x20;
-	snprintf(path, sizeof(path), "%s/bad.mig", dir);
-	f = fopen(path, "wb");
-	cr_assert_not_null(f);
-	cr_assert_eq(fwrite(buf, 1, len, f), len);
-	cr_assert_eq(fclose(f), 0);
-	free(buf);
-}
-
-/* True if a kernel log record after @fd's position (/dev/kmsg opened
- * O_NONBLOCK, at its end) holds @want. */
-static bool kmsg_has(int fd, const char *want)
-{
-	char rec[2048];
-	ssize_t n;
-	bool found = false;
-
-	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
-		if (n > 0) {
-			rec[n] = 0;
-			found |= strstr(rec, want) != NULL;
-		}
-	}
-	return found;
-}
-
 Test(qemu_migration, a_damaged_stream_is_refused_and_the_vgpu_serves_a_new_vm)
 {
 	/* the stream's magic; a byte of the first PAGE record's pixels, past
@@ -137,7 +92,7 @@ Test(qemu_migration, a_damaged_stream_is_refused_and_the_vgpu_serves_a_new_vm)
 
 		cr_assert_geq(kmsg, 0);
 		lseek(kmsg, 0, SEEK_END);
-		damage(dir, where[i]);
+		nested_damage(dir, where[i]);
 		snprintf(incoming, sizeof(incoming), "exec:cat %s/bad.mig", dir);
 		nested_start(&b, dir, ub, true, incoming);
 		status = nested_wait_exit(&b, err, sizeof(err));
@@ -145,7 +100,7 @@ Test(qemu_migration, a_damaged_stream_is_refused_and_the_vgpu_serves_a_new_vm)
 			  "damage at +%ld: QEMU loaded it (status %#x): %s", where[i], status, err);
 		cr_assert(strstr(err, "load") || strstr(err, "migrat"),
 			  "damage at +%ld: QEMU said: %s", where[i], err);
-		cr_assert(kmsg_has(kmsg, why[i]), "damage at +%ld: the driver did not log '%s'",
+		cr_assert(nested_kmsg_has(kmsg, why[i]), "damage at +%ld: the driver did not log '%s'",
 			  where[i], why[i]);
 		close(kmsg);
 		/* the refused load left vGPU B to serve a new VM */
