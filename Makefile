@@ -38,6 +38,7 @@ sparse:
 -include tests/tests.mk
 -include tools/bench/bench.mk
 -include tools/libvirt/libvirt.mk
+-include guest/guest.mk
 
 check: all check-unit fuzz-smoke check-lab check-lab-modern fuzz-lab-smoke check-lab2 check-libvirt check-libvirt-modern check-debug
 

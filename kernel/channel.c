@@ -74,8 +74,9 @@ static void ch_fail(struct mvgpu_vgpu *vgpu, unsigned int n, u32 err)
 	dev_warn_ratelimited(vgpu->vdev.dev,
 			     "channel %u stopped: error %u at ring offset %#x\n",
 			     n, err, c->get);
+	/* the guest's own interrupt source tells it; never VFIO's ERR irq,
+	 * on which QEMU stops the whole VM for one bad command */
 	mvgpu_irq_raise(vgpu, MVGPU_INTR_ERROR(n));
-	mvgpu_irq_error(vgpu);
 }
 
 static bool may_run(struct mvgpu_vgpu *vgpu)

@@ -108,15 +108,6 @@ void mvgpu_irq_raise(struct mvgpu_vgpu *vgpu, u32 sources)
 }
 
 /**
- * mvgpu_irq_error() - signal the error eventfd.
- * @vgpu: the vGPU.
- */
-void mvgpu_irq_error(struct mvgpu_vgpu *vgpu)
-{
-	irq_signal(vgpu->err_trigger);
-}
-
-/**
  * mvgpu_irq_request() - ask the user to release the device (removal).
  * @vgpu: the vGPU.
  */

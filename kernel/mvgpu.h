@@ -286,7 +286,6 @@ int mvgpu_set_irqs(struct mvgpu_vgpu *vgpu, struct vfio_irq_set *hdr,
 		   void __user *data);
 void mvgpu_irq_raise(struct mvgpu_vgpu *vgpu, u32 sources);
 void mvgpu_irq_update(struct mvgpu_vgpu *vgpu);
-void mvgpu_irq_error(struct mvgpu_vgpu *vgpu);
 void mvgpu_irq_request(struct mvgpu_vgpu *vgpu);
 void mvgpu_irq_release(struct mvgpu_vgpu *vgpu);
 

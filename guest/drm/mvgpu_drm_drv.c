@@ -110,8 +110,11 @@ static irqreturn_t mvgpu_drm_irq(int irq, void *arg)
 	struct mvgpu_drm_device *mdev = arg;
 	u32 status;
 
-	status = mvgpu_rd(mdev, MVGPU_REG_INTR_STATUS) & MVGPU_INTR_ALL;
-	if (!status || status == MVGPU_INTR_ALL)	/* not ours, or gone */
+	status = mvgpu_rd(mdev, MVGPU_REG_INTR_STATUS);
+	if (status == ~0u)		/* the device is gone */
+		return IRQ_NONE;
+	status &= MVGPU_INTR_ALL;
+	if (!status)			/* a shared INTx line: not ours */
 		return IRQ_NONE;
 	mvgpu_wr(mdev, MVGPU_REG_INTR_ACK, status);
 	mvgpu_drm_render_irq(mdev, status);

@@ -53,7 +53,7 @@ struct mvgpu_drm_job {
 	size_t staging_size;
 	atomic_t staging_refs;
 	unsigned int nbos;
-	struct drm_gem_object *bos[] __counted_by(nbos);
+	struct drm_gem_object *bos[];	/* room for 2 per command */
 };
 
 static const char *mvgpu_fence_driver_name(struct dma_fence *f)

@@ -158,6 +158,24 @@ static char *screen(struct guest *g, const char *path, size_t *len)
 	return buf;
 }
 
+/* The target's console after the move, into the lab's artifacts
+ * (docs/guest-driver.md shows one). */
+static void keep_shot(const char *how, const char *ppm, size_t len)
+{
+	const char *out = getenv("MVGPU_LAB_OUT");
+	char path[300];
+	FILE *f;
+
+	if (!out)
+		return;
+	snprintf(path, sizeof(path), "%s/linux-guest-console-%s.ppm", out, how);
+	f = fopen(path, "wb");
+	if (f) {
+		fwrite(ppm, 1, len, f);
+		fclose(f);
+	}
+}
+
 static void expect_running(struct nested_vm *vm)
 {
 	for (int i = 0; i < 2000 && !strstr(nested_hmp(vm, "info status"), "running"); i++)
@@ -250,6 +268,7 @@ static void move_case(const char *how, const char *port)
 	shot_b = screen(&b, path, &lb);
 	cr_assert(la == lb && !memcmp(shot_a, shot_b, la),
 		  "the console changed across the migration (%s/a.ppm, b.ppm)", dir);
+	keep_shot(how, shot_b, lb);
 	check_console(a.serial, b.serial, at);
 	nested_quit(&a.vm);
 	nested_quit(&b.vm);

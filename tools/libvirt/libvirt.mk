@@ -10,11 +10,15 @@
 #                        through libvirt 9.0 / QEMU 7.2 between two lab hosts
 #                        (one run2); LAB_STACK=modern: libvirt 11.3 / QEMU 10.0
 #   make check-libvirt-modern   the same on the modern stack
+#   make check-libvirt-linux    the Linux guest (make guest) through libvirt:
+#                        save/restore and live migration of the running guest
+#   make check-libvirt-linux-modern   the same on the modern stack
 
 SYSCONFDIR ?= /etc
 BINDIR ?= /usr/local/bin
 
 .PHONY: install-libvirt-hook check-libvirt-hook check-libvirt check-libvirt-modern
+.PHONY: check-libvirt-linux check-libvirt-linux-modern
 install-libvirt-hook:
 	$(Q)install -D -m 755 tools/libvirt/qemu-hook $(DESTDIR)$(SYSCONFDIR)/libvirt/hooks/qemu
 	$(Q)install -D -m 755 tools/libvirt/mvgpu-annotate $(DESTDIR)$(BINDIR)/mvgpu-annotate
@@ -45,3 +49,12 @@ check-libvirt: kernel $(NESTED_GUEST) check-libvirt-hook $(LIBVIRT_TLS)/stamp
 
 check-libvirt-modern:
 	$(Q)$(MAKE) --no-print-directory check-libvirt LAB_STACK=modern
+
+# One run2: A boots the Linux guest, saves/restores it and migrates it live
+# to B (tools/lab/libvirt-linux-a, -b).
+check-libvirt-linux: kernel guest check-libvirt-hook $(LIBVIRT_TLS)/stamp
+	$(Q)tools/lab/lab run2 --timeout 1200 $(if $(LAB_STACK),--stack $(LAB_STACK)) \
+		--a tools/lab/libvirt-linux-a --b tools/lab/libvirt-linux-b
+
+check-libvirt-linux-modern:
+	$(Q)$(MAKE) --no-print-directory check-libvirt-linux LAB_STACK=modern

@@ -466,7 +466,8 @@ int mvgpu_dma_free(mvgpu_dev *dev, mvgpu_dma *buf);
 /* Indexes, as VFIO numbers them (VFIO_PCI_*_IRQ_INDEX). */
 #define MVGPU_IRQ_INTX  0   /* level: asserted while STATUS & MASK != 0; automasked */
 #define MVGPU_IRQ_MSI   1   /* one vector: a message per source firing */
-#define MVGPU_IRQ_ERR   3   /* error reporting: a channel entered error */
+#define MVGPU_IRQ_ERR   3   /* VFIO error reporting: never for a channel error,
+                             * which the guest's INTx/MSI source reports */
 
 /*! mvgpu_irq_enable() :
  *  Create an eventfd (non-blocking, close-on-exec) and make it the trigger
