@@ -56,10 +56,12 @@ static const struct drm_ioctl_desc mvgpu_drm_ioctls[] = {
 	DRM_IOCTL_DEF_DRV(MVGPU_WAIT, mvgpu_drm_ioctl_wait, DRM_RENDER_ALLOW),
 };
 
-/* debugfs "inject_error": write 1 and the next submit of any context
- * carries an invalid command, so its channel stops (tests the reset path). */
+/*
+ * debugfs "inject_error": write 1 and the next submit of any context
+ * carries an invalid command, so its channel stops (tests the reset path).
+ */
 static ssize_t mvgpu_drm_inject_write(struct file *f, const char __user *buf,
-				     size_t len, loff_t *ppos)
+				      size_t len, loff_t *ppos)
 {
 	struct mvgpu_drm_device *mdev = f->private_data;
 	bool on;

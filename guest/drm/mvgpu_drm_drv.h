@@ -55,8 +55,8 @@ struct mvgpu_drm_chan {
 	dma_addr_t ring_dma;
 	u32 put;
 	struct mvgpu_drm_file *owner;
-	struct mutex submit_lock;
-	spinlock_t lock;
+	struct mutex submit_lock;	/* see above */
+	spinlock_t lock;		/* see above */
 	u64 fence_context;
 	u64 emitted;
 	u64 completed;
@@ -102,9 +102,9 @@ struct mvgpu_drm_device {
 	struct drm_crtc crtc;
 	struct drm_encoder encoder;
 	struct drm_connector connector;
-	struct mutex chan_lock;
+	struct mutex chan_lock;		/* see above */
 	struct mvgpu_drm_chan chan[MVGPU_NUM_CHANNELS];
-	spinlock_t retire_lock;
+	spinlock_t retire_lock;		/* see above */
 	struct list_head retired;
 	struct work_struct retire_work;
 	atomic_t inject_error;

@@ -53,8 +53,8 @@ enum drm_mvgpu_op {
 	DRM_MVGPU_OP_FILL	= 1,	/* handle/offset/size := 32-bit @value */
 	DRM_MVGPU_OP_COPY	= 2,	/* src_handle/src_offset -> handle/offset, size */
 	DRM_MVGPU_OP_UPLOAD	= 3,	/* user memory @value -> handle/offset, size (DMA) */
-	DRM_MVGPU_OP_DOWNLOAD	= 4,	/* handle/offset -> user memory @value (DMA);
-					 * only with DRM_MVGPU_SUBMIT_WAIT */
+	/* handle/offset -> user memory @value (DMA); only with SUBMIT_WAIT */
+	DRM_MVGPU_OP_DOWNLOAD	= 4,
 };
 
 /**
@@ -108,9 +108,12 @@ struct drm_mvgpu_wait {
 	__s64 timeout_ns;
 };
 
-#define DRM_IOCTL_MVGPU_INFO	DRM_IOR(DRM_COMMAND_BASE + DRM_MVGPU_INFO, struct drm_mvgpu_info)
-#define DRM_IOCTL_MVGPU_SUBMIT	DRM_IOWR(DRM_COMMAND_BASE + DRM_MVGPU_SUBMIT, struct drm_mvgpu_submit)
-#define DRM_IOCTL_MVGPU_WAIT	DRM_IOW(DRM_COMMAND_BASE + DRM_MVGPU_WAIT, struct drm_mvgpu_wait)
+#define DRM_IOCTL_MVGPU_INFO \
+	DRM_IOR(DRM_COMMAND_BASE + DRM_MVGPU_INFO, struct drm_mvgpu_info)
+#define DRM_IOCTL_MVGPU_SUBMIT \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_MVGPU_SUBMIT, struct drm_mvgpu_submit)
+#define DRM_IOCTL_MVGPU_WAIT \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_MVGPU_WAIT, struct drm_mvgpu_wait)
 
 #if defined(__cplusplus)
 }
