@@ -2,7 +2,9 @@
 # guest/mkinitramfs.sh OUT KVER MODULE TEST - the nested Linux guest's
 # initramfs: static busybox, guest/init, the DRM modules of kernel KVER
 # that mvgpu_drm needs (decompressed: busybox insmod reads plain .ko), the
-# mvgpu_drm module MODULE and the static workload TEST.
+# mvgpu_drm module MODULE and the static workload TEST.  OUT.kernel names
+# the kernel those modules belong to, which is the one to boot it with (a
+# lab host may run another one: the debug kernel).
 set -euo pipefail
 
 out=$1 kver=$2 module=$3 test=$4
@@ -28,3 +30,4 @@ mkdir -p "$(dirname "$out")"
 (cd "$stage" && find . -print0 | LC_ALL=C sort -z |
 	cpio --null -o -H newc -R 0:0 --quiet) | gzip -1 >"$out.tmp.$$"
 mv -f "$out.tmp.$$" "$out"
+echo "/boot/vmlinuz-$kver" >"$out.kernel"

@@ -436,29 +436,29 @@ static int job_emit(struct mvgpu_drm_chan *chan, struct mvgpu_drm_job *job,
 	return 0;
 }
 
-static int job_download(struct mvgpu_drm_job *job, const struct mvgpu_drm_xcmd *x,
-			u32 count)
+/*
+ * Copies the user memory of every @op command into (UPLOAD) or out of
+ * (DOWNLOAD) the job's staging buffer.
+ */
+static int job_copy_user(struct mvgpu_drm_job *job, const struct mvgpu_drm_xcmd *x,
+			 u32 count, u32 op)
 {
 	u32 i;
 
-	for (i = 0; i < count; i++)
-		if (x[i].cmd.op == DRM_MVGPU_OP_DOWNLOAD &&
-		    copy_to_user(u64_to_user_ptr(x[i].cmd.value),
-				 job->staging + x[i].staging, x[i].cmd.size))
-			return -EFAULT;
-	return 0;
-}
+	for (i = 0; i < count; i++) {
+		void __user *user = u64_to_user_ptr(x[i].cmd.value);
+		void *stg = job->staging + x[i].staging;
+		unsigned long left;
 
-static int job_upload(struct mvgpu_drm_job *job, const struct mvgpu_drm_xcmd *x,
-		      u32 count)
-{
-	u32 i;
-
-	for (i = 0; i < count; i++)
-		if (x[i].cmd.op == DRM_MVGPU_OP_UPLOAD &&
-		    copy_from_user(job->staging + x[i].staging,
-				   u64_to_user_ptr(x[i].cmd.value), x[i].cmd.size))
+		if (x[i].cmd.op != op)
+			continue;
+		if (op == DRM_MVGPU_OP_UPLOAD)
+			left = copy_from_user(stg, user, x[i].cmd.size);
+		else
+			left = copy_to_user(user, stg, x[i].cmd.size);
+		if (left)
 			return -EFAULT;
+	}
 	return 0;
 }
 
@@ -522,7 +522,7 @@ int mvgpu_drm_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *
 			goto out;
 		}
 		atomic_set(&job->staging_refs, 1);
-		r = job_upload(job, x, args->count);
+		r = job_copy_user(job, x, args->count, DRM_MVGPU_OP_UPLOAD);
 		if (r)
 			goto out;
 	}
@@ -567,7 +567,7 @@ int mvgpu_drm_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *
 		else if (job->base.error)
 			r = job->base.error;
 		else if (job->staging)
-			r = job_download(job, x, args->count);
+			r = job_copy_user(job, x, args->count, DRM_MVGPU_OP_DOWNLOAD);
 	}
 	staging_put(mdev, job);
 	dma_fence_put(&job->base);

@@ -37,8 +37,8 @@ void nested_start(struct nested_vm *vm, const char *dir, const char *uuid,
 void nested_start_args(struct nested_vm *vm, const char *dir, const char *uuid,
 		       bool migratable, const char *incoming, const char *const *extra);
 /*
- * nested_start() for the Linux guest (make guest): the lab host's kernel
- * with build/guest/initramfs.gz, 256 MiB; its serial console carries the
+ * nested_start() for the Linux guest (make guest): build/guest/initramfs.gz
+ * with the kernel its modules are for (initramfs.gz.kernel), 256 MiB; its serial console carries the
  * workload's MVGPU-GUEST-* lines (guest/test/mvgpu-gpu-test.c).
  */
 void nested_start_linux(struct nested_vm *vm, const char *dir, const char *uuid,
