@@ -40,7 +40,8 @@ sparse:
 -include tools/libvirt/libvirt.mk
 -include guest/guest.mk
 
-check: all check-unit fuzz-smoke check-lab check-lab-modern fuzz-lab-smoke check-lab2 check-libvirt check-libvirt-modern check-debug
+check: all check-unit fuzz-smoke check-lab check-lab-modern fuzz-lab-smoke check-lab2 check-libvirt check-libvirt-modern \
+	check-libvirt-linux check-libvirt-linux-modern check-debug
 
 # ---- the lab's debug kernel (docs/lab.md, "Debug kernel") -----------------
 #   make deps-debug-kernel  Debian's linux-source of KVER, built with KASAN,

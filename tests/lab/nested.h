@@ -38,11 +38,28 @@ void nested_start_args(struct nested_vm *vm, const char *dir, const char *uuid,
 		       bool migratable, const char *incoming, const char *const *extra);
 /*
  * nested_start() for the Linux guest (make guest): build/guest/initramfs.gz
- * with the kernel its modules are for (initramfs.gz.kernel), 256 MiB; its serial console carries the
- * workload's MVGPU-GUEST-* lines (guest/test/mvgpu-gpu-test.c).
+ * with the kernel its modules are for (initramfs.gz.kernel), 256 MiB + 8 KiB
+ * (nested.c says why); its serial console carries the workload's
+ * MVGPU-GUEST-* lines (guest/test/mvgpu-gpu-test.c).  @extra: more QEMU
+ * arguments (NULL-terminated, ≤ 14) or NULL.
  */
 void nested_start_linux(struct nested_vm *vm, const char *dir, const char *uuid,
-			bool migratable, const char *incoming);
+			bool migratable, const char *incoming, const char *const *extra);
+/* The Linux guest's RAM in bytes (NESTED_RAM_LINUX). */
+#define NESTED_RAM_LINUX_BYTES	(262152 * 1024)
+/*
+ * Compares the RAM of two Linux guests, both stopped (pmemsave into @dir):
+ * returns how many 4 KiB pages differ; the first ones' addresses go to
+ * @first (@len bytes).
+ */
+long nested_ram_diff(struct nested_vm *a, struct nested_vm *b, const char *dir,
+		     char *first, size_t len);
+/*
+ * Suite .fini of the nested suites: kills the QEMUs a failed test left
+ * (they hold their vGPUs, whose removal would wait for them), then
+ * lab_remove_all().
+ */
+void nested_fini(void);
 /* The vfio-pci property that turns migration on, for the QEMU on PATH:
  * "x-enable-migration=on" (7.2) or "enable-migration=on" (>= 8.1). */
 const char *nested_migration_prop(void);

@@ -39,15 +39,15 @@ static void setup(void)
 	lab_remove_all();
 }
 
-TestSuite(linux_guest, .init = setup, .fini = lab_remove_all, .timeout = 900);
+TestSuite(linux_guest, .init = setup, .fini = nested_fini, .timeout = 900);
 
 static void guest_start(struct guest *g, const char *dir, const char *uuid,
-			const char *incoming)
+			const char *incoming, const char *const *extra)
 {
 	g->serial = calloc(1, SERIAL_MAX);
 	cr_assert_not_null(g->serial);
 	g->got = 0;
-	nested_start_linux(&g->vm, dir, uuid, true, incoming);
+	nested_start_linux(&g->vm, dir, uuid, true, incoming, extra);
 }
 
 /* Reads the console until round @n passed; the guest's words on failure. */
@@ -176,6 +176,41 @@ static void keep_shot(const char *how, const char *ppm, size_t len)
 	}
 }
 
+/* The status of @vm once it left @transient ("inmigrate"...). */
+static const char *settled_status(struct nested_vm *vm, const char *transient)
+{
+	for (int i = 0; i < 2000 && strstr(nested_hmp(vm, "info status"), transient); i++)
+		;
+	cr_assert_null(strstr(vm->out, transient), "still %s: %s", transient, vm->out);
+	return vm->out;
+}
+
+/*
+ * A long pre-copy: the source's RAM went over in several passes while the
+ * guest ran and the vGPU wrote to it.  Both stopped now (the target at -S),
+ * their RAM must be the same page for page - guest writes by the CPU and by
+ * the vGPU's DMA all arrived - before the target runs.
+ */
+static void check_ram(struct guest *a, struct guest *b, const char *dir)
+{
+	char first[400];
+	const char *info = nested_hmp(&a->vm, "info migrate"), *p;
+	long syncs, pages;
+
+	p = strstr(info, "dirty sync count:");
+	cr_assert_not_null(p, "source: %s", info);
+	syncs = strtol(p + 17, NULL, 10);
+	cr_assert_geq(syncs, 3, "not a long pre-copy: %ld RAM syncs", syncs);
+	cr_assert_not_null(strstr(settled_status(&b->vm, "inmigrate"), "paused"),
+			   "target: %s", b->vm.out);
+	pages = nested_ram_diff(&a->vm, &b->vm, dir, first, sizeof(first));
+	printf("linux_guest tcp: %ld RAM syncs, %ld pages differ\n", syncs, pages);
+	fflush(stdout);
+	cr_assert_eq(pages, 0, "%ld guest pages differ between source and target:%s",
+		     pages, first);
+	nested_hmp(&b->vm, "cont");
+}
+
 static void expect_running(struct nested_vm *vm)
 {
 	for (int i = 0; i < 2000 && !strstr(nested_hmp(vm, "info status"), "running"); i++)
@@ -200,7 +235,7 @@ static void refuse_and_resume(struct guest *a, const char *dir, const char *ub)
 	lseek(kmsg, 0, SEEK_END);
 	nested_damage(dir, 2);		/* the stream's magic */
 	snprintf(cmd, sizeof(cmd), "exec:cat %s/bad.mig", dir);
-	nested_start_linux(&bad, dir, ub, true, cmd);
+	nested_start_linux(&bad, dir, ub, true, cmd, NULL);
 	status = nested_wait_exit(&bad, err, sizeof(err));
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) != 0,
 		  "QEMU loaded a damaged stream (status %#x): %s", status, err);
@@ -233,15 +268,18 @@ static void move_case(const char *how, const char *port)
 	cr_assert_eq(lab_create("/sys/class/mdev_bus/mvgpu0", "64M", ub), 0);
 	cr_assert_not_null(mkdtemp(dir));
 
-	guest_start(&a, dir, ua, NULL);
+	guest_start(&a, dir, ua, NULL, NULL);
 	guest_wait_round(&a, 3);
 	snprintf(path, sizeof(path), "%s/a.ppm", dir);
 	shot_a = screen(&a, path, &la);
 
 	if (!strcmp(how, "tcp")) {
-		guest_start(&b, dir, ub, "defer");
+		/* held at -S: its RAM is compared before it runs */
+		guest_start(&b, dir, ub, "defer", (const char *const[]){ "-S", NULL });
 		snprintf(cmd, sizeof(cmd), "migrate_incoming tcp:127.0.0.1:%s", port);
 		cr_assert_null(strstr(nested_hmp(&b.vm, cmd), "rror"), "target: %s", b.vm.out);
+		/* ~25 s of pre-copy: several RAM passes while the guest renders */
+		nested_hmp(&a.vm, "migrate_set_parameter max-bandwidth 4M");
 		snprintf(cmd, sizeof(cmd), "migrate tcp:127.0.0.1:%s", port);
 		nested_hmp(&a.vm, cmd);
 	} else {
@@ -259,7 +297,9 @@ static void move_case(const char *how, const char *port)
 		at = last_round(a.serial);
 		printf("linux_guest %s: saved again after round %lu\n", how, at);
 		snprintf(cmd, sizeof(cmd), "exec:cat %s/vm.mig", dir);
-		guest_start(&b, dir, ub, cmd);
+		guest_start(&b, dir, ub, cmd, NULL);
+	} else {
+		check_ram(&a, &b, dir);
 	}
 	expect_running(&b.vm);
 	guest_wait_round(&b, at + 3);

@@ -18,7 +18,7 @@ static void setup(void)
 	lab_remove_all();
 }
 
-TestSuite(nested, .init = setup, .fini = lab_remove_all, .timeout = 400);
+TestSuite(nested, .init = setup, .fini = nested_fini, .timeout = 400);
 
 Test(nested, qemu_screendump_shows_the_framebuffer)
 {

@@ -29,7 +29,7 @@ static void setup(void)
 	lab_remove_all();
 }
 
-TestSuite(qemu_migration, .init = setup, .fini = lab_remove_all, .timeout = 500);
+TestSuite(qemu_migration, .init = setup, .fini = nested_fini, .timeout = 500);
 
 /* vGPU @uuid runs the drawing guest, which QEMU saves into @dir/vm.mig. */
 static void save_vm(const char *dir, const char *uuid)
