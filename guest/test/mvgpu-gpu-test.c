@@ -5,11 +5,15 @@
  * mmap) and checks every byte it gets back.  It prints lines on stdout
  * (the guest's serial console) that tests/lab/test_linux_guest.c reads:
  *
- *   MVGPU-GUEST-INFO ...            what the driver reports
+ *   MVGPU-GUEST-INFO card<m> ...    what the driver reports, per vGPU
  *   MVGPU-GUEST-RESET-OK            a context whose channel failed gets
  *                                   -EIO, others carry on, a new one works
- *   MVGPU-GUEST-OK <n> irqs=<k>     check round n passed
- *   MVGPU-GUEST-FAIL <n> <what>     and it stops
+ *                                   (once per vGPU)
+ *   MVGPU-GUEST-OK <n> irqs=<k> msi|intx cards=<c>
+ *                                   check round n passed on all c vGPUs
+ *   MVGPU-GUEST-FAIL <n> card<m> <what>   and it stops
+ *
+ * Every mvgpu_drm card of the guest (/dev/dri/card0..3) is driven.
  *
  * A check round first verifies that the vGPU still holds what the previous
  * round left (the picture, and three scratch areas whose contents follow
@@ -36,8 +40,9 @@
 
 #include "mvgpu_drm.h"
 
-#define CARD		"/dev/dri/card0"
-#define INJECT		"/sys/kernel/debug/dri/0/inject_error"
+#define CARD		"/dev/dri/card%d"
+#define INJECT		"/sys/kernel/debug/dri/%d/inject_error"
+#define MAX_CARDS	4
 
 #define PIC_W		256
 #define PIC_H		128
@@ -57,13 +62,21 @@ struct bo {
 	uint8_t *map;
 };
 
+/* One vGPU of the guest: a DRM card of mvgpu_drm. */
+struct card {
+	int minor, fd;
+	char path[32];
+	struct bo pic, scr;
+};
+
 static unsigned long round_no;
+static int cur_card;
 
 static void __attribute__((noreturn, format(printf, 1, 2))) fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("MVGPU-GUEST-FAIL %lu ", round_no);
+	printf("MVGPU-GUEST-FAIL %lu card%d ", round_no, cur_card);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -204,12 +217,15 @@ static unsigned long irq_count(int *msi)
 	return total;
 }
 
-static void inject_error(void)
+static void inject_error(int minor)
 {
-	int fd = open(INJECT, O_WRONLY);
+	char path[64];
+	int fd;
 
+	snprintf(path, sizeof(path), INJECT, minor);
+	fd = open(path, O_WRONLY);
 	if (fd < 0 || write(fd, "1", 1) != 1)
-		fail("cannot arm %s: %s", INJECT, strerror(errno));
+		fail("cannot arm %s: %s", path, strerror(errno));
 	close(fd);
 }
 
@@ -217,20 +233,21 @@ static void inject_error(void)
  * A context whose channel fails is lost, and only it: B's work fails with
  * EIO from then on, A (already running) and a new context C are served.
  */
-static void reset_path(int fd_a, const struct bo *pic)
+static void reset_path(const struct card *k)
 {
-	int fd_b = open(CARD, O_RDWR | O_CLOEXEC), fd_c, r;
+	int fd_a = k->fd, fd_b = open(k->path, O_RDWR | O_CLOEXEC), fd_c, r;
+	const struct bo *pic = &k->pic;
 	struct drm_mvgpu_cmd c;
 	struct bo bb, bc;
 	__u64 seq;
 
 	if (fd_b < 0)
-		fail("open %s: %s", CARD, strerror(errno));
+		fail("open %s: %s", k->path, strerror(errno));
 	bo_create(fd_b, &bb, 64, 64);
 	c = fill(bb.handle, 0, bb.size, 0x11111111);
 	if ((r = submit(fd_b, &c, 1, DRM_MVGPU_SUBMIT_WAIT, NULL)))
 		fail("context B's first submit: %s", strerror(-r));
-	inject_error();
+	inject_error(k->minor);
 	c = fill(bb.handle, 0, bb.size, 0x22222222);
 	r = submit(fd_b, &c, 1, DRM_MVGPU_SUBMIT_WAIT, &seq);
 	if (r != -EIO)
@@ -248,9 +265,9 @@ static void reset_path(int fd_a, const struct bo *pic)
 	/* closing B resets its channel; a new context gets a clean one */
 	munmap(bb.map, bb.size);
 	close(fd_b);
-	fd_c = open(CARD, O_RDWR | O_CLOEXEC);
+	fd_c = open(k->path, O_RDWR | O_CLOEXEC);
 	if (fd_c < 0)
-		fail("open %s: %s", CARD, strerror(errno));
+		fail("open %s: %s", k->path, strerror(errno));
 	for (int i = 0; i < 5; i++) {	/* more contexts than one: every channel */
 		bo_create(fd_c, &bc, 64, 64);
 		c = fill(bc.handle, 0, bc.size, 0x33333333 + i);
@@ -259,7 +276,7 @@ static void reset_path(int fd_a, const struct bo *pic)
 		expect_words(bc.map, bc.size, 0x33333333 + i, "context C's buffer");
 		munmap(bc.map, bc.size);
 		close(fd_c);
-		fd_c = open(CARD, O_RDWR | O_CLOEXEC);
+		fd_c = open(k->path, O_RDWR | O_CLOEXEC);
 	}
 	close(fd_c);
 	printf("MVGPU-GUEST-RESET-OK\n");
@@ -306,46 +323,78 @@ static void one_round(int fd, const struct bo *scr, unsigned long n, uint32_t *d
 	expect_bytes(down, data, DATA_LEN, "download");
 }
 
+/* Every card of mvgpu_drm (card0 first: its console is the one on screen). */
+static int open_cards(struct card *cards)
+{
+	struct drm_mvgpu_info info;
+	int n = 0, r;
+
+	for (int minor = 0; minor < MAX_CARDS; minor++) {
+		struct card *k = &cards[n];
+
+		snprintf(k->path, sizeof(k->path), CARD, minor);
+		k->minor = minor;
+		k->fd = open(k->path, O_RDWR | O_CLOEXEC);
+		if (k->fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			fail("open %s: %s", k->path, strerror(errno));
+		}
+		cur_card = minor;
+		if ((r = xioctl(k->fd, DRM_IOCTL_MVGPU_INFO, &info)))
+			fail("INFO: %s", strerror(-r));
+		printf("MVGPU-GUEST-INFO card%d fb=%llu MiB abi=%u.%u channels=%u type=%u max=%ux%u\n",
+		       minor, (unsigned long long)info.fb_size >> 20, info.abi >> 16,
+		       info.abi & 0xffff, info.channels, info.type_index, info.max_width,
+		       info.max_height);
+		n++;
+	}
+	if (!n)
+		fail("no mvgpu_drm card");
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	static uint32_t data[DATA_LEN / 4];
 	static uint8_t down[DATA_LEN];
-	struct drm_mvgpu_info info;
+	static struct card cards[MAX_CARDS];
 	unsigned long irqs0, irqs;
-	struct bo pic, scr;
-	int fd, r, msi;
+	int n, msi;
 
 	(void)argc;
 	(void)argv;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	fd = open(CARD, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		fail("open %s: %s", CARD, strerror(errno));
-	if ((r = xioctl(fd, DRM_IOCTL_MVGPU_INFO, &info)))
-		fail("INFO: %s", strerror(-r));
-	printf("MVGPU-GUEST-INFO fb=%llu MiB abi=%u.%u channels=%u type=%u max=%ux%u\n",
-	       (unsigned long long)info.fb_size >> 20, info.abi >> 16, info.abi & 0xffff,
-	       info.channels, info.type_index, info.max_width, info.max_height);
+	n = open_cards(cards);
+	for (int i = 0; i < n; i++) {
+		struct card *k = &cards[i];
 
-	bo_create(fd, &pic, PIC_W, PIC_H);
-	bo_create(fd, &scr, SCR_W, SCR_H);
-	draw_picture(fd, &pic);
-	reset_path(fd, &pic);
-	draw_picture(fd, &pic);		/* reset_path drew over a corner */
+		cur_card = k->minor;
+		bo_create(k->fd, &k->pic, PIC_W, PIC_H);
+		bo_create(k->fd, &k->scr, SCR_W, SCR_H);
+		draw_picture(k->fd, &k->pic);
+		reset_path(k);
+		draw_picture(k->fd, &k->pic);	/* reset_path drew over a corner */
+	}
 	irqs0 = irq_count(&msi);
 
 	for (round_no = 0;; round_no++) {
 		struct timespec ts = { 0, 500 * 1000 * 1000 };
 
-		check_holds(&pic, &scr, round_no, data);
-		one_round(fd, &scr, round_no + 1, data, down);
-		check_holds(&pic, &scr, round_no + 1, data);
+		for (int i = 0; i < n; i++) {
+			struct card *k = &cards[i];
+
+			cur_card = k->minor;
+			check_holds(&k->pic, &k->scr, round_no, data);
+			one_round(k->fd, &k->scr, round_no + 1, data, down);
+			check_holds(&k->pic, &k->scr, round_no + 1, data);
+		}
 		irqs = irq_count(&msi);
 		if (irqs <= irqs0)
-			fail("no interrupt from the vGPU (%lu)", irqs);
+			fail("no interrupt from the vGPUs (%lu)", irqs);
 		irqs0 = irqs;
-		printf("MVGPU-GUEST-OK %lu irqs=%lu %s\n", round_no + 1, irqs,
-		       msi ? "msi" : "intx");
+		printf("MVGPU-GUEST-OK %lu irqs=%lu %s cards=%d\n", round_no + 1, irqs,
+		       msi ? "msi" : "intx", n);
 		nanosleep(&ts, NULL);	/* pace: a round every half second */
 	}
 }

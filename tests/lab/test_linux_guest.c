@@ -6,12 +6,14 @@
  * through the driver's ioctls and checks every byte and fence in rounds.
  *
  * QEMU itself migrates the running VM to a second QEMU on another vGPU
- * (live, over TCP; on --stack bookworm through the v1 region, on --stack
- * modern through v2 with pre-copy): the rounds go on unbroken on the target,
- * the console's pixels are the same, and the guest's kernel said nothing
- * worse than the one error the workload provokes on purpose.  Saved to a
- * file and loaded on a third vGPU, the same.  A damaged stream is refused
- * by the target's driver, and the source, resumed, carries on.
+ * (live, over TCP, with a pre-copy held long by a bandwidth limit; on
+ * --stack bookworm through the v1 region, on --stack modern through v2 with
+ * pre-copy): both guests' RAM is the same page for page before the target
+ * runs, the rounds go on unbroken on the target, the console's pixels are
+ * the same, and the guest's kernel said nothing worse than the one error
+ * the workload provokes on purpose.  A guest with two vGPUs is saved to a
+ * file and loaded on two others, the same.  A damaged stream is refused by
+ * the target's driver, and the source, resumed, carries on.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -94,7 +96,8 @@ static unsigned long last_round(const char *s)
  * booted once, and its kernel logged no error but the one the workload
  * provokes (its reset-path check), no warning, no oops, no hang.
  */
-static void check_console(const char *src, const char *dst, unsigned long switch_at)
+static void check_console(const char *src, const char *dst, unsigned long switch_at,
+			  int cards)
 {
 	size_t len = strlen(src) + strlen(dst) + 1;
 	char *all = malloc(len), needle[64];
@@ -111,6 +114,10 @@ static void check_console(const char *src, const char *dst, unsigned long switch
 		cr_assert(p && !strstr(p + 1, needle), "round %lu appears %s", k,
 			  p ? "twice" : "nowhere");
 	}
+	snprintf(needle, sizeof(needle), " cards=%d", cards);
+	p = strstr(dst, needle);
+	cr_assert(p && (p[strlen(needle)] == '\r' || p[strlen(needle)] == '\n'),
+		  "the rounds did not drive %d vGPUs", cards);
 	cr_assert_gt(last, switch_at + 1, "no round after the switch");
 	cr_assert_null(strstr(dst, "MVGPU-GUEST-BOOT"), "the guest booted again on the target");
 	for (p = all; (p = strstr(p, "*ERROR*")); p++) {
@@ -118,11 +125,12 @@ static void check_console(const char *src, const char *dst, unsigned long switch
 
 		snprintf(line, sizeof(line), "%.*s", (int)strcspn(p, "\n"), p);
 		errors++;
-		/* the invalid opcode (3) the reset-path check injects */
+		/* the invalid opcode (3) the reset-path check injects, per vGPU */
 		cr_assert(strstr(line, "stopped: error 3 ") && strstr(line, "its context is lost"),
 			  "guest kernel error: %s", line);
 	}
-	cr_assert_eq(errors, 1, "%d errors in the guest's kernel log (one is provoked)", errors);
+	cr_assert_eq(errors, cards, "%d errors in the guest's kernel log (%d provoked)", errors,
+		     cards);
 	cr_assert_lt(strstr(all, "*ERROR*"), strstr(all, "MVGPU-GUEST-RESET-OK"));
 	for (const char *const *bad = (const char *const[]){ "WARNING:", "BUG:", "Oops",
 		"hung_task", "blocked for more than", "Call Trace", "MVGPU-GUEST-FAIL", NULL };
@@ -218,14 +226,33 @@ static void expect_running(struct nested_vm *vm)
 	cr_assert_not_null(strstr(vm->out, "running"), "target: %s", vm->out);
 }
 
+/* A second vGPU for a guest: QEMU arguments, in @buf. */
+struct second {
+	char dev[200];
+	const char *argv[3];
+};
+
+static const char *const *second_vgpu(struct second *s, const char *uuid)
+{
+	snprintf(s->dev, sizeof(s->dev), "vfio-pci,sysfsdev=/sys/bus/mdev/devices/%s,%s",
+		 uuid, nested_migration_prop());
+	s->argv[0] = "-device";
+	s->argv[1] = s->dev;
+	s->argv[2] = NULL;
+	return s->argv;
+}
+
 /*
  * @a has just been saved to @dir/vm.mig and is paused.  The file with its
- * mvgpu stream damaged is refused by vGPU @ub's driver (QEMU's load fails);
+ * mvgpu stream damaged is refused by vGPU @ub's driver (QEMU's load fails;
+ * @ub2 is the target's second vGPU);
  * @a, resumed, carries on rendering (its first round re-checks everything)
  * and is saved again into @dir/vm.mig.
  */
-static void refuse_and_resume(struct guest *a, const char *dir, const char *ub)
+static void refuse_and_resume(struct guest *a, const char *dir, const char *ub,
+			      const char *ub2)
 {
+	struct second s;
 	int kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC), status;
 	char cmd[300], err[4096];
 	struct nested_vm bad;
@@ -235,7 +262,7 @@ static void refuse_and_resume(struct guest *a, const char *dir, const char *ub)
 	lseek(kmsg, 0, SEEK_END);
 	nested_damage(dir, 2);		/* the stream's magic */
 	snprintf(cmd, sizeof(cmd), "exec:cat %s/bad.mig", dir);
-	nested_start_linux(&bad, dir, ub, true, cmd, NULL);
+	nested_start_linux(&bad, dir, ub, true, cmd, second_vgpu(&s, ub2));
 	status = nested_wait_exit(&bad, err, sizeof(err));
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) != 0,
 		  "QEMU loaded a damaged stream (status %#x): %s", status, err);
@@ -254,21 +281,29 @@ static void refuse_and_resume(struct guest *a, const char *dir, const char *ub)
 /*
  * Source runs rounds; @how moves it to @dst_uuid's QEMU: "tcp" live, or
  * "file" (saved; a damaged copy refused and the source resumed; saved
- * again, then loaded).  Checks the target as above.
+ * again, then loaded), with two vGPUs in the guest (both rendered to in
+ * every round; the first has the console).  Checks the target as above.
  */
 static void move_case(const char *how, const char *port)
 {
-	char ua[37], ub[37], dir[] = "/tmp/mvgpu-linux.XXXXXX", path[200], cmd[300];
+	char ua[37], ub[37], ua2[37], ub2[37], dir[] = "/tmp/mvgpu-linux.XXXXXX";
+	char path[200], cmd[300];
+	int cards = strcmp(how, "tcp") ? 2 : 1;
 	char *shot_a, *shot_b;
+	struct second s;
 	size_t la, lb;
 	struct guest a, b;
 	unsigned long at;
 
 	cr_assert_eq(lab_create("/sys/class/mdev_bus/mvgpu0", "64M", ua), 0);
 	cr_assert_eq(lab_create("/sys/class/mdev_bus/mvgpu0", "64M", ub), 0);
+	if (cards == 2) {
+		cr_assert_eq(lab_create("/sys/class/mdev_bus/mvgpu0", "64M", ua2), 0);
+		cr_assert_eq(lab_create("/sys/class/mdev_bus/mvgpu0", "64M", ub2), 0);
+	}
 	cr_assert_not_null(mkdtemp(dir));
 
-	guest_start(&a, dir, ua, NULL, NULL);
+	guest_start(&a, dir, ua, NULL, cards == 2 ? second_vgpu(&s, ua2) : NULL);
 	guest_wait_round(&a, 3);
 	snprintf(path, sizeof(path), "%s/a.ppm", dir);
 	shot_a = screen(&a, path, &la);
@@ -293,11 +328,11 @@ static void move_case(const char *how, const char *port)
 	printf("linux_guest %s: switched after round %lu\n", how, at);
 	fflush(stdout);
 	if (strcmp(how, "tcp")) {
-		refuse_and_resume(&a, dir, ub);
+		refuse_and_resume(&a, dir, ub, ub2);
 		at = last_round(a.serial);
 		printf("linux_guest %s: saved again after round %lu\n", how, at);
 		snprintf(cmd, sizeof(cmd), "exec:cat %s/vm.mig", dir);
-		guest_start(&b, dir, ub, cmd, NULL);
+		guest_start(&b, dir, ub, cmd, second_vgpu(&s, ub2));
 	} else {
 		check_ram(&a, &b, dir);
 	}
@@ -309,7 +344,7 @@ static void move_case(const char *how, const char *port)
 	cr_assert(la == lb && !memcmp(shot_a, shot_b, la),
 		  "the console changed across the migration (%s/a.ppm, b.ppm)", dir);
 	keep_shot(how, shot_b, lb);
-	check_console(a.serial, b.serial, at);
+	check_console(a.serial, b.serial, at, cards);
 	nested_quit(&a.vm);
 	nested_quit(&b.vm);
 	free(shot_a);
