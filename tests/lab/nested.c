@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -348,6 +349,75 @@ void nested_damage(const char *dir, long off)
 	cr_assert_eq(fwrite(buf, 1, len, f), len);
 	cr_assert_eq(fclose(f), 0);
 	free(buf);
+}
+
+/*
+ * Relays @src <-> @dst until both directions ended, flipping bit 5 of the
+ * last byte of the first mvgpu stream magic from @src (it may straddle
+ * reads).  Both ways: the target's return path comes back on the same
+ * connection.
+ */
+static void relay_copy(int src, int dst)
+{
+	static const char magic[] = "MVGPUMIG";	/* no prefix repeats in it */
+	struct pollfd p[2] = { { .fd = src, .events = POLLIN }, { .fd = dst, .events = POLLIN } };
+	char buf[65536];
+	bool done = false;
+	size_t seen = 0;
+	ssize_t n;
+
+	while (p[0].fd >= 0 || p[1].fd >= 0) {
+		if (poll(p, 2, -1) < 0)
+			return;
+		for (int k = 0; k < 2; k++) {
+			int out = k ? src : dst;
+
+			if (p[k].fd < 0 || !p[k].revents)
+				continue;
+			n = read(p[k].fd, buf, sizeof(buf));
+			if (n <= 0) {
+				shutdown(out, SHUT_WR);
+				p[k].fd = -1;
+				continue;
+			}
+			for (ssize_t i = 0; i < n && !k && !done; i++) {
+				seen = buf[i] == magic[seen] ? seen + 1 : buf[i] == magic[0];
+				if (seen == 8) {
+					buf[i] ^= 0x20;
+					done = true;
+				}
+			}
+			if (write(out, buf, n) != n)
+				return;
+		}
+	}
+}
+
+pid_t nested_damage_relay(int listen_port, int to_port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1, in, out;
+	pid_t pid;
+
+	cr_assert_geq(ls, 0);
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	sa.sin_port = htons(listen_port);
+	cr_assert_eq(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(ls, 1), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid) {
+		close(ls);
+		return pid;
+	}
+	in = accept(ls, NULL, NULL);
+	out = socket(AF_INET, SOCK_STREAM, 0);
+	sa.sin_port = htons(to_port);
+	if (in < 0 || out < 0 || connect(out, (struct sockaddr *)&sa, sizeof(sa)))
+		_exit(1);
+	relay_copy(in, out);
+	_exit(0);
 }
 
 bool nested_kmsg_has(int fd, const char *want)

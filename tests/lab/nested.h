@@ -76,6 +76,13 @@ void nested_check_screen(struct nested_vm *vm, const char *path);
 /* @dir/vm.mig (a QEMU migration file) with the byte at @off from the mvgpu
  * stream's magic XORed with 0x20, as @dir/bad.mig. */
 void nested_damage(const char *dir, long off);
+/*
+ * A relay for a live migration: accepts one connection on 127.0.0.1
+ * @listen_port (bound before it returns) and copies it to 127.0.0.1
+ * @to_port, flipping bit 5 of the last byte of the mvgpu stream's magic on
+ * the way.  Returns the relay's pid (a child process; reap it).
+ */
+pid_t nested_damage_relay(int listen_port, int to_port);
 /* True if a kernel log record after @fd's position (/dev/kmsg opened
  * O_NONBLOCK, at its end) holds @want. */
 bool nested_kmsg_has(int fd, const char *want);
