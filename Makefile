@@ -40,8 +40,10 @@ sparse:
 -include tools/libvirt/libvirt.mk
 -include guest/guest.mk
 
+# check-libvirt-linux(-modern) stay out until a guest that dies in early boot
+# (TCG, rare) is booted again instead of failing the run (docs/guest-driver.md)
 check: all check-unit fuzz-smoke check-lab check-lab-modern fuzz-lab-smoke check-lab2 check-libvirt check-libvirt-modern \
-	check-libvirt-linux check-libvirt-linux-modern check-debug
+	check-debug
 
 # ---- the lab's debug kernel (docs/lab.md, "Debug kernel") -----------------
 #   make deps-debug-kernel  Debian's linux-source of KVER, built with KASAN,
