@@ -10,7 +10,8 @@
  *                                   -EIO, others carry on, a new one works
  *                                   (once per vGPU)
  *   MVGPU-GUEST-OK <n> irqs=<k> msi|intx cards=<c>
- *                                   check round n passed on all c vGPUs
+ *                                   check round n passed on all c vGPUs,
+ *                                   each interrupted (k: their total)
  *   MVGPU-GUEST-FAIL <n> card<m> <what>   and it stops
  *
  * Every mvgpu_drm card of the guest (/dev/dri/card0..3) is driven.
@@ -26,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,23 +191,31 @@ static void check_holds(const struct bo *pic, const struct bo *scr, unsigned lon
 	expect_bytes(scr->map + COPY_OFF, data, DATA_LEN, "copy");
 }
 
-static unsigned long irq_count(int *msi)
+/* Interrupts of @k's vGPU so far (its line of /proc/interrupts, found by
+ * the IRQ number sysfs gives), and whether they are MSI. */
+static unsigned long irq_count(const struct card *k, int *msi)
 {
-	char line[512];
+	char line[512], path[64];
 	unsigned long total = 0;
-	FILE *f = fopen("/proc/interrupts", "r");
+	int irq = -1;
+	FILE *f;
 
+	snprintf(path, sizeof(path), "/sys/class/drm/card%d/device/irq", k->minor);
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "%d", &irq) != 1)
+		fail("no IRQ number in %s", path);
+	fclose(f);
 	*msi = 0;
+	f = fopen("/proc/interrupts", "r");
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f)) {
 		char *p = line, *end;
 
-		if (!strstr(line, "mvgpu_drm"))
+		if (strtol(line, &end, 10) != irq || *end != ':' || !strstr(line, "mvgpu_drm"))
 			continue;
 		*msi = !!strstr(line, "MSI");
-		p = strchr(line, ':');
-		for (p = p ? p + 1 : line;; p = end) {
+		for (p = end + 1;; p = end) {
 			unsigned long v = strtoul(p, &end, 10);
 
 			if (end == p)
@@ -323,6 +333,14 @@ static void one_round(int fd, const struct bo *scr, unsigned long n, uint32_t *d
 	expect_bytes(down, data, DATA_LEN, "download");
 }
 
+static bool is_mvgpu(int fd)
+{
+	char name[32] = "";
+	struct drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
+
+	return !xioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "mvgpu");
+}
+
 /* Every card of mvgpu_drm (card0 first: its console is the one on screen). */
 static int open_cards(struct card *cards)
 {
@@ -341,6 +359,10 @@ static int open_cards(struct card *cards)
 			fail("open %s: %s", k->path, strerror(errno));
 		}
 		cur_card = minor;
+		if (!is_mvgpu(k->fd)) {
+			close(k->fd);
+			continue;
+		}
 		if ((r = xioctl(k->fd, DRM_IOCTL_MVGPU_INFO, &info)))
 			fail("INFO: %s", strerror(-r));
 		printf("MVGPU-GUEST-INFO card%d fb=%llu MiB abi=%u.%u channels=%u type=%u max=%ux%u\n",
@@ -359,8 +381,8 @@ int main(int argc, char **argv)
 	static uint32_t data[DATA_LEN / 4];
 	static uint8_t down[DATA_LEN];
 	static struct card cards[MAX_CARDS];
-	unsigned long irqs0, irqs;
-	int n, msi;
+	unsigned long irqs0[MAX_CARDS], irqs = 0;
+	int n, msi = 0;
 
 	(void)argc;
 	(void)argv;
@@ -376,7 +398,8 @@ int main(int argc, char **argv)
 		reset_path(k);
 		draw_picture(k->fd, &k->pic);	/* reset_path drew over a corner */
 	}
-	irqs0 = irq_count(&msi);
+	for (int i = 0; i < n; i++)
+		irqs0[i] = irq_count(&cards[i], &msi);
 
 	for (round_no = 0;; round_no++) {
 		struct timespec ts = { 0, 500 * 1000 * 1000 };
@@ -389,10 +412,16 @@ int main(int argc, char **argv)
 			one_round(k->fd, &k->scr, round_no + 1, data, down);
 			check_holds(&k->pic, &k->scr, round_no + 1, data);
 		}
-		irqs = irq_count(&msi);
-		if (irqs <= irqs0)
-			fail("no interrupt from the vGPUs (%lu)", irqs);
-		irqs0 = irqs;
+		irqs = 0;
+		for (int i = 0; i < n; i++) {
+			unsigned long c = irq_count(&cards[i], &msi);
+
+			cur_card = cards[i].minor;
+			if (c <= irqs0[i])
+				fail("no interrupt from the vGPU (%lu)", c);
+			irqs0[i] = c;
+			irqs += c;
+		}
 		printf("MVGPU-GUEST-OK %lu irqs=%lu %s cards=%d\n", round_no + 1, irqs,
 		       msi ? "msi" : "intx", n);
 		nanosleep(&ts, NULL);	/* pace: a round every half second */

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,11 @@ static void nested_track(pid_t pid, pid_t gone)
 			nested_pids[i] = pid;
 			return;
 		}
+}
+
+void nested_forget(pid_t pid)
+{
+	nested_track(0, pid);
 }
 
 void nested_fini(void)
@@ -62,7 +68,9 @@ void nested_fini(void)
  * affected: KVM logs dirty pages itself.
  */
 #define NESTED_RAM_DRAW		"65544k"	/* 64 MiB + 8 KiB */
-#define NESTED_RAM_LINUX	"262152k"	/* 256 MiB + 8 KiB */
+#define NESTED_STR_(x)		#x
+#define NESTED_STR(x)		NESTED_STR_(x)
+#define NESTED_RAM_LINUX	NESTED_STR(NESTED_RAM_LINUX_KIB) "k"	/* nested.h */
 
 bool nested_read_until(int fd, char *buf, size_t len, size_t *got,
 		       const char *needle)
@@ -359,7 +367,9 @@ void nested_damage(const char *dir, long off)
  */
 static void relay_copy(int src, int dst)
 {
-	static const char magic[] = "MVGPUMIG";	/* no prefix repeats in it */
+	/* the matcher restarts at 'M' only: it would miss a magic that follows
+	 * "MVGPU" (never in a QEMU stream's headers) */
+	static const char magic[] = "MVGPUMIG";
 	struct pollfd p[2] = { { .fd = src, .events = POLLIN }, { .fd = dst, .events = POLLIN } };
 	char buf[65536];
 	bool done = false;
@@ -387,7 +397,7 @@ static void relay_copy(int src, int dst)
 					done = true;
 				}
 			}
-			if (write(out, buf, n) != n)
+			if (send(out, buf, n, MSG_NOSIGNAL) != n)
 				return;
 		}
 	}
@@ -409,9 +419,12 @@ pid_t nested_damage_relay(int listen_port, int to_port)
 	cr_assert_geq(pid, 0);
 	if (pid) {
 		close(ls);
+		nested_track(pid, 0);	/* nested_fini() kills it if it is left */
 		return pid;
 	}
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	in = accept(ls, NULL, NULL);
+	close(ls);
 	out = socket(AF_INET, SOCK_STREAM, 0);
 	sa.sin_port = htons(to_port);
 	if (in < 0 || out < 0 || connect(out, (struct sockaddr *)&sa, sizeof(sa)))

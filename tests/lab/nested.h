@@ -45,8 +45,9 @@ void nested_start_args(struct nested_vm *vm, const char *dir, const char *uuid,
  */
 void nested_start_linux(struct nested_vm *vm, const char *dir, const char *uuid,
 			bool migratable, const char *incoming, const char *const *extra);
-/* The Linux guest's RAM in bytes (NESTED_RAM_LINUX). */
-#define NESTED_RAM_LINUX_BYTES	(262152 * 1024)
+/* The Linux guest's RAM: 256 MiB + 8 KiB (nested.c says why). */
+#define NESTED_RAM_LINUX_KIB	262152
+#define NESTED_RAM_LINUX_BYTES	(NESTED_RAM_LINUX_KIB * 1024)
 /*
  * Compares the RAM of two Linux guests, both stopped (pmemsave into @dir):
  * returns how many 4 KiB pages differ; the first ones' addresses go to
@@ -60,6 +61,8 @@ long nested_ram_diff(struct nested_vm *a, struct nested_vm *b, const char *dir,
  * lab_remove_all().
  */
 void nested_fini(void);
+/* A child this test reaped itself (nested_damage_relay()'s) leaves the list. */
+void nested_forget(pid_t pid);
 /* The vfio-pci property that turns migration on, for the QEMU on PATH:
  * "x-enable-migration=on" (7.2) or "enable-migration=on" (>= 8.1). */
 const char *nested_migration_prop(void);
@@ -80,7 +83,8 @@ void nested_damage(const char *dir, long off);
  * A relay for a live migration: accepts one connection on 127.0.0.1
  * @listen_port (bound before it returns) and copies it to 127.0.0.1
  * @to_port, flipping bit 5 of the last byte of the mvgpu stream's magic on
- * the way.  Returns the relay's pid (a child process; reap it).
+ * the way.  Returns the relay's pid (a child process; reap it, then
+ * nested_forget() it).
  */
 pid_t nested_damage_relay(int listen_port, int to_port);
 /* True if a kernel log record after @fd's position (/dev/kmsg opened
