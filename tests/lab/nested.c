@@ -5,14 +5,14 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netinet/in.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -21,6 +21,7 @@
 
 #include "../nested/draw.h"
 #include "lab.h"
+#include "mvgpu_stream.h"
 
 extern char **environ;
 
@@ -331,9 +332,16 @@ void nested_check_screen(struct nested_vm *vm, const char *path)
 	free(rgb);
 }
 
+/* The stream's magic as it is on the wire: proto's le64, in bytes. */
+static void stream_magic(char magic[8])
+{
+	for (int i = 0; i < 8; i++)
+		magic[i] = (char)(MVGPU_STREAM_MAGIC >> (8 * i));
+}
+
 void nested_damage(const char *dir, long off)
 {
-	char path[200], *buf, *magic;
+	char path[200], want[8], *buf, *magic;
 	struct stat st;
 	size_t len;
 	FILE *f;
@@ -347,7 +355,8 @@ void nested_damage(const char *dir, long off)
 	cr_assert_not_null(buf);
 	cr_assert_eq(fread(buf, 1, len, f), len);
 	fclose(f);
-	magic = memmem(buf, len, "MVGPUMIG", 8);
+	stream_magic(want);
+	magic = memmem(buf, len, want, sizeof(want));
 	cr_assert_not_null(magic, "no mvgpu stream in the QEMU migration file");
 	cr_assert_lt(magic - buf + off, (long)len);
 	magic[off] ^= 0x20;
@@ -367,15 +376,16 @@ void nested_damage(const char *dir, long off)
  */
 static void relay_copy(int src, int dst)
 {
-	/* the matcher restarts at 'M' only: it would miss a magic that follows
-	 * "MVGPU" (never in a QEMU stream's headers) */
-	static const char magic[] = "MVGPUMIG";
+	/* the matcher restarts at the first byte only: it would miss a magic
+	 * that follows "MVGPU" (never in a QEMU stream's headers) */
+	char magic[8];
 	struct pollfd p[2] = { { .fd = src, .events = POLLIN }, { .fd = dst, .events = POLLIN } };
 	char buf[65536];
 	bool done = false;
 	size_t seen = 0;
 	ssize_t n;
 
+	stream_magic(magic);
 	while (p[0].fd >= 0 || p[1].fd >= 0) {
 		if (poll(p, 2, -1) < 0)
 			return;
