@@ -72,7 +72,8 @@ struct mvgpu_type_desc {
  * writes.
  */
 #define MVGPU_ABI_MAJOR		1
-#define MVGPU_ABI_MINOR		0
+#define MVGPU_ABI_MINOR		1	/* 1.1: ECC and page retirement registers,
+					 * MVGPU_ERR_ECC, MVGPU_CMD_F_FRAME */
 #define MVGPU_ID_MAGIC		0x5047564d	/* "MVGP" */
 
 #define MVGPU_REG_ID		0x0000	/* RO MVGPU_ID_MAGIC */
@@ -103,6 +104,35 @@ struct mvgpu_type_desc {
 #define MVGPU_REG_DISP_STATUS	0x0118	/* RO 1 while enabled with a valid mode */
 
 #define MVGPU_FMT_XRGB8888	0x34325258	/* fourcc 'XR24' */
+
+/*
+ * ECC and page retirement (ABI 1.1).  The parent's ECC mode is the host's
+ * choice; a guest may opt its vGPU out (ECC_CTRL), effective at the next
+ * reset of the vGPU (VFIO reset or MVGPU_REG_RESET), as on hardware.
+ * Volatile counters count since that reset, aggregate ones since the vGPU
+ * was created (both migrate).  A double-bit error with ECC on stops every
+ * channel with MVGPU_ERR_ECC and sets ECC_STATUS_KILLED; channels then
+ * refuse ENABLE (MVGPU_ERR_ECC) until the next reset.  The framebuffer
+ * stays contiguous: retired pages are replaced by spare ones at a reset.
+ */
+#define MVGPU_REG_ECC_STATUS	0x0200	/* RO MVGPU_ECC_STATUS_* */
+#define MVGPU_REG_ECC_CTRL	0x0204	/* RW MVGPU_ECC_CTRL_*: takes effect at reset */
+#define MVGPU_REG_ECC_SBE_VOL	0x0208	/* RO single-bit errors corrected, volatile */
+#define MVGPU_REG_ECC_DBE_VOL	0x020c	/* RO double-bit errors, volatile */
+#define MVGPU_REG_ECC_SBE_AGG	0x0210	/* RO single-bit errors, aggregate */
+#define MVGPU_REG_ECC_DBE_AGG	0x0214	/* RO double-bit errors, aggregate */
+#define MVGPU_REG_RETIRED	0x0218	/* RO pages of this vGPU retired and replaced */
+#define MVGPU_REG_RETIRED_PEND	0x021c	/* RO pages retired, replaced at the next reset */
+
+#define MVGPU_ECC_STATUS_SUPPORTED (1u << 0)	/* the parent's ECC mode is enabled */
+#define MVGPU_ECC_STATUS_ENABLED   (1u << 1)	/* ECC protects this vGPU now */
+#define MVGPU_ECC_STATUS_PENDING   (1u << 2)	/* ECC_CTRL differs from the
+						 * current state: next reset */
+#define MVGPU_ECC_STATUS_KILLED	   (1u << 3)	/* a DBE stopped the channels:
+						 * reset needed */
+#define MVGPU_ECC_STATUS_DDR	   (1u << 4)	/* DDR memory (ECC costs 1/16 of it) */
+
+#define MVGPU_ECC_CTRL_OPT_OUT	(1u << 0)	/* guest: no ECC for this vGPU */
 
 /* Channel n's registers at MVGPU_REG_CH_BASE + n * MVGPU_REG_CH_STRIDE. */
 #define MVGPU_REG_CH_BASE	0x1000
@@ -143,6 +173,8 @@ enum mvgpu_err {
 	MVGPU_ERR_FB_RANGE	= 5,	/* framebuffer range out of bounds */
 	MVGPU_ERR_ALIGN		= 6,	/* offset or size not 4-byte aligned */
 	MVGPU_ERR_NOMEM		= 7,	/* the host could not back the framebuffer */
+	MVGPU_ERR_ECC		= 8,	/* uncorrectable ECC error: reset the vGPU */
+	MVGPU_ERR_MAX		= MVGPU_ERR_ECC,
 };
 
 /*
@@ -178,6 +210,10 @@ enum mvgpu_op {
 
 #define MVGPU_CMD_F_IRQ		(1u << 0)	/* FENCE: raise MVGPU_INTR_FENCE(ch) */
 #define MVGPU_CMD_F_FENCE_MEM	(1u << 1)	/* FENCE: also write the value (le32) at b */
-#define MVGPU_CMD_F_ALL		(MVGPU_CMD_F_IRQ | MVGPU_CMD_F_FENCE_MEM)
+#define MVGPU_CMD_F_FRAME	(1u << 2)	/* FENCE: ends a frame; with the frame
+						 * rate limiter on, completes no sooner
+						 * than 1/frl s after the last one */
+#define MVGPU_CMD_F_ALL		(MVGPU_CMD_F_IRQ | MVGPU_CMD_F_FENCE_MEM | \
+				 MVGPU_CMD_F_FRAME)
 
 #endif /* MVGPU_ABI_H */

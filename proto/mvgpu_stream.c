@@ -156,7 +156,7 @@ static int chan_check(const struct mvgpu_state_channel *c, __u64 fb_size,
 		WHY(why, whylen, "ctrl %#x has unknown bits", c->ctrl);
 		return -EINVAL;
 	}
-	if (c->error > MVGPU_ERR_NOMEM) {
+	if (c->error > MVGPU_ERR_MAX) {
 		WHY(why, whylen, "error code %u out of range", c->error);
 		return -EINVAL;
 	}

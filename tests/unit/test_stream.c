@@ -1315,7 +1315,7 @@ Test(reject, channel_fields)
 	expect_bad_chan(&st.ch[0], ~0u);
 
 	c = st.ch[0]; c.ctrl |= MVGPU_CH_CTRL_RESET;	expect_bad_chan(&c, 0);
-	c = st.ch[0]; c.error = MVGPU_ERR_NOMEM + 1;	expect_bad_chan(&c, 0);
+	c = st.ch[0]; c.error = MVGPU_ERR_MAX + 1;	expect_bad_chan(&c, 0);
 	c = st.ch[0]; c.ring_size = 0x3000;		expect_bad_chan(&c, 0);
 	c = st.ch[0]; c.ring_size = MVGPU_RING_MAX * 2;	expect_bad_chan(&c, 0);
 	c = st.ch[0]; c.ring_size = 0x800;		expect_bad_chan(&c, 0);

@@ -68,6 +68,7 @@ const char *mvgpu_err_name(uint32_t code)
 	case MVGPU_ERR_FB_RANGE:	return "FB_RANGE";
 	case MVGPU_ERR_ALIGN:		return "ALIGN";
 	case MVGPU_ERR_NOMEM:		return "NOMEM";
+	case MVGPU_ERR_ECC:		return "ECC";
 	default:			return "UNKNOWN";
 	}
 }
