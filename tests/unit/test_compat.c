@@ -11,7 +11,12 @@
 #include "mvgpu_compat.h"
 #include "mvgpu_stream.h"
 
-#define V1_256M "mvgpu-migration-version=1 driver=0.1.0 stream=1.0 abi=1.0 " \
+#define XSTR_(x) #x
+#define XSTR(x) XSTR_(x)
+/* the stream and ABI versions of this build, as the string has them */
+#define VERS "stream=" XSTR(MVGPU_STREAM_MAJOR) "." XSTR(MVGPU_STREAM_MINOR) \
+	     " abi=" XSTR(MVGPU_ABI_MAJOR) "." XSTR(MVGPU_ABI_MINOR)
+#define V1_256M "mvgpu-migration-version=1 driver=0.1.0 " VERS " " \
 		"type=mvgpu-256M type_index=1 fb=268435456 features=0x0\n"
 
 static struct mvgpu_compat_info local(unsigned int type)
@@ -99,10 +104,10 @@ Test(compat, parse_tolerates_layout_and_unknown_keys)
 {
 	static const char *const ok[] = {
 		V1_256M,
-		"mvgpu-migration-version=1 driver=0.1.0 stream=1.0 abi=1.0 type=mvgpu-256M type_index=1 fb=268435456 features=0x0",
-		"  \tfeatures=0X0\ttype=mvgpu-256M  fb=268435456 type_index=1 abi=1.0 stream=1.0 driver=0.1.0 mvgpu-migration-version=1  \n",
-		"mvgpu-migration-version=1 driver=0.1.0 stream=1.0 abi=1.0 type=mvgpu-256M type_index=1 fb=268435456 features=0x0 future_key=some,value=x frl=60",
-		"mvgpu-migration-version=1 driver=0.1.0 stream=01.00 abi=1.0 type=mvgpu-256M type_index=001 fb=0268435456 features=0x0000000000000000",
+		"mvgpu-migration-version=1 driver=0.1.0 " VERS " type=mvgpu-256M type_index=1 fb=268435456 features=0x0",
+		"  \tfeatures=0X0\ttype=mvgpu-256M  fb=268435456 type_index=1 " VERS " driver=0.1.0 mvgpu-migration-version=1  \n",
+		"mvgpu-migration-version=1 driver=0.1.0 " VERS " type=mvgpu-256M type_index=1 fb=268435456 features=0x0 future_key=some,value=x frl=60",
+		"mvgpu-migration-version=1 driver=0.1.0 stream=0" XSTR(MVGPU_STREAM_MAJOR) ".0" XSTR(MVGPU_STREAM_MINOR) " abi=" XSTR(MVGPU_ABI_MAJOR) ".00" XSTR(MVGPU_ABI_MINOR) " type=mvgpu-256M type_index=001 fb=0268435456 features=0x0000000000000000",
 	};
 	struct mvgpu_compat_info want = local(1), out;
 	char why[MVGPU_COMPAT_WHY_MAX];
@@ -262,7 +267,7 @@ static void stream_minor_down(struct mvgpu_compat_info *r, struct mvgpu_compat_i
 static void abi_major(struct mvgpu_compat_info *r, struct mvgpu_compat_info *l)
 { (void)l; r->abi_major++; r->abi_minor = 0; }
 static void abi_minor_up(struct mvgpu_compat_info *r, struct mvgpu_compat_info *l)
-{ (void)l; r->abi_minor++; }
+{ l->abi_minor = 1; r->abi_minor = 2; }
 static void abi_minor_down(struct mvgpu_compat_info *r, struct mvgpu_compat_info *l)
 { (void)r; l->abi_minor++; }
 static void feature_missing(struct mvgpu_compat_info *r, struct mvgpu_compat_info *l)
@@ -287,7 +292,7 @@ Test(compat, rules_table)
 		{ "stream minor up",	stream_minor_up,	0,	NULL },
 		{ "stream minor down",	stream_minor_down,	0,	NULL },
 		{ "abi major",		abi_major,		-EINVAL, "device ABI" },
-		{ "abi minor newer",	abi_minor_up,		-EINVAL, "device ABI: source 1.1, target 1.0" },
+		{ "abi minor newer",	abi_minor_up,		-EINVAL, "device ABI: source 1.2, target 1.1" },
 		{ "abi minor older",	abi_minor_down,		0,	NULL },
 		{ "feature missing",	feature_missing,	-EINVAL, "features 0x4 not supported" },
 		{ "feature subset",	feature_subset,		0,	NULL },
