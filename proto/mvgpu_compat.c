@@ -47,6 +47,16 @@ static bool type_ok(const char *s, size_t size)
 	return str_ok(s, size, "._-");
 }
 
+/* The "ecc" value of a known mode, NULL for UNKNOWN (and invalid ones). */
+static const char *ecc_name(__u32 ecc)
+{
+	switch (ecc) {
+	case MVGPU_COMPAT_ECC_OFF:	return "off";
+	case MVGPU_COMPAT_ECC_ON:	return "on";
+	default:			return NULL;
+	}
+}
+
 int mvgpu_compat_validate(const struct mvgpu_compat_info *info,
 			  char *why, size_t whylen)
 {
@@ -56,6 +66,10 @@ int mvgpu_compat_validate(const struct mvgpu_compat_info *info,
 	}
 	if (!type_ok(info->type, sizeof(info->type))) {
 		WHY(why, whylen, "invalid type name");
+		return -EINVAL;
+	}
+	if (info->ecc > MVGPU_COMPAT_ECC_MAX) {
+		WHY(why, whylen, "invalid ECC mode %u", info->ecc);
 		return -EINVAL;
 	}
 	return 0;
@@ -87,17 +101,20 @@ int mvgpu_compat_local(struct mvgpu_compat_info *info,
 int mvgpu_compat_format(const struct mvgpu_compat_info *info, char *buf,
 			size_t size)
 {
+	const char *ecc;
 	int n;
 
 	if (mvgpu_compat_validate(info, NULL, 0))
 		return -EINVAL;
+	ecc = ecc_name(info->ecc);
 	n = snprintf(buf, size,
-		     "mvgpu-migration-version=%u driver=%s stream=%u.%u abi=%u.%u type=%s type_index=%u fb=%llu features=0x%llx\n",
+		     "mvgpu-migration-version=%u driver=%s stream=%u.%u abi=%u.%u type=%s type_index=%u fb=%llu features=0x%llx%s%s\n",
 		     MVGPU_COMPAT_FORMAT, info->driver, info->stream_major,
 		     info->stream_minor, info->abi_major, info->abi_minor,
 		     info->type, info->type_index,
 		     (unsigned long long)info->fb_size,
-		     (unsigned long long)info->features);
+		     (unsigned long long)info->features,
+		     ecc ? " ecc=" : "", ecc ? ecc : "");
 	if (n < 0 || (size_t)n >= size) {
 		if (size)
 			buf[0] = '\0';
@@ -200,8 +217,11 @@ static bool parse_str(struct span v, char *dst, size_t size,
 
 enum {
 	K_FORMAT, K_DRIVER, K_STREAM, K_ABI, K_TYPE, K_TYPE_INDEX, K_FB,
-	K_FEATURES, K_NR
+	K_FEATURES, K_ECC, K_NR
 };
+
+/* Keys a string must have: all but those later drivers added. */
+#define K_REQUIRED	((1u << K_NR) - 1 - (1u << K_ECC))
 
 static const char *const compat_keys[K_NR] = {
 	[K_FORMAT]	= "mvgpu-migration-version",
@@ -212,6 +232,7 @@ static const char *const compat_keys[K_NR] = {
 	[K_TYPE_INDEX]	= "type_index",
 	[K_FB]		= "fb",
 	[K_FEATURES]	= "features",
+	[K_ECC]		= "ecc",
 };
 
 /* A key seen so far, as a position in the string (keeps the stack small) */
@@ -266,6 +287,14 @@ static bool parse_field(int k, struct span v, struct mvgpu_compat_info *in)
 		return parse_dec(v, ~0ULL, &in->fb_size);
 	case K_FEATURES:
 		return parse_hex(v, &in->features);
+	case K_ECC:
+		if (v.len == 2 && !memcmp(v.s, "on", 2))
+			in->ecc = MVGPU_COMPAT_ECC_ON;
+		else if (v.len == 3 && !memcmp(v.s, "off", 3))
+			in->ecc = MVGPU_COMPAT_ECC_OFF;
+		else
+			return false;
+		return true;
 	}
 	return false;
 }
@@ -340,7 +369,7 @@ int mvgpu_compat_parse(const char *s, size_t len,
 		have |= 1u << ki;
 	}
 	for (i = 0; i < K_NR; i++) {
-		if (!(have & (1u << i))) {
+		if ((K_REQUIRED & (1u << i)) && !(have & (1u << i))) {
 			WHY(why, whylen, "missing %s", compat_keys[i]);
 			return -EINVAL;
 		}
@@ -375,6 +404,13 @@ int mvgpu_compat_check(const struct mvgpu_compat_info *local,
 		    "framebuffer size differs: source %llu, target %llu",
 		    (unsigned long long)remote->fb_size,
 		    (unsigned long long)local->fb_size);
+		return -EINVAL;
+	}
+	/* unknown on either side (an older driver): nothing to compare */
+	if (remote->ecc != MVGPU_COMPAT_ECC_UNKNOWN &&
+	    local->ecc != MVGPU_COMPAT_ECC_UNKNOWN && remote->ecc != local->ecc) {
+		WHY(why, whylen, "ECC mode differs: source %s, target %s",
+		    ecc_name(remote->ecc), ecc_name(local->ecc));
 		return -EINVAL;
 	}
 	if (remote->stream_major != local->stream_major) {

@@ -12,17 +12,22 @@
  *	-EINVAL (2019 mdev proposal semantics).  The string is also meant
  *	for management to parse: documented key=value fields, e.g.
  *
- *	  mvgpu-migration-version=1 driver=0.1.0 stream=1.0 abi=1.0
- *	  type=mvgpu-256M type_index=1 fb=268435456 features=0x0
+ *	  mvgpu-migration-version=1 driver=0.1.0 stream=1.1 abi=1.1
+ *	  type=mvgpu-256M type_index=1 fb=268435456 features=0x0 ecc=on
  *
  *	(one line; docs/compatibility.md specifies every field);
  *   2. as the descriptor record at the head of the migration stream
  *	(mvgpu_stream.h), so that a target refuses a stream at the start
- *	of pre-copy, before the source stops.
+ *	of pre-copy, before the source stops.  The ECC mode is not in the
+ *	descriptor (its layout is fixed): it travels in the PLAT record
+ *	right after it, which the decoder checks with this same function.
  *
  * Rules (local = target, remote = source), docs/compatibility.md has the
  * reasons:
  *   - type (id and index) and framebuffer size are equal;
+ *   - the parent's ECC mode is equal, when both sides know theirs (a
+ *     guest that saw ECC on must keep it, and the other way round; the
+ *     guest's own opt-out is vGPU state, it migrates in the ECC record);
  *   - stream major is equal (any minor: a newer minor only adds optional
  *     records, which an older target skips);
  *   - device ABI major is equal and the source's ABI minor is not newer
@@ -51,6 +56,22 @@
  * None yet: the bits are reserved for additions that need no ABI bump. */
 #define MVGPU_FEATURES_SUPPORTED	0ULL
 
+/**
+ * enum mvgpu_compat_ecc - the ECC mode of a vGPU's parent (the host
+ * admin's choice; MVGPU_ECC_STATUS_SUPPORTED as the guest sees it).
+ * @MVGPU_COMPAT_ECC_UNKNOWN: not known: a string of an older driver, a
+ *	stream without PLAT record, or an info from mvgpu_compat_local()
+ *	nobody completed.  The ECC rule is skipped.
+ * @MVGPU_COMPAT_ECC_OFF: the parent runs without ECC ("ecc=off").
+ * @MVGPU_COMPAT_ECC_ON: the parent runs with ECC ("ecc=on").
+ */
+enum mvgpu_compat_ecc {
+	MVGPU_COMPAT_ECC_UNKNOWN	= 0,
+	MVGPU_COMPAT_ECC_OFF		= 1,
+	MVGPU_COMPAT_ECC_ON		= 2,
+	MVGPU_COMPAT_ECC_MAX		= MVGPU_COMPAT_ECC_ON,
+};
+
 /* Limits, including the terminating NUL. */
 #define MVGPU_COMPAT_TYPE_MAX		32	/* "mvgpu-256M" */
 #define MVGPU_COMPAT_DRIVER_MAX		32	/* "0.1.0" */
@@ -66,6 +87,9 @@
  * @type_index:	the type's index in the ABI type table.
  * @stream_major, @stream_minor: migration stream version spoken.
  * @abi_major, @abi_minor: device ABI version (MVGPU_REG_VERSION).
+ * @ecc:	the parent's ECC mode, enum mvgpu_compat_ecc.  Not a property
+ *		of the type: mvgpu_compat_local() leaves it UNKNOWN and the
+ *		kernel sets it from the vGPU's parent afterwards.
  * @fb_size:	framebuffer bytes.
  * @features:	MVGPU_FEATURES_* bits in use (source) or supported (target).
  *
@@ -79,7 +103,7 @@ struct mvgpu_compat_info {
 	__u16 stream_minor;
 	__u16 abi_major;
 	__u16 abi_minor;
-	__u32 reserved;		/* zero: no holes, so memcmp() works */
+	__u32 ecc;		/* enum mvgpu_compat_ecc */
 	__u64 fb_size;
 	__u64 features;
 };
@@ -92,7 +116,9 @@ struct mvgpu_compat_info {
  *		MVGPU_DRIVER_VERSION); must satisfy the @driver rules above.
  *
  * Stream and ABI versions are this build's MVGPU_STREAM_* / MVGPU_ABI_*,
- * features MVGPU_FEATURES_SUPPORTED.
+ * features MVGPU_FEATURES_SUPPORTED.  @ecc is MVGPU_COMPAT_ECC_UNKNOWN:
+ * the ECC mode belongs to the parent, not the type, so the caller (the
+ * kernel, for a vGPU) fills it in afterwards.
  *
  * Return: 0, or -EINVAL for an unknown type index or a bad @driver.
  */
@@ -104,8 +130,8 @@ int mvgpu_compat_local(struct mvgpu_compat_info *info,
  * @info:	the info (e.g. decoded from a stream descriptor).
  * @why:	reason on failure, or NULL.  @whylen: its size.
  *
- * Checks string charsets, lengths and NUL termination.  Says nothing about
- * compatibility.
+ * Checks string charsets, lengths and NUL termination, and that @ecc is
+ * an enum mvgpu_compat_ecc.  Says nothing about compatibility.
  *
  * Return: 0 or -EINVAL.
  */
@@ -118,7 +144,8 @@ int mvgpu_compat_validate(const struct mvgpu_compat_info *info,
  * @buf:	output, NUL-terminated.  @size: its size (a sysfs page is
  *		plenty; MVGPU_COMPAT_STR_MAX always is).
  *
- * The string ends in a newline, as sysfs attributes do.
+ * The string ends in a newline, as sysfs attributes do.  The "ecc" key
+ * follows "features", and only when @info->ecc is known.
  *
  * Return: its length without the NUL, -EINVAL for an invalid @info,
  * -ENOSPC if @size is too small (then @buf holds "" when @size > 0).
@@ -137,7 +164,9 @@ int mvgpu_compat_format(const struct mvgpu_compat_info *info, char *buf,
  * optional trailing newline.  At most 32 fields, keys <= 32 and values <= 64
  * characters, printable ASCII.  Unknown keys are skipped (a newer driver
  * may add fields); a duplicated key or a missing required one is an error,
- * as is a mvgpu-migration-version other than MVGPU_COMPAT_FORMAT.
+ * as is a mvgpu-migration-version other than MVGPU_COMPAT_FORMAT.  Every
+ * key is required but "ecc" ("on" or "off"): strings of drivers older
+ * than it parse with @info->ecc MVGPU_COMPAT_ECC_UNKNOWN.
  *
  * Return: 0, or -EINVAL for anything malformed, -E2BIG when @len exceeds
  * MVGPU_COMPAT_STR_MAX.

@@ -51,6 +51,7 @@ Test(compat, local_info_of_every_type)
 		cr_assert_eq(in.abi_major, MVGPU_ABI_MAJOR);
 		cr_assert_eq(in.abi_minor, MVGPU_ABI_MINOR);
 		cr_assert_eq(in.features, MVGPU_FEATURES_SUPPORTED);
+		cr_assert_eq(in.ecc, MVGPU_COMPAT_ECC_UNKNOWN, "the kernel's");
 		cr_assert_str_eq(in.driver, "0.1.0");
 		cr_assert_eq(mvgpu_compat_validate(&in, NULL, 0), 0);
 	}
@@ -77,6 +78,17 @@ Test(compat, format_is_documented_string)
 	cr_assert_gt(mvgpu_compat_format(&in, buf, sizeof(buf)), 0);
 	cr_assert(strstr(buf, " features=0x1f\n"));
 
+	/* a known ECC mode follows features; an unknown one is left out */
+	in.ecc = MVGPU_COMPAT_ECC_ON;
+	cr_assert_gt(mvgpu_compat_format(&in, buf, sizeof(buf)), 0);
+	cr_assert(strstr(buf, " features=0x1f ecc=on\n"), "%s", buf);
+	in.ecc = MVGPU_COMPAT_ECC_OFF;
+	cr_assert_gt(mvgpu_compat_format(&in, buf, sizeof(buf)), 0);
+	cr_assert(strstr(buf, " features=0x1f ecc=off\n"), "%s", buf);
+	in.ecc = MVGPU_COMPAT_ECC_MAX + 1;
+	cr_assert_eq(mvgpu_compat_format(&in, buf, sizeof(buf)), -EINVAL);
+	in.ecc = MVGPU_COMPAT_ECC_UNKNOWN;
+
 	cr_assert_eq(mvgpu_compat_format(&in, buf, 20), -ENOSPC);
 	cr_assert_str_empty(buf);
 	in.type[0] = '\0';
@@ -89,10 +101,11 @@ Test(compat, format_parse_round_trip)
 	char buf[MVGPU_COMPAT_STR_MAX], why[MVGPU_COMPAT_WHY_MAX];
 	unsigned int i;
 
-	for (i = 0; i < MVGPU_NUM_TYPES; i++) {
-		in = local(i);
+	for (i = 0; i < 3 * MVGPU_NUM_TYPES; i++) {
+		in = local(i % MVGPU_NUM_TYPES);
 		in.features = 0xfedcba9876543210ull;
 		in.stream_minor = 65535;
+		in.ecc = i / MVGPU_NUM_TYPES;	/* unknown, off, on */
 		cr_assert_gt(mvgpu_compat_format(&in, buf, sizeof(buf)), 0);
 		memset(&out, 0x55, sizeof(out));
 		cr_assert_eq(parse(buf, &out, why), 0, "%s", why);
@@ -117,6 +130,59 @@ Test(compat, parse_tolerates_layout_and_unknown_keys)
 		cr_assert_eq(parse(ok[i], &out, why), 0, "'%s': %s", ok[i], why);
 		cr_assert_eq(memcmp(&want, &out, sizeof(out)), 0, "'%s'", ok[i]);
 	}
+}
+
+/* "ecc": optional (a driver before ABI 1.1 has none), "on" or "off". */
+Test(compat, parse_ecc_key)
+{
+	static const struct {
+		const char *s;
+		int ret;
+		__u32 ecc;
+	} cases[] = {
+		/* an older driver's string: stream 1.0, ABI 1.0, no ecc */
+		{ "mvgpu-migration-version=1 driver=0.1.0 stream=1.0 abi=1.0 type=mvgpu-256M type_index=1 fb=268435456 features=0x0\n",
+		  0, MVGPU_COMPAT_ECC_UNKNOWN },
+		{ "mvgpu-migration-version=1 driver=0.1.0 stream=1.1 abi=1.1 type=mvgpu-256M type_index=1 fb=268435456 features=0x0 ecc=on\n",
+		  0, MVGPU_COMPAT_ECC_ON },
+		{ "mvgpu-migration-version=1 driver=0.1.0 stream=1.1 abi=1.1 type=mvgpu-256M type_index=1 fb=268435456 features=0x0 ecc=off",
+		  0, MVGPU_COMPAT_ECC_OFF },
+		/* anywhere, as every key */
+		{ "ecc=on mvgpu-migration-version=1 driver=0.1.0 stream=1.1 abi=1.1 type=mvgpu-256M type_index=1 fb=268435456 features=0x0",
+		  0, MVGPU_COMPAT_ECC_ON },
+		/* bad values */
+		{ "mvgpu-migration-version=1 driver=0.1.0 stream=1.1 abi=1.1 type=mvgpu-256M type_index=1 fb=268435456 features=0x0 ecc=ON", -EINVAL, 0 },
+		{ "mvgpu-migration-version=1 driver=0.1.0 stream=1.1 abi=1.1 type=mvgpu-256M type_index=1 fb=268435456 features=0x0 ecc=1", -EINVAL, 0 },
+		{ "mvgpu-migration-version=1 driver=0.1.0 stream=1.1 abi=1.1 type=mvgpu-256M type_index=1 fb=268435456 features=0x0 ecc=unknown", -EINVAL, 0 },
+		{ "mvgpu-migration-version=1 driver=0.1.0 stream=1.1 abi=1.1 type=mvgpu-256M type_index=1 fb=268435456 features=0x0 ecc=onn", -EINVAL, 0 },
+		{ "mvgpu-migration-version=1 driver=0.1.0 stream=1.1 abi=1.1 type=mvgpu-256M type_index=1 fb=268435456 features=0x0 ecc=of", -EINVAL, 0 },
+		{ "mvgpu-migration-version=1 driver=0.1.0 stream=1.1 abi=1.1 type=mvgpu-256M type_index=1 fb=268435456 features=0x0 ecc=", -EINVAL, 0 },
+		/* duplicates, same or different */
+		{ "mvgpu-migration-version=1 driver=0.1.0 stream=1.1 abi=1.1 type=mvgpu-256M type_index=1 fb=268435456 features=0x0 ecc=on ecc=on", -EINVAL, 0 },
+		{ "ecc=off mvgpu-migration-version=1 driver=0.1.0 stream=1.1 abi=1.1 type=mvgpu-256M type_index=1 fb=268435456 features=0x0 ecc=on", -EINVAL, 0 },
+	};
+	struct mvgpu_compat_info out, poison;
+	char why[MVGPU_COMPAT_WHY_MAX];
+	size_t i;
+
+	memset(&poison, 0x5a, sizeof(poison));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		out = poison;
+		why[0] = '\0';
+		cr_assert_eq(parse(cases[i].s, &out, why), cases[i].ret,
+			     "'%s': %s", cases[i].s, why);
+		if (cases[i].ret) {
+			cr_assert_str_not_empty(why, "'%s'", cases[i].s);
+			cr_assert_eq(memcmp(&out, &poison, sizeof(out)), 0);
+			continue;
+		}
+		cr_assert_eq(out.ecc, cases[i].ecc, "'%s'", cases[i].s);
+		cr_assert_str_eq(out.type, "mvgpu-256M");
+	}
+	cr_assert_eq(parse(cases[4].s, &out, why), -EINVAL);
+	cr_assert_str_eq(why, "bad value for ecc: 'ON'");
+	cr_assert_eq(parse(cases[10].s, &out, why), -EINVAL);
+	cr_assert_str_eq(why, "duplicate key 'ecc'");
 }
 
 Test(compat, parse_rejects_hostile_strings)
@@ -274,6 +340,25 @@ static void feature_missing(struct mvgpu_compat_info *r, struct mvgpu_compat_inf
 { l->features = 0x3; r->features = 0x5; }
 static void feature_subset(struct mvgpu_compat_info *r, struct mvgpu_compat_info *l)
 { l->features = 0x7; r->features = 0x5; }
+static void ecc_differs(struct mvgpu_compat_info *r, struct mvgpu_compat_info *l)
+{ r->ecc = MVGPU_COMPAT_ECC_ON; l->ecc = MVGPU_COMPAT_ECC_OFF; }
+static void ecc_differs_off(struct mvgpu_compat_info *r, struct mvgpu_compat_info *l)
+{ r->ecc = MVGPU_COMPAT_ECC_OFF; l->ecc = MVGPU_COMPAT_ECC_ON; }
+static void ecc_same_on(struct mvgpu_compat_info *r, struct mvgpu_compat_info *l)
+{ r->ecc = MVGPU_COMPAT_ECC_ON; l->ecc = MVGPU_COMPAT_ECC_ON; }
+static void ecc_same_off(struct mvgpu_compat_info *r, struct mvgpu_compat_info *l)
+{ r->ecc = MVGPU_COMPAT_ECC_OFF; l->ecc = MVGPU_COMPAT_ECC_OFF; }
+static void ecc_source_unknown(struct mvgpu_compat_info *r, struct mvgpu_compat_info *l)
+{ r->ecc = MVGPU_COMPAT_ECC_UNKNOWN; l->ecc = MVGPU_COMPAT_ECC_ON; }
+static void ecc_target_unknown(struct mvgpu_compat_info *r, struct mvgpu_compat_info *l)
+{ r->ecc = MVGPU_COMPAT_ECC_OFF; l->ecc = MVGPU_COMPAT_ECC_UNKNOWN; }
+/* the ECC rule comes after the framebuffer's, before the versions' */
+static void ecc_and_fb(struct mvgpu_compat_info *r, struct mvgpu_compat_info *l)
+{ ecc_differs(r, l); r->fb_size += 4096; }
+static void ecc_and_stream(struct mvgpu_compat_info *r, struct mvgpu_compat_info *l)
+{ ecc_differs(r, l); r->stream_major++; }
+static void ecc_bad(struct mvgpu_compat_info *r, struct mvgpu_compat_info *l)
+{ r->ecc = MVGPU_COMPAT_ECC_MAX + 1; l->ecc = MVGPU_COMPAT_ECC_MAX + 1; }
 static void driver(struct mvgpu_compat_info *r, struct mvgpu_compat_info *l)
 { strcpy(r->driver, "9.9.9"); strcpy(l->driver, "0.0.1"); }
 static void bad_remote(struct mvgpu_compat_info *r, struct mvgpu_compat_info *l)
@@ -287,6 +372,15 @@ Test(compat, rules_table)
 		{ "type name",		type_name,		-EINVAL, "type differs" },
 		{ "type index",		type_index,		-EINVAL, "type index differs" },
 		{ "fb size",		fb,			-EINVAL, "framebuffer size differs" },
+		{ "ecc on to off",	ecc_differs,		-EINVAL, "ECC mode differs: source on, target off" },
+		{ "ecc off to on",	ecc_differs_off,	-EINVAL, "ECC mode differs: source off, target on" },
+		{ "ecc both on",	ecc_same_on,		0,	NULL },
+		{ "ecc both off",	ecc_same_off,		0,	NULL },
+		{ "ecc source unknown",	ecc_source_unknown,	0,	NULL },
+		{ "ecc target unknown",	ecc_target_unknown,	0,	NULL },
+		{ "ecc after fb",	ecc_and_fb,		-EINVAL, "framebuffer size differs" },
+		{ "ecc before stream",	ecc_and_stream,		-EINVAL, "ECC mode differs" },
+		{ "ecc invalid",	ecc_bad,		-EINVAL, "invalid ECC mode 3" },
 		{ "stream major up",	stream_major,		-EINVAL, "stream major" },
 		{ "stream major down",	stream_major_down,	-EINVAL, "stream major" },
 		{ "stream minor up",	stream_minor_up,	0,	NULL },
@@ -372,4 +466,10 @@ Test(compat, validate)
 	in.type[3] = '\n';
 	cr_assert_eq(mvgpu_compat_validate(&in, why, sizeof(why)), -EINVAL);
 	cr_assert_str_eq(why, "invalid type name");
+	in = local(2);
+	in.ecc = MVGPU_COMPAT_ECC_ON;
+	cr_assert_eq(mvgpu_compat_validate(&in, why, sizeof(why)), 0);
+	in.ecc = 0xffffffffu;
+	cr_assert_eq(mvgpu_compat_validate(&in, why, sizeof(why)), -EINVAL);
+	cr_assert_str_eq(why, "invalid ECC mode 4294967295");
 }
