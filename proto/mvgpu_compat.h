@@ -64,6 +64,7 @@
  *	nobody completed.  The ECC rule is skipped.
  * @MVGPU_COMPAT_ECC_OFF: the parent runs without ECC ("ecc=off").
  * @MVGPU_COMPAT_ECC_ON: the parent runs with ECC ("ecc=on").
+ * @MVGPU_COMPAT_ECC_MAX: the largest valid value.
  */
 enum mvgpu_compat_ecc {
 	MVGPU_COMPAT_ECC_UNKNOWN	= 0,

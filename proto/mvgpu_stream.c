@@ -12,8 +12,18 @@
 
 /* The shared structs have no holes (see their comments). */
 _Static_assert(sizeof(struct mvgpu_state_channel) == 80, "hole in channel");
-_Static_assert(sizeof(struct mvgpu_state) == 624, "hole in state");
+_Static_assert(sizeof(struct mvgpu_state_platform) == 8, "hole in platform");
+_Static_assert(sizeof(struct mvgpu_state_ecc) == 40, "hole in ECC state");
+_Static_assert(sizeof(struct mvgpu_state) == 672, "hole in state");
 _Static_assert(sizeof(struct mvgpu_compat_info) == 96, "hole in info");
+
+/* MVGPU_ENC_BUF_MIN takes any one call (but mvgpu_enc_record()'s). */
+_Static_assert(MVGPU_ENC_DESC_BYTES <= MVGPU_ENC_BUF_MIN &&
+	       MVGPU_ENC_PLAT_BYTES <= MVGPU_ENC_BUF_MIN &&
+	       MVGPU_ENC_SIZE_BYTES <= MVGPU_ENC_BUF_MIN &&
+	       MVGPU_ENC_STATE_BYTES <= MVGPU_ENC_BUF_MIN &&
+	       MVGPU_ENC_END_BYTES <= MVGPU_ENC_BUF_MIN,
+	       "MVGPU_ENC_BUF_MIN is too small");
 
 #define PAD8(n)		((unsigned int)(-(n) & 7))
 
@@ -23,8 +33,11 @@ _Static_assert(sizeof(struct mvgpu_compat_info) == 96, "hole in info");
 #define SEEN_DISP	(1u << 2)
 #define SEEN_IRQ	(1u << 3)
 #define SEEN_CH(n)	(1u << (4 + (n)))
-#define SEEN_STATE	((1u << (4 + MVGPU_NUM_CHANNELS)) - 1)
+#define SEEN_STATE	((1u << (4 + MVGPU_NUM_CHANNELS)) - 1)	/* required */
+#define SEEN_ECC	(1u << 12)	/* optional (minor 1) */
+#define SEEN_PLAT	(1u << 13)	/* optional (minor 1) */
 #define SEEN_DESC	(1u << 31)
+_Static_assert(4 + MVGPU_NUM_CHANNELS <= 12, "SEEN_CH() overlaps SEEN_ECC");
 
 /* Where a decoder is inside the stream */
 enum { PH_HDR, PH_PAYLOAD, PH_PAD, PH_DONE };
@@ -225,9 +238,48 @@ static int irq_check(__u32 kind, __u32 flags, char *why, size_t whylen)
 	return 0;
 }
 
-int mvgpu_state_check(const struct mvgpu_state *st,
-		      const struct mvgpu_compat_info *info, char *why,
+static int plat_check(const struct mvgpu_state_platform *p, char *why,
 		      size_t whylen)
+{
+	if (p->ecc != MVGPU_COMPAT_ECC_OFF && p->ecc != MVGPU_COMPAT_ECC_ON) {
+		WHY(why, whylen, "platform ECC mode %u", p->ecc);
+		return -EINVAL;
+	}
+	if (p->frame_rate_limiter > 1) {
+		WHY(why, whylen, "frame rate limiter %u", p->frame_rate_limiter);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int ecc_check(const struct mvgpu_state_ecc *e, char *why,
+		     size_t whylen)
+{
+	if (e->ctrl & ~MVGPU_ECC_CTRL_OPT_OUT) {
+		WHY(why, whylen, "ECC ctrl %#x has unknown bits", e->ctrl);
+		return -EINVAL;
+	}
+	if (e->flags & ~MVGPU_STATE_ECC_F_ALL) {
+		WHY(why, whylen, "ECC flags %#x have unknown bits", e->flags);
+		return -EINVAL;
+	}
+	if (e->sbe_volatile > e->sbe_aggregate ||
+	    e->dbe_volatile > e->dbe_aggregate) {
+		WHY(why, whylen,
+		    "ECC counters: volatile SBE %llu DBE %llu above aggregate %llu %llu",
+		    (unsigned long long)e->sbe_volatile,
+		    (unsigned long long)e->dbe_volatile,
+		    (unsigned long long)e->sbe_aggregate,
+		    (unsigned long long)e->dbe_aggregate);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* mvgpu_state_check(); the encoder's skips @plat (@with_plat false). */
+static int state_check(const struct mvgpu_state *st,
+		       const struct mvgpu_compat_info *info, bool with_plat,
+		       char *why, size_t whylen)
 {
 	unsigned int i;
 	int ret;
@@ -239,7 +291,23 @@ int mvgpu_state_check(const struct mvgpu_state *st,
 		ret = irq_check(st->irq_kind, st->irq_flags, why, whylen);
 	for (i = 0; !ret && i < MVGPU_NUM_CHANNELS; i++)
 		ret = chan_check(&st->ch[i], info->fb_size, why, whylen);
+	if (!ret && (st->have & ~MVGPU_STATE_HAVE_ALL)) {
+		WHY(why, whylen, "state parts %#x unknown",
+		    st->have & ~MVGPU_STATE_HAVE_ALL);
+		ret = -EINVAL;
+	}
+	if (!ret && with_plat && (st->have & MVGPU_STATE_HAVE_PLAT))
+		ret = plat_check(&st->plat, why, whylen);
+	if (!ret && (st->have & MVGPU_STATE_HAVE_ECC))
+		ret = ecc_check(&st->ecc, why, whylen);
 	return ret;
+}
+
+int mvgpu_state_check(const struct mvgpu_state *st,
+		      const struct mvgpu_compat_info *info, char *why,
+		      size_t whylen)
+{
+	return state_check(st, info, true, why, whylen);
 }
 
 /* ---- Wire layouts -------------------------------------------------------- */
@@ -299,6 +367,41 @@ void mvgpu_stream_put_chan(__u8 *p, unsigned int n,
 	mvgpu_put_le32(p + 36, c->error_get);
 	mvgpu_put_le64(p + 40, c->cmd_done);
 	memcpy(p + 48, &c->cmd, MVGPU_CMD_SIZE);
+}
+
+/* PLAT payload offsets */
+#define PLAT_ECC	0
+#define PLAT_FRL	4
+#define PLAT_RSVD	8
+
+/* ECC payload offsets */
+#define ECC_CTRL	0
+#define ECC_FLAGS	4
+#define ECC_SBE_VOL	8
+#define ECC_DBE_VOL	16
+#define ECC_SBE_AGG	24
+#define ECC_DBE_AGG	32
+#define ECC_RSVD	40
+
+static void put_ecc(__u8 *p, const struct mvgpu_state_ecc *e)
+{
+	mvgpu_put_le32(p + ECC_CTRL, e->ctrl);
+	mvgpu_put_le32(p + ECC_FLAGS, e->flags);
+	mvgpu_put_le64(p + ECC_SBE_VOL, e->sbe_volatile);
+	mvgpu_put_le64(p + ECC_DBE_VOL, e->dbe_volatile);
+	mvgpu_put_le64(p + ECC_SBE_AGG, e->sbe_aggregate);
+	mvgpu_put_le64(p + ECC_DBE_AGG, e->dbe_aggregate);
+	mvgpu_put_le64(p + ECC_RSVD, 0);
+}
+
+static void get_ecc(const __u8 *p, struct mvgpu_state_ecc *e)
+{
+	e->ctrl = mvgpu_get_le32(p + ECC_CTRL);
+	e->flags = mvgpu_get_le32(p + ECC_FLAGS);
+	e->sbe_volatile = mvgpu_get_le64(p + ECC_SBE_VOL);
+	e->dbe_volatile = mvgpu_get_le64(p + ECC_DBE_VOL);
+	e->sbe_aggregate = mvgpu_get_le64(p + ECC_SBE_AGG);
+	e->dbe_aggregate = mvgpu_get_le64(p + ECC_DBE_AGG);
 }
 
 static void get_chan(const __u8 *p, struct mvgpu_state_channel *c)
@@ -385,6 +488,29 @@ ssize_t mvgpu_enc_desc(struct mvgpu_enc *e, void *dst, size_t room)
 	put_desc(p + MVGPU_REC_HDR_LEN, &e->info);
 	e->phase = ENC_BODY;
 	return enc_record(e, p, MVGPU_REC_DESC, 0, NULL, MVGPU_REC_DESC_LEN);
+}
+
+/* Nothing but DESC written yet, and no zero run pending. */
+static bool enc_after_desc(const struct mvgpu_enc *e)
+{
+	return e->phase == ENC_BODY && e->records == 1 && !e->zero_count;
+}
+
+ssize_t mvgpu_enc_platform(struct mvgpu_enc *e, void *dst, size_t room,
+			   const struct mvgpu_state_platform *p)
+{
+	__u8 *q = (__u8 *)dst + MVGPU_REC_HDR_LEN;
+
+	if (!enc_after_desc(e) || plat_check(p, NULL, 0) ||
+	    (e->info.ecc != MVGPU_COMPAT_ECC_UNKNOWN && p->ecc != e->info.ecc))
+		return -EINVAL;
+	if (room < MVGPU_ENC_PLAT_BYTES)
+		return -ENOSPC;
+	mvgpu_put_le32(q + PLAT_ECC, p->ecc);
+	mvgpu_put_le32(q + PLAT_FRL, p->frame_rate_limiter);
+	mvgpu_put_le64(q + PLAT_RSVD, 0);
+	return enc_record(e, dst, MVGPU_REC_PLAT, MVGPU_REC_F_OPTIONAL, NULL,
+			  MVGPU_REC_PLAT_LEN);
 }
 
 ssize_t mvgpu_enc_flush(struct mvgpu_enc *e, void *dst, size_t room)
@@ -474,7 +600,8 @@ ssize_t mvgpu_enc_state(struct mvgpu_enc *e, void *dst, size_t room,
 	__u8 *p = dst, *q;
 	unsigned int i;
 
-	if (e->phase != ENC_BODY || mvgpu_state_check(st, &e->info, NULL, 0))
+	/* PLAT is mvgpu_enc_platform()'s: @st->plat is not this call's */
+	if (e->phase != ENC_BODY || state_check(st, &e->info, false, NULL, 0))
 		return -EINVAL;
 	if (room < MVGPU_ENC_STATE_BYTES)
 		return -ENOSPC;
@@ -506,6 +633,11 @@ ssize_t mvgpu_enc_state(struct mvgpu_enc *e, void *dst, size_t room,
 		mvgpu_stream_put_chan(p + MVGPU_REC_HDR_LEN, i, &st->ch[i]);
 		p += enc_record(e, p, MVGPU_REC_CHAN, 0, NULL,
 				MVGPU_REC_CHAN_LEN);
+	}
+	if (st->have & MVGPU_STATE_HAVE_ECC) {
+		put_ecc(p + MVGPU_REC_HDR_LEN, &st->ecc);
+		p += enc_record(e, p, MVGPU_REC_ECC, MVGPU_REC_F_OPTIONAL, NULL,
+				MVGPU_REC_ECC_LEN);
 	}
 	e->phase = ENC_STATE;
 	return p - (__u8 *)dst;
@@ -632,6 +764,7 @@ int mvgpu_dec_init(struct mvgpu_dec *d, const struct mvgpu_compat_info *local,
 	d->fb_pages = local->fb_size / MVGPU_STREAM_PAGE_SIZE;
 	mvgpu_xxh64_reset(&d->csum);
 	d->phase = PH_HDR;
+	st->have = 0;		/* the optional parts this stream brings */
 	return 0;
 }
 
@@ -653,6 +786,7 @@ static __u32 state_bit(__u32 tag)
 	case MVGPU_REC_REGS:	return SEEN_REGS;
 	case MVGPU_REC_DISP:	return SEEN_DISP;
 	case MVGPU_REC_IRQ:	return SEEN_IRQ;
+	case MVGPU_REC_ECC:	return SEEN_ECC;
 	}
 	return 0;
 }
@@ -662,6 +796,7 @@ static __u32 known_len(__u32 tag)
 {
 	switch (tag) {
 	case MVGPU_REC_DESC:	return MVGPU_REC_DESC_LEN;
+	case MVGPU_REC_PLAT:	return MVGPU_REC_PLAT_LEN;
 	case MVGPU_REC_SIZE:	return MVGPU_REC_SIZE_LEN;
 	case MVGPU_REC_PAGE:	return MVGPU_REC_PAGE_LEN;
 	case MVGPU_REC_ZERO:	return MVGPU_REC_ZERO_LEN;
@@ -670,7 +805,20 @@ static __u32 known_len(__u32 tag)
 	case MVGPU_REC_DISP:	return MVGPU_REC_DISP_LEN;
 	case MVGPU_REC_IRQ:	return MVGPU_REC_IRQ_LEN;
 	case MVGPU_REC_CHAN:	return MVGPU_REC_CHAN_LEN;
+	case MVGPU_REC_ECC:	return MVGPU_REC_ECC_LEN;
 	case MVGPU_REC_END:	return MVGPU_REC_END_LEN;
+	}
+	return 0;
+}
+
+/* The flags a known record has: OPTIONAL for those older readers skip. */
+static __u32 known_flags(__u32 tag)
+{
+	switch (tag) {
+	case MVGPU_REC_SIZE:
+	case MVGPU_REC_PLAT:
+	case MVGPU_REC_ECC:
+		return MVGPU_REC_F_OPTIONAL;
 	}
 	return 0;
 }
@@ -703,7 +851,7 @@ static int dec_header(struct mvgpu_dec *d)
 					(unsigned long long)d->len);
 		d->skip = true;
 	} else {
-		want_flags = d->tag == MVGPU_REC_SIZE ? MVGPU_REC_F_OPTIONAL : 0;
+		want_flags = known_flags(d->tag);
 		if (d->flags != want_flags)
 			return dec_fail(d, MVGPU_STREAM_E_FLAGS, "flags %#x",
 					d->flags);
@@ -725,6 +873,11 @@ static int dec_header(struct mvgpu_dec *d)
 		if (d->seen & state_bit(d->tag))
 			return dec_fail(d, MVGPU_STREAM_E_DUPLICATE,
 					"sent twice");
+		/* right after DESC: refused before any page, and only once */
+		if (d->tag == MVGPU_REC_PLAT && d->records != 1)
+			return dec_fail(d, MVGPU_STREAM_E_ORDER, "%s",
+					d->seen & SEEN_PLAT ? "sent twice" :
+					"not right after DESC");
 	}
 	d->pad = PAD8(d->len);
 	d->have = 0;
@@ -785,6 +938,30 @@ static int dec_desc(struct mvgpu_dec *d, const __u8 *p)
 	return d->ops->desc ? dec_callback(d, d->ops->desc(d->ctx, r)) : 0;
 }
 
+static int dec_plat(struct mvgpu_dec *d, const __u8 *p)
+{
+	struct mvgpu_compat_info r = d->remote;
+	struct mvgpu_state_platform pl;
+	char why[MVGPU_COMPAT_WHY_MAX];
+
+	pl.ecc = mvgpu_get_le32(p + PLAT_ECC);
+	pl.frame_rate_limiter = mvgpu_get_le32(p + PLAT_FRL);
+	if (plat_check(&pl, why, sizeof(why)))
+		return dec_fail(d, MVGPU_STREAM_E_FIELD, "%s", why);
+	if (mvgpu_get_le64(p + PLAT_RSVD))
+		return dec_fail(d, MVGPU_STREAM_E_FIELD, "reserved field set");
+	/* the descriptor with its ECC mode, through the same rules */
+	r.ecc = pl.ecc;
+	if (mvgpu_compat_check(&d->local, &r, why, sizeof(why)))
+		return dec_fail(d, MVGPU_STREAM_E_INCOMPATIBLE, "%s", why);
+	d->remote.ecc = pl.ecc;
+	d->st->plat = pl;
+	d->st->have |= MVGPU_STATE_HAVE_PLAT;
+	d->seen |= SEEN_PLAT;
+	return d->ops->platform ?
+	       dec_callback(d, d->ops->platform(d->ctx, &d->st->plat)) : 0;
+}
+
 static int dec_page(struct mvgpu_dec *d, const __u8 *p)
 {
 	__u64 index = mvgpu_get_le64(p);
@@ -838,6 +1015,7 @@ static int dec_state(struct mvgpu_dec *d, const __u8 *p)
 {
 	char why[MVGPU_COMPAT_WHY_MAX];
 	struct mvgpu_state *st = d->st;
+	struct mvgpu_state_ecc ecc;
 	__u32 a, b;
 
 	switch (d->tag) {
@@ -873,6 +1051,16 @@ static int dec_state(struct mvgpu_dec *d, const __u8 *p)
 			return dec_fail(d, MVGPU_STREAM_E_FIELD, "%s", why);
 		st->irq_kind = a;
 		st->irq_flags = b;
+		break;
+	case MVGPU_REC_ECC:
+		get_ecc(p, &ecc);
+		if (ecc_check(&ecc, why, sizeof(why)))
+			return dec_fail(d, MVGPU_STREAM_E_FIELD, "%s", why);
+		if (mvgpu_get_le64(p + ECC_RSVD))
+			return dec_fail(d, MVGPU_STREAM_E_FIELD,
+					"reserved field set");
+		st->ecc = ecc;
+		st->have |= MVGPU_STATE_HAVE_ECC;
 		break;
 	}
 	d->seen |= state_bit(d->tag);
@@ -915,6 +1103,9 @@ static int dec_payload(struct mvgpu_dec *d, const __u8 *p)
 	switch (d->tag) {
 	case MVGPU_REC_DESC:
 		ret = dec_desc(d, p);
+		break;
+	case MVGPU_REC_PLAT:
+		ret = dec_plat(d, p);
 		break;
 	case MVGPU_REC_SIZE:
 		if (d->ops->size_hint)

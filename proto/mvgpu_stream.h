@@ -20,19 +20,32 @@
  *	payload		length bytes
  *	padding		zero bytes up to the next multiple of 8
  *
- * The first record is DESC, the last END; exactly one of each.  Between
- * them, in any order: PAGE and ZERO records (any number: later ones win),
- * SIZE hints, and the state records CFG, REGS, DISP, IRQ and one CHAN per
- * channel (exactly once each).  A reader skips a record it does not know
- * if it is OPTIONAL and rejects it otherwise.  Known records have exactly
- * the lengths below; a later stream minor adds new optional records and
- * never grows or changes existing ones (that needs a new major).
+ * The first record is DESC, the last END; exactly one of each.  PLAT, if
+ * any, comes right after DESC (once).  Between them, in any order: PAGE
+ * and ZERO records (any number: later ones win), SIZE hints, the state
+ * records CFG, REGS, DISP, IRQ and one CHAN per channel (exactly once
+ * each), and the optional state record ECC (at most once).  A reader skips
+ * a record it does not know if it is OPTIONAL and rejects it otherwise.
+ * Known records have exactly the lengths below; a later stream minor adds
+ * new optional records and never grows or changes existing ones (that
+ * needs a new major).
+ *
+ * Minor 1 (ABI 1.1) added PLAT and ECC, both OPTIONAL: a minor-0 reader
+ * skips them (no ECC check, the guest's ECC state lost: the target keeps
+ * its own), and this reader takes a stream without them (a minor-0
+ * source): no ECC rule at PLAT, and the state has no ECC part
+ * (mvgpu_state.have): the target keeps its own defaults.
  *
  *  tag   flags  len   payload
  *  DESC  0      104   le64 magic "MVGPUMIG", le16 stream major, minor,
  *                     le16 ABI major, minor, le32 type index, le32 0,
  *                     le64 fb size, le64 features, char type[32],
  *                     char driver[32] (NUL-terminated, NUL-padded)
+ *  PLAT  OPT    16    le32 parent's ECC mode (MVGPU_COMPAT_ECC_OFF or
+ *                     _ON), le32 frame rate limiter (0 or 1), le64 0:
+ *                     the platform a target must match or apply; right
+ *                     after DESC, so the ECC rule refuses a stream at the
+ *                     start of pre-copy (minor 1)
  *  SIZE  OPT    16    le64 stop-copy bytes estimate, le64 dirty pages
  *  PAGE  0      4104  le64 page index, 4096 bytes of data
  *  ZERO  0      16    le64 first page, le64 count: these pages are zero
@@ -43,6 +56,10 @@
  *  CHAN  0      80    le32 index, ctrl, le64 ring base, le32 ring size,
  *                     put, get, fence, error, error get, le64 cmd done,
  *                     32-byte in-flight command (struct mvgpu_cmd)
+ *  ECC   OPT    48    le32 ECC_CTRL (MVGPU_ECC_CTRL_OPT_OUT only),
+ *                     le32 MVGPU_STATE_ECC_F_*, le64 SBE volatile,
+ *                     DBE volatile, SBE aggregate, DBE aggregate
+ *                     (volatile <= aggregate), le64 0 (minor 1)
  *  END   0      24    le64 records before END, le64 PAGE records,
  *                     le64 XXH64 (seed 0) of every stream byte before
  *                     this field
@@ -86,7 +103,7 @@
 /* Stream version: major changes are incompatible, minor only add
  * optional records. */
 #define MVGPU_STREAM_MAJOR	1
-#define MVGPU_STREAM_MINOR	0
+#define MVGPU_STREAM_MINOR	1	/* 1: PLAT and ECC (ABI 1.1) */
 
 #define MVGPU_FOURCC(a, b, c, d) \
 	((__u32)(a) | (__u32)(b) << 8 | (__u32)(c) << 16 | (__u32)(d) << 24)
@@ -100,6 +117,7 @@
 
 /* Record tags */
 #define MVGPU_REC_DESC		MVGPU_FOURCC('D', 'E', 'S', 'C')
+#define MVGPU_REC_PLAT		MVGPU_FOURCC('P', 'L', 'A', 'T')
 #define MVGPU_REC_SIZE		MVGPU_FOURCC('S', 'I', 'Z', 'E')
 #define MVGPU_REC_PAGE		MVGPU_FOURCC('P', 'A', 'G', 'E')
 #define MVGPU_REC_ZERO		MVGPU_FOURCC('Z', 'E', 'R', 'O')
@@ -108,6 +126,7 @@
 #define MVGPU_REC_DISP		MVGPU_FOURCC('D', 'I', 'S', 'P')
 #define MVGPU_REC_IRQ		MVGPU_FOURCC('I', 'R', 'Q', ' ')
 #define MVGPU_REC_CHAN		MVGPU_FOURCC('C', 'H', 'A', 'N')
+#define MVGPU_REC_ECC		MVGPU_FOURCC('E', 'C', 'C', ' ')
 #define MVGPU_REC_END		MVGPU_FOURCC('E', 'N', 'D', ' ')
 
 /* Record flags */
@@ -118,6 +137,7 @@
 
 /* Payload lengths of the known records */
 #define MVGPU_REC_DESC_LEN	104u
+#define MVGPU_REC_PLAT_LEN	16u
 #define MVGPU_REC_SIZE_LEN	16u
 #define MVGPU_REC_PAGE_LEN	(8u + MVGPU_STREAM_PAGE_SIZE)
 #define MVGPU_REC_ZERO_LEN	16u
@@ -126,31 +146,38 @@
 #define MVGPU_REC_DISP_LEN	24u
 #define MVGPU_REC_IRQ_LEN	8u
 #define MVGPU_REC_CHAN_LEN	80u
+#define MVGPU_REC_ECC_LEN	48u
 #define MVGPU_REC_END_LEN	24u
 
 /* Bytes the encoder writes at most per call */
 #define MVGPU_ENC_DESC_BYTES	(MVGPU_REC_HDR_LEN + MVGPU_REC_DESC_LEN)
+#define MVGPU_ENC_PLAT_BYTES	(MVGPU_REC_HDR_LEN + MVGPU_REC_PLAT_LEN)
 #define MVGPU_ENC_ZERO_BYTES	(MVGPU_REC_HDR_LEN + MVGPU_REC_ZERO_LEN)
 #define MVGPU_ENC_SIZE_BYTES	(MVGPU_ENC_ZERO_BYTES + MVGPU_REC_HDR_LEN + \
 				 MVGPU_REC_SIZE_LEN)
 #define MVGPU_ENC_PAGE_BYTES	(MVGPU_REC_HDR_LEN + MVGPU_REC_PAGE_LEN)
 #define MVGPU_ENC_PAGE_BYTES_MAX (MVGPU_ENC_ZERO_BYTES + MVGPU_ENC_PAGE_BYTES)
 #define MVGPU_ENC_STATE_BYTES	(MVGPU_ENC_ZERO_BYTES +			\
-				 (4u + MVGPU_NUM_CHANNELS) * MVGPU_REC_HDR_LEN + \
+				 (5u + MVGPU_NUM_CHANNELS) * MVGPU_REC_HDR_LEN + \
 				 MVGPU_REC_CFG_LEN + MVGPU_REC_REGS_LEN +	\
 				 MVGPU_REC_DISP_LEN + MVGPU_REC_IRQ_LEN +	\
-				 MVGPU_NUM_CHANNELS * MVGPU_REC_CHAN_LEN)
+				 MVGPU_NUM_CHANNELS * MVGPU_REC_CHAN_LEN +	\
+				 MVGPU_REC_ECC_LEN)
 #define MVGPU_ENC_END_BYTES	(MVGPU_ENC_ZERO_BYTES + MVGPU_REC_HDR_LEN + \
 				 MVGPU_REC_END_LEN)
-/* A staging buffer this large takes any single encoder call. */
+/* A staging buffer this large takes any single encoder call (the
+ * largest: a page after a pending zero run). */
 #define MVGPU_ENC_BUF_MIN	MVGPU_ENC_PAGE_BYTES_MAX
 
 /**
  * mvgpu_stream_stop_copy_bytes() - upper bound of the bytes still to come
  * when @dirty_pages pages remain to be sent: what the driver reports as the
  * stop-copy size (VFIO_DEVICE_FEATURE_MIG_DATA_SIZE).  When no page is zero
- * it is 2 * MVGPU_ENC_ZERO_BYTES above the truth (room for pending zero
- * runs); zero pages only make the stream shorter.
+ * and the state has its ECC record it is 2 * MVGPU_ENC_ZERO_BYTES above
+ * the truth (room for pending zero runs); zero pages only make the stream
+ * shorter.  DESC and PLAT are not included: they come first, in pre-copy
+ * (a save that has not started adds MVGPU_ENC_DESC_BYTES, and
+ * MVGPU_ENC_PLAT_BYTES if it writes PLAT).
  */
 static inline __u64 mvgpu_stream_stop_copy_bytes(__u64 dirty_pages)
 {
@@ -199,16 +226,71 @@ struct mvgpu_state_display {
 };
 
 /**
+ * struct mvgpu_state_platform - the PLAT record: the platform the vGPU
+ * runs on, which a target must match (@ecc) or apply (@frame_rate_limiter).
+ * @ecc:	the parent's ECC mode: MVGPU_COMPAT_ECC_OFF or _ON (a source
+ *		that does not know its mode writes no PLAT).
+ * @frame_rate_limiter: 0 or 1, the vGPU's frame rate limiter (its
+ *		vgpu_params value).
+ */
+struct mvgpu_state_platform {
+	__u32 ecc;
+	__u32 frame_rate_limiter;
+};
+
+/* struct mvgpu_state_ecc.flags */
+#define MVGPU_STATE_ECC_F_OPTED_OUT (1u << 0)	/* the guest's opt-out is in
+						 * effect (ECC_STATUS.ENABLED
+						 * clear on an ECC parent) */
+#define MVGPU_STATE_ECC_F_KILLED   (1u << 1)	/* a double-bit error stopped
+						 * the channels: they refuse
+						 * ENABLE until reset */
+#define MVGPU_STATE_ECC_F_ALL	(MVGPU_STATE_ECC_F_OPTED_OUT | \
+				 MVGPU_STATE_ECC_F_KILLED)
+
+/**
+ * struct mvgpu_state_ecc - the ECC record: the guest's ECC state (ABI 1.1
+ * registers, docs/registers.md).
+ * @ctrl:	MVGPU_REG_ECC_CTRL as the guest wrote it: only
+ *		MVGPU_ECC_CTRL_OPT_OUT (it takes effect at the next reset).
+ * @flags:	MVGPU_STATE_ECC_F_*: what is in effect now.
+ * @sbe_volatile, @dbe_volatile: single- and double-bit errors since the
+ *		vGPU's last reset.
+ * @sbe_aggregate, @dbe_aggregate: since the vGPU was created; never
+ *		below the volatile ones.
+ */
+struct mvgpu_state_ecc {
+	__u32 ctrl;
+	__u32 flags;
+	__u64 sbe_volatile;
+	__u64 dbe_volatile;
+	__u64 sbe_aggregate;
+	__u64 dbe_aggregate;
+};
+
+/* struct mvgpu_state.have: the optional parts present */
+#define MVGPU_STATE_HAVE_PLAT	(1u << 0)	/* @plat: a PLAT record */
+#define MVGPU_STATE_HAVE_ECC	(1u << 1)	/* @ecc: an ECC record */
+#define MVGPU_STATE_HAVE_ALL	(MVGPU_STATE_HAVE_PLAT | MVGPU_STATE_HAVE_ECC)
+
+/**
  * struct mvgpu_state - everything of a vGPU but its framebuffer.
  * @cfg:	PCI config space.
  * @intr_status, @intr_mask, @scratch: registers.
  * @disp:	display registers.
  * @irq_kind:	MVGPU_IRQ_KIND_*.
  * @irq_flags:	MVGPU_IRQ_F_*.
+ * @have:	MVGPU_STATE_HAVE_*: which of the optional parts below are
+ *		there (a stream of minor 0 has neither: the target then keeps
+ *		its own ECC state and platform settings).
  * @ch:		channels.
+ * @plat:	the platform (PLAT record), if @have says so.  The encoder
+ *		ignores it: mvgpu_enc_platform() writes PLAT.
+ * @ecc:	the ECC state (ECC record), if @have says so.
  *
  * The kernel fills it from struct mvgpu_vgpu for the encoder and applies
  * the decoder's copy back.  mvgpu_state_check() says what is valid.
+ * No holes: two states compare with memcmp().
  */
 struct mvgpu_state {
 	__u8 cfg[256];
@@ -218,8 +300,10 @@ struct mvgpu_state {
 	__u32 irq_kind;
 	__u32 irq_flags;
 	struct mvgpu_state_display disp;
-	__u32 reserved;		/* zero: no holes, so memcmp() works */
+	__u32 have;
 	struct mvgpu_state_channel ch[MVGPU_NUM_CHANNELS];
+	struct mvgpu_state_platform plat;
+	struct mvgpu_state_ecc ecc;
 };
 
 /**
@@ -232,7 +316,12 @@ struct mvgpu_state {
  * identity (vendor, device, subsystem ids of the type), interrupt bits
  * within MVGPU_INTR_ALL, enums in range, channel registers consistent
  * (see docs/stream-format.md), an in-flight command that is valid for the
- * framebuffer.  The encoder checks the state it is given with it too.
+ * framebuffer; no @have bits but MVGPU_STATE_HAVE_*; with HAVE_PLAT a
+ * known ECC mode and a frame rate limiter of 0 or 1; with HAVE_ECC only
+ * known bits in @ecc.ctrl and @ecc.flags, volatile counters not above
+ * aggregate ones.  (Whether @plat's ECC mode suits a target is
+ * mvgpu_compat_check()'s business.)  The encoder checks the state it is
+ * given with it too, but for @plat and HAVE_PLAT.
  *
  * Return: 0 or -EINVAL.
  */
@@ -252,14 +341,15 @@ enum mvgpu_stream_err {
 	MVGPU_STREAM_E_MAGIC,		/* -EPROTO: not an mvgpu stream */
 	MVGPU_STREAM_E_VERSION,		/* -EINVAL: stream major not spoken here */
 	MVGPU_STREAM_E_INCOMPATIBLE,	/* -EINVAL: descriptor fails compat check */
-	MVGPU_STREAM_E_ORDER,		/* -EPROTO: DESC not first, or twice */
+	MVGPU_STREAM_E_ORDER,		/* -EPROTO: DESC twice, PLAT not right
+					 * after DESC (so also twice) */
 	MVGPU_STREAM_E_FLAGS,		/* -EPROTO: reserved or wrong record flags */
 	MVGPU_STREAM_E_UNKNOWN,		/* -EPROTO: unknown mandatory record */
 	MVGPU_STREAM_E_TOO_BIG,		/* -EFBIG: length > MVGPU_REC_MAX_LEN */
 	MVGPU_STREAM_E_LENGTH,		/* -EPROTO: wrong length for the record */
 	MVGPU_STREAM_E_FIELD,		/* -EPROTO: a field out of range */
 	MVGPU_STREAM_E_PADDING,		/* -EPROTO: non-zero padding */
-	MVGPU_STREAM_E_DUPLICATE,	/* -EPROTO: a state record twice */
+	MVGPU_STREAM_E_DUPLICATE,	/* -EPROTO: a state record (or ECC) twice */
 	MVGPU_STREAM_E_MISSING,		/* -EPROTO: END before every state record */
 	MVGPU_STREAM_E_COUNT,		/* -EPROTO: END's counts disagree */
 	MVGPU_STREAM_E_CHECKSUM,	/* -EBADMSG: END's checksum disagrees */
@@ -305,6 +395,22 @@ int mvgpu_enc_init(struct mvgpu_enc *e, const struct mvgpu_compat_info *local);
  * Return: MVGPU_ENC_DESC_BYTES, -ENOSPC or -EINVAL.
  */
 ssize_t mvgpu_enc_desc(struct mvgpu_enc *e, void *dst, size_t room);
+
+/**
+ * mvgpu_enc_platform() - PLAT: the platform a target must match or apply.
+ * @p:		@p->ecc MVGPU_COMPAT_ECC_OFF or _ON, @p->frame_rate_limiter
+ *		0 or 1.
+ *
+ * Optional (a stream without it is valid, as minor 0 wrote them), but only
+ * as the call right after mvgpu_enc_desc(), so that a target refuses an
+ * ECC mismatch before any page: at most once.  The ECC mode should be the
+ * encoder's info's (the source's parent), when that knows it.
+ *
+ * Return: MVGPU_ENC_PLAT_BYTES, -ENOSPC, or -EINVAL (not right after
+ * DESC, invalid fields, or @p->ecc not the info's known mode).
+ */
+ssize_t mvgpu_enc_platform(struct mvgpu_enc *e, void *dst, size_t room,
+			   const struct mvgpu_state_platform *p);
 
 /**
  * mvgpu_enc_size_hint() - SIZE: announce what is left to send.
@@ -353,8 +459,10 @@ ssize_t mvgpu_enc_flush(struct mvgpu_enc *e, void *dst, size_t room);
 bool mvgpu_enc_pending(const struct mvgpu_enc *e);
 
 /**
- * mvgpu_enc_state() - the state records: CFG, REGS, DISP, IRQ, each CHAN.
- * @st:		the state; checked with mvgpu_state_check() first.
+ * mvgpu_enc_state() - the state records: CFG, REGS, DISP, IRQ, each CHAN,
+ * then ECC if @st->have has MVGPU_STATE_HAVE_ECC.
+ * @st:		the state; checked with mvgpu_state_check() first (but for
+ *		@st->plat and HAVE_PLAT, which it ignores).
  * Once per stream.
  * Return: bytes written (at most MVGPU_ENC_STATE_BYTES), -ENOSPC, or
  * -EINVAL (invalid state, called twice, before DESC or after END).
@@ -400,7 +508,13 @@ bool mvgpu_enc_done(const struct mvgpu_enc *e);
  * returns 0 to go on or a negative errno to stop decoding (the decoder then
  * fails with MVGPU_STREAM_E_CALLBACK and that errno).
  * @desc:	optional: the source's descriptor, already validated and found
- *		compatible with the local info.
+ *		compatible with the local info.  Its @ecc is UNKNOWN: DESC
+ *		does not carry it, PLAT does.
+ * @platform:	optional: the PLAT record, validated, stored in the state
+ *		(@plat, MVGPU_STATE_HAVE_PLAT) and its ECC mode found
+ *		compatible with the local info's (mvgpu_compat_check(), the
+ *		rule skipped when the local mode is unknown).  Not called for
+ *		a stream without PLAT.
  * @size_hint:	optional: a SIZE record.
  * @page:	page @index (< framebuffer pages) is @data, 4096 bytes valid
  *		only during the call.  Pages may come several times: the last
@@ -409,6 +523,7 @@ bool mvgpu_enc_done(const struct mvgpu_enc *e);
  */
 struct mvgpu_dec_ops {
 	int (*desc)(void *ctx, const struct mvgpu_compat_info *remote);
+	int (*platform)(void *ctx, const struct mvgpu_state_platform *p);
 	int (*size_hint)(void *ctx, __u64 stop_copy_bytes, __u64 dirty_pages);
 	int (*page)(void *ctx, __u64 index, const void *data);
 	int (*zero)(void *ctx, __u64 first, __u64 count);
@@ -450,6 +565,8 @@ struct mvgpu_dec {
  * @local:	this vGPU's info (the target); fb_size a non-zero multiple of
  *		MVGPU_STREAM_PAGE_SIZE.  Copied.
  * @st:		where the state goes; written part by part as records arrive.
+ *		Its @have is cleared here (on success) and gains a
+ *		MVGPU_STATE_HAVE_* bit per optional part received.
  * @ops:	callbacks; @page and @zero are required.  Not copied.
  * @ctx:	passed to the callbacks.
  *
@@ -479,7 +596,9 @@ int mvgpu_dec_finish(struct mvgpu_dec *d);
 /* Return: true once END was received and verified. */
 bool mvgpu_dec_complete(const struct mvgpu_dec *d);
 
-/* Return: the source's descriptor once it was accepted, else NULL. */
+/* Return: the source's descriptor once it was accepted, else NULL.  Its
+ * @ecc is the PLAT record's once that was accepted, UNKNOWN before and in
+ * a stream without PLAT. */
 const struct mvgpu_compat_info *mvgpu_dec_remote(const struct mvgpu_dec *d);
 
 /* Return: the first error, MVGPU_STREAM_OK if none. */

@@ -369,7 +369,8 @@ static struct drain real_send(const uint8_t *s, size_t n)
 }
 
 /* A stream of type 0 with @pages pages of console-like text, some zero
- * runs and a noise page (lz4 cannot shrink it: a raw DATA). */
+ * runs and a noise page (lz4 cannot shrink it: a raw DATA); with noise,
+ * also the platform and the ECC record (stream minor 1). */
 static size_t seed_stream(uint8_t *buf, size_t cap, unsigned pages,
 			  bool noise)
 {
@@ -386,6 +387,10 @@ static size_t seed_stream(uint8_t *buf, size_t cap, unsigned pages,
 	CHECK(!mvgpu_enc_init(&e, &in));
 #define PUT(call) do { k = (call); CHECK(k >= 0); pos += (size_t)k; } while (0)
 	PUT(mvgpu_enc_desc(&e, buf, cap));
+	if (noise)
+		PUT(mvgpu_enc_platform(&e, buf + pos, cap - pos,
+				       &(struct mvgpu_state_platform){
+						MVGPU_COMPAT_ECC_OFF, 1 }));
 	for (i = 0; i < pages; i++) {
 		for (j = 0; j < sizeof(page); j++)
 			page[j] = (j % 64 < 8 || (i + j / 8) % 7 == 0) ? 0x20 : 0xe0;
@@ -406,6 +411,10 @@ static size_t seed_stream(uint8_t *buf, size_t cap, unsigned pages,
 	mvgpu_put_le16(st.cfg + 0x02, MVGPU_PCI_DEVICE_ID);
 	mvgpu_put_le16(st.cfg + 0x2c, MVGPU_PCI_SUBVENDOR_ID);
 	mvgpu_put_le16(st.cfg + 0x2e, MVGPU_PCI_SUBDEV_BASE);
+	if (noise) {
+		st.have = MVGPU_STATE_HAVE_ECC;
+		st.ecc = (struct mvgpu_state_ecc){ 0, 0, 12, 0, 12, 0 };
+	}
 	PUT(mvgpu_enc_state(&e, buf + pos, cap - pos, &st));
 	PUT(mvgpu_enc_end(&e, buf + pos, cap - pos));
 #undef PUT

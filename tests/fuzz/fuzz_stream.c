@@ -2,14 +2,18 @@
  * fuzz_stream.c - libFuzzer target for the migration stream decoder.
  *
  * Each input is decoded twice against a 1 MiB framebuffer: in one push and
- * in a chunk pattern of sizes 1..4097.  Invariants (a violation aborts):
+ * in a chunk pattern of sizes 1..4097, by a target whose parent's ECC mode
+ * is unknown, off or on (by the input's size).  Invariants (a violation
+ * aborts):
  *   - both decodes end the same way: same result, error code, offset, and
  *     the same callbacks with the same data in the same order;
  *   - callbacks only ever see page indices and ranges inside the
  *     framebuffer; a failed decode has a reason string and is not complete;
+ *   - a PLAT record reaches its callback only valid and matching the
+ *     target's ECC mode;
  *   - a successful decode yields a state mvgpu_state_check() accepts, and
- *     re-encoding what was decoded decodes to the same framebuffer and
- *     state.
+ *     re-encoding what was decoded (PLAT and the ECC record included)
+ *     decodes to the same framebuffer and state.
  * The input is also parsed as a migration_version string (mvgpu_compat):
  * no crash, no clobbering on failure, and format(parse(s)) parses back to
  * the same info; and as a sequence of wire messages (mvgpu_wire, the
@@ -38,6 +42,9 @@
 #define FB_PAGES	256u
 #define FB_SIZE		((uint64_t)FB_PAGES * PG)
 
+/* The target's (and re-encoding source's) ECC mode for this input. */
+static __u32 fuzz_ecc;
+
 static struct mvgpu_compat_info fuzz_info(void)
 {
 	struct mvgpu_compat_info in;
@@ -51,6 +58,7 @@ static struct mvgpu_compat_info fuzz_info(void)
 	in.abi_major = MVGPU_ABI_MAJOR;
 	in.abi_minor = MVGPU_ABI_MINOR;
 	in.fb_size = FB_SIZE;
+	in.ecc = fuzz_ecc;
 	return in;
 }
 
@@ -78,6 +86,19 @@ static int on_desc(void *ctx, const struct mvgpu_compat_info *r)
 
 	CHECK(!mvgpu_compat_check(&l, r, NULL, 0));
 	mix(ctx, 1, r->stream_minor, r->features);
+	return 0;
+}
+
+static int on_plat(void *ctx, const struct mvgpu_state_platform *p)
+{
+	struct sink *s = ctx;
+
+	CHECK(p->ecc == MVGPU_COMPAT_ECC_OFF || p->ecc == MVGPU_COMPAT_ECC_ON);
+	CHECK(fuzz_ecc == MVGPU_COMPAT_ECC_UNKNOWN || p->ecc == fuzz_ecc);
+	CHECK(p->frame_rate_limiter <= 1);
+	CHECK(s->st.have & MVGPU_STATE_HAVE_PLAT);
+	CHECK(s->calls == 1);		/* right after DESC */
+	mix(s, 5, p->ecc, p->frame_rate_limiter);
 	return 0;
 }
 
@@ -110,7 +131,8 @@ static int on_zero(void *ctx, __u64 first, __u64 count)
 }
 
 static const struct mvgpu_dec_ops sink_ops = {
-	.desc = on_desc, .size_hint = on_hint, .page = on_page, .zero = on_zero,
+	.desc = on_desc, .platform = on_plat, .size_hint = on_hint,
+	.page = on_page, .zero = on_zero,
 };
 
 struct result {
@@ -188,6 +210,9 @@ static size_t reencode(const struct sink *s)
 
 	CHECK(!mvgpu_enc_init(&e, &in));
 	ENC(e, pos, mvgpu_enc_desc(&e, stream_buf, STREAM_MAX));
+	if (s->st.have & MVGPU_STATE_HAVE_PLAT)
+		ENC(e, pos, mvgpu_enc_platform(&e, stream_buf + pos,
+					       STREAM_MAX - pos, &s->st.plat));
 	for (i = 0; i < FB_PAGES; i++)
 		if (s->touched[i])
 			ENC(e, pos, mvgpu_enc_page(&e, stream_buf + pos,
@@ -362,11 +387,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct mvgpu_compat_info in = fuzz_info();
+	struct mvgpu_compat_info in;
 	struct result a, b, c;
 	size_t len;
 
 	setup();
+	fuzz_ecc = (__u32)(size % 3);	/* unknown, off, on */
+	in = fuzz_info();
 	fuzz_compat(data, size);
 	fuzz_wire(data, size);
 	a = decode(data, size, 0, &sinks[0]);
@@ -431,6 +458,15 @@ static void seed_state(struct mvgpu_state *st, unsigned int variant)
 	st->ch[2].ring_size = 0x100000;
 	st->ch[3].ctrl = MVGPU_CH_CTRL_ENABLE;
 	st->ch[3].error = MVGPU_ERR_RING;
+	if (variant & 2) {	/* the ECC record */
+		st->have = MVGPU_STATE_HAVE_ECC;
+		st->ecc.ctrl = variant & 4 ? MVGPU_ECC_CTRL_OPT_OUT : 0;
+		st->ecc.flags = variant & 4 ? MVGPU_STATE_ECC_F_ALL : 0;
+		st->ecc.sbe_volatile = variant;
+		st->ecc.dbe_volatile = variant & 4 ? 1 : 0;
+		st->ecc.sbe_aggregate = 100 + variant;
+		st->ecc.dbe_aggregate = 1;
+	}
 }
 
 static size_t seed_stream(unsigned int variant)
@@ -444,6 +480,15 @@ static size_t seed_stream(unsigned int variant)
 
 	CHECK(!mvgpu_enc_init(&e, &in));
 	ENC(e, pos, mvgpu_enc_desc(&e, stream_buf, STREAM_MAX));
+	if (variant % 4 != 3) {		/* the platform, as minor 1 has it */
+		struct mvgpu_state_platform pl = {
+			.ecc = MVGPU_COMPAT_ECC_ON,
+			.frame_rate_limiter = variant & 1,
+		};
+
+		ENC(e, pos, mvgpu_enc_platform(&e, stream_buf + pos,
+					       STREAM_MAX - pos, &pl));
+	}
 	if (variant & 1)
 		ENC(e, pos, mvgpu_enc_size_hint(&e, stream_buf + pos,
 						STREAM_MAX - pos, 1234, 3));
@@ -493,16 +538,17 @@ int main(int argc, char **argv)
 {
 	static const char *const dict[] = {
 		"DESC", "SIZE", "PAGE", "ZERO", "CFG ", "REGS", "DISP", "IRQ ",
-		"CHAN", "END ", "MVGPUMIG", "mvgpu-fuzz", "0.1.0",
+		"CHAN", "END ", "PLAT", "ECC ", "MVGPUMIG", "mvgpu-fuzz", "0.1.0",
 		"\\x01\\x00\\x00\\x00", "\\x00\\x10\\x00\\x00\\x00\\x00\\x00\\x00",
 		"\\x08\\x10\\x00\\x00\\x00\\x00\\x00\\x00",
 		"mvgpu-migration-version=", " driver=", " stream=", " abi=",
-		" type=", " type_index=", " fb=", " features=0x",
+		" type=", " type_index=", " fb=", " features=0x", " ecc=on",
+		" ecc=off",
 		"MVGW", "\\x01\\x00", "\\x10\\x00", "\\x20\\x00",
 	};
 	static const char compat[] =
-		"mvgpu-migration-version=1 driver=0.1.0 stream=1.0 abi=1.0 "
-		"type=mvgpu-fuzz type_index=1 fb=1048576 features=0x0\n";
+		"mvgpu-migration-version=1 driver=0.1.0 stream=1.1 abi=1.1 "
+		"type=mvgpu-fuzz type_index=1 fb=1048576 features=0x0 ecc=on\n";
 	char name[64], *text;
 	size_t i, n, len;
 	struct sink s;
@@ -513,6 +559,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setup();
+	fuzz_ecc = MVGPU_COMPAT_ECC_ON;	/* the seeds' PLAT says on */
 	s.fb = sinks[0].fb;
 	for (i = 0; i < 8; i++) {
 		len = seed_stream((unsigned int)i);

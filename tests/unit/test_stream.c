@@ -2,7 +2,8 @@
  * test_stream.c - the migration stream codec (proto/mvgpu_stream.[ch]):
  * round trips, zero elision, repeated pages, chunked feeding, truncation at
  * every byte, a bit flip at every byte, every documented rejection, the
- * encoder's contract, and the checksum function itself.
+ * encoder's contract, the minor-1 records PLAT and ECC (and streams
+ * without them), and the checksum function itself.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -94,7 +95,21 @@ static void valid_state(struct mvgpu_state *st)
 	st->ch[3].ctrl = MVGPU_CH_CTRL_ENABLE;
 	st->ch[3].error = MVGPU_ERR_RING;
 	st->ch[3].ring_size = 3;
+
+	/* ECC: opted out, killed by a DBE before the opt-out took effect */
+	st->have = MVGPU_STATE_HAVE_ECC;
+	st->ecc.ctrl = MVGPU_ECC_CTRL_OPT_OUT;
+	st->ecc.flags = MVGPU_STATE_ECC_F_OPTED_OUT | MVGPU_STATE_ECC_F_KILLED;
+	st->ecc.sbe_volatile = 5;
+	st->ecc.dbe_volatile = 1;
+	st->ecc.sbe_aggregate = 0x100000005ull;
+	st->ecc.dbe_aggregate = 2;
 }
+
+/* The platform the sample streams carry. */
+static const struct mvgpu_state_platform sample_plat = {
+	.ecc = MVGPU_COMPAT_ECC_ON, .frame_rate_limiter = 1,
+};
 
 /* What a target stages: framebuffer, state, descriptor, and a hash of
  * every callback in order, to compare decodes. */
@@ -103,10 +118,12 @@ struct target {
 	uint8_t touched[FB_PAGES];
 	struct mvgpu_state st;
 	struct mvgpu_compat_info desc;
-	unsigned int ndesc, npage, nzero, nhint;
+	struct mvgpu_state_platform plat;
+	unsigned int ndesc, nplat, npage, nzero, nhint;
 	uint64_t hint_bytes, hint_pages;
 	uint64_t log;
 	int fail_at_page;	/* callback error on this page record (1-based) */
+	int fail_plat;		/* the platform callback's answer */
 };
 
 static void log_mix(struct target *t, uint64_t a, uint64_t b, uint64_t c)
@@ -124,6 +141,18 @@ static int cb_desc(void *ctx, const struct mvgpu_compat_info *r)
 	t->ndesc++;
 	log_mix(t, 1, r->fb_size, r->type_index);
 	return 0;
+}
+
+static int cb_plat(void *ctx, const struct mvgpu_state_platform *p)
+{
+	struct target *t = ctx;
+
+	cr_assert(t->st.have & MVGPU_STATE_HAVE_PLAT, "stored first");
+	cr_assert_eq(memcmp(&t->st.plat, p, sizeof(*p)), 0);
+	t->plat = *p;
+	t->nplat++;
+	log_mix(t, 5, p->ecc, p->frame_rate_limiter);
+	return t->fail_plat;
 }
 
 static int cb_hint(void *ctx, __u64 bytes, __u64 pages)
@@ -164,7 +193,8 @@ static int cb_zero(void *ctx, __u64 first, __u64 count)
 }
 
 static const struct mvgpu_dec_ops ops = {
-	.desc = cb_desc, .size_hint = cb_hint, .page = cb_page, .zero = cb_zero,
+	.desc = cb_desc, .platform = cb_plat, .size_hint = cb_hint,
+	.page = cb_page, .zero = cb_zero,
 };
 
 static void target_init(struct target *t)
@@ -238,6 +268,7 @@ struct gen {
 	size_t len, cap;
 	uint8_t *model;		/* framebuffer the target must end up with */
 	uint8_t sent[FB_PAGES];
+	bool plat;		/* a PLAT record (sample_plat) was written */
 };
 
 static void out_put(struct gen *g, const void *p, size_t n)
@@ -286,6 +317,14 @@ static void gen_init(struct gen *g, size_t stage)
 	cr_assert(g->stage && g->model);
 	cr_assert_eq(mvgpu_enc_init(&g->e, &in), 0);
 	ENC(g, mvgpu_enc_desc);
+}
+
+/* DESC, then PLAT (sample_plat): what an ABI 1.1 source writes. */
+static void gen_init_plat(struct gen *g, size_t stage)
+{
+	gen_init(g, stage);
+	ENC(g, mvgpu_enc_platform, &sample_plat);
+	g->plat = true;
 }
 
 static void gen_fini(struct gen *g)
@@ -341,16 +380,17 @@ static void gen_end(struct gen *g)
 	cr_assert_eq(mvgpu_enc_bytes(&g->e), g->len);
 }
 
-/* The full sample: three passes over a 1 MiB framebuffer with zero pages,
- * pages that change, pages that become zero, a never-backed range, an
- * optional record of a later minor, the state, and stop-copy pages. */
+/* The full sample: the platform, three passes over a 1 MiB framebuffer
+ * with zero pages, pages that change, pages that become zero, a
+ * never-backed range, an optional record of a later minor, the state (with
+ * its ECC record), and stop-copy pages. */
 static void gen_sample(struct gen *g, size_t stage, bool unknown)
 {
 	static const uint8_t future[13] = "later minor!";
 	struct mvgpu_state st;
 	uint64_t i;
 
-	gen_init(g, stage);
+	gen_init_plat(g, stage);
 	ENC(g, mvgpu_enc_size_hint, mvgpu_stream_stop_copy_bytes(FB_PAGES),
 	    FB_PAGES);
 	for (i = 0; i < 200; i++)
@@ -376,12 +416,12 @@ static void gen_sample(struct gen *g, size_t stage, bool unknown)
 	gen_end(g);
 }
 
-/* A small one, for the every-byte tests. */
+/* A small one, for the every-byte tests (every kind of record). */
 static void gen_small(struct gen *g)
 {
 	struct mvgpu_state st;
 
-	gen_init(g, MVGPU_ENC_BUF_MIN);
+	gen_init_plat(g, MVGPU_ENC_BUF_MIN);
 	ENC(g, mvgpu_enc_size_hint, 1, 2);
 	gen_page(g, 0, 1);
 	gen_page(g, 1, 0);
@@ -401,7 +441,12 @@ static void expect_target(const struct gen *g, const struct target *t)
 	unsigned int i;
 
 	valid_state(&st);
+	if (g->plat) {
+		st.have |= MVGPU_STATE_HAVE_PLAT;
+		st.plat = sample_plat;
+	}
 	cr_assert_eq(memcmp(&t->st, &st, sizeof(st)), 0, "state differs");
+	cr_assert_eq(t->nplat, g->plat ? 1 : 0);
 	for (i = 0; i < FB_PAGES; i++) {
 		cr_assert_eq(t->touched[i], g->sent[i], "page %u touched", i);
 		if (g->sent[i])
@@ -514,7 +559,11 @@ Test(roundtrip, state_and_pages)
 	cr_assert_eq(mvgpu_dec_offset(d), g.len);
 	cr_assert_eq(t.ndesc, 1);
 	cr_assert_eq(memcmp(&t.desc, &in, sizeof(in)), 0);
+	/* the remote info: the descriptor, with PLAT's ECC mode */
+	in.ecc = MVGPU_COMPAT_ECC_ON;
 	cr_assert_eq(memcmp(mvgpu_dec_remote(d), &in, sizeof(in)), 0);
+	cr_assert_eq(t.nplat, 1);
+	cr_assert_eq(memcmp(&t.plat, &sample_plat, sizeof(sample_plat)), 0);
 	cr_assert_eq(t.nhint, 2);
 	cr_assert_eq(t.hint_bytes, 12345);
 	cr_assert_eq(t.hint_pages, 6);
@@ -778,6 +827,13 @@ static void put_end(struct gen *g, uint64_t records, uint64_t pages)
 	out_put(g, e, sizeof(e));
 }
 
+/* The flags a known record must have. */
+static uint32_t rec_flags(uint32_t tag)
+{
+	return tag == MVGPU_REC_SIZE || tag == MVGPU_REC_PLAT ||
+	       tag == MVGPU_REC_ECC ? MVGPU_REC_F_OPTIONAL : 0;
+}
+
 static void put_rec(struct gen *g, uint32_t tag, uint32_t flags,
 		    const void *p, size_t len)
 {
@@ -1000,11 +1056,12 @@ Test(reject, wrong_lengths)
 {
 	static const uint32_t tags[] = { MVGPU_REC_SIZE, MVGPU_REC_PAGE,
 		MVGPU_REC_ZERO, MVGPU_REC_CFG, MVGPU_REC_REGS, MVGPU_REC_DISP,
-		MVGPU_REC_IRQ, MVGPU_REC_CHAN, MVGPU_REC_END };
+		MVGPU_REC_IRQ, MVGPU_REC_CHAN, MVGPU_REC_END, MVGPU_REC_PLAT,
+		MVGPU_REC_ECC };
 	static const uint32_t lens[] = { MVGPU_REC_SIZE_LEN, MVGPU_REC_PAGE_LEN,
 		MVGPU_REC_ZERO_LEN, MVGPU_REC_CFG_LEN, MVGPU_REC_REGS_LEN,
 		MVGPU_REC_DISP_LEN, MVGPU_REC_IRQ_LEN, MVGPU_REC_CHAN_LEN,
-		MVGPU_REC_END_LEN };
+		MVGPU_REC_END_LEN, MVGPU_REC_PLAT_LEN, MVGPU_REC_ECC_LEN };
 	static uint8_t zero[8192];
 	struct gen g;
 	size_t i;
@@ -1015,8 +1072,8 @@ Test(reject, wrong_lengths)
 			if (!delta)
 				continue;
 			gen_init(&g, 65536);
-			put_rec(&g, tags[i], tags[i] == MVGPU_REC_SIZE ?
-				MVGPU_REC_F_OPTIONAL : 0, zero, lens[i] + delta);
+			put_rec(&g, tags[i], rec_flags(tags[i]), zero,
+				lens[i] + delta);
 			gen_drain(&g);
 			expect_err(&g, MVGPU_STREAM_E_LENGTH, -EPROTO);
 			gen_fini(&g);
@@ -1075,9 +1132,19 @@ Test(reject, flags)
 	expect_err(&g, MVGPU_STREAM_E_FLAGS, -EPROTO);
 	gen_fini(&g);
 
-	/* SIZE is optional by definition */
+	/* SIZE, PLAT and ECC are optional by definition */
 	gen_init(&g, 65536);
 	put_rec(&g, MVGPU_REC_SIZE, 0, page, 16);
+	gen_drain(&g);
+	expect_err(&g, MVGPU_STREAM_E_FLAGS, -EPROTO);
+	gen_fini(&g);
+	gen_init(&g, 65536);
+	put_rec(&g, MVGPU_REC_PLAT, 0, page, MVGPU_REC_PLAT_LEN);
+	gen_drain(&g);
+	expect_err(&g, MVGPU_STREAM_E_FLAGS, -EPROTO);
+	gen_fini(&g);
+	gen_init(&g, 65536);
+	put_rec(&g, MVGPU_REC_ECC, 0, page, MVGPU_REC_ECC_LEN);
 	gen_drain(&g);
 	expect_err(&g, MVGPU_STREAM_E_FLAGS, -EPROTO);
 	gen_fini(&g);
@@ -1207,7 +1274,8 @@ Test(reject, wrong_checksum)
 	g.out[g.len - 1] ^= 0x80;
 	expect_err(&g, MVGPU_STREAM_E_CHECKSUM, -EBADMSG);
 	g.out[g.len - 1] ^= 0x80;
-	g.out[MVGPU_ENC_DESC_BYTES + 19] ^= 0x01;	/* inside SIZE's data */
+	/* inside SIZE's data */
+	g.out[MVGPU_ENC_DESC_BYTES + MVGPU_ENC_PLAT_BYTES + 19] ^= 0x01;
 	expect_err(&g, MVGPU_STREAM_E_CHECKSUM, -EBADMSG);
 	gen_fini(&g);
 }
@@ -1234,8 +1302,7 @@ static void expect_field(const uint8_t *payload, uint32_t tag, size_t len)
 	struct gen g;
 
 	gen_init(&g, 65536);
-	put_rec(&g, tag, tag == MVGPU_REC_SIZE ? MVGPU_REC_F_OPTIONAL : 0,
-		payload, len);
+	put_rec(&g, tag, rec_flags(tag), payload, len);
 	gen_drain(&g);
 	expect_err(&g, MVGPU_STREAM_E_FIELD, -EPROTO);
 	gen_fini(&g);
@@ -1411,6 +1478,534 @@ Test(reject, callback_error_is_returned)
 	free(d);
 }
 
+/* ---- minor 1: PLAT and ECC ------------------------------------------------ */
+
+static void put_plat(uint8_t *b, uint32_t ecc, uint32_t frl, uint64_t rsvd)
+{
+	le32(b, ecc);
+	le32(b + 4, frl);
+	le64(b + 8, rsvd);
+}
+
+static void put_ecc_rec(uint8_t *b, const struct mvgpu_state_ecc *e)
+{
+	le32(b, e->ctrl);
+	le32(b + 4, e->flags);
+	le64(b + 8, e->sbe_volatile);
+	le64(b + 16, e->dbe_volatile);
+	le64(b + 24, e->sbe_aggregate);
+	le64(b + 32, e->dbe_aggregate);
+	le64(b + 40, 0);
+}
+
+/* The wire layout of both, byte for byte, and OPTIONAL: what makes a
+ * minor-0 reader skip them. */
+Test(minor1, layout)
+{
+	struct mvgpu_state st;
+	struct gen g;
+	const uint8_t *p;
+	size_t at;
+
+	cr_assert_eq(MVGPU_STREAM_MINOR, 1);
+	cr_assert_eq(MVGPU_REC_PLAT, mvgpu_get_le32("PLAT"));
+	cr_assert_eq(MVGPU_REC_ECC, mvgpu_get_le32("ECC "));
+	gen_init_plat(&g, 65536);
+	p = g.stage + MVGPU_ENC_DESC_BYTES;
+	cr_assert_eq(memcmp(p, "PLAT", 4), 0);
+	cr_assert_eq(mvgpu_get_le32(p + 4), MVGPU_REC_F_OPTIONAL);
+	cr_assert_eq(mvgpu_get_le64(p + 8), 16);
+	cr_assert_eq(mvgpu_get_le32(p + 16), MVGPU_COMPAT_ECC_ON);
+	cr_assert_eq(mvgpu_get_le32(p + 20), 1);
+	cr_assert_eq(mvgpu_get_le64(p + 24), 0);
+	valid_state(&st);
+	at = g.used;
+	gen_state(&g, &st);
+	cr_assert_eq(g.used - at, MVGPU_ENC_STATE_BYTES - MVGPU_ENC_ZERO_BYTES);
+	p = g.stage + g.used - MVGPU_REC_HDR_LEN - MVGPU_REC_ECC_LEN;
+	cr_assert_eq(memcmp(p, "ECC ", 4), 0, "ECC follows the channels");
+	cr_assert_eq(memcmp(p - MVGPU_REC_HDR_LEN - MVGPU_REC_CHAN_LEN, "CHAN", 4), 0);
+	cr_assert_eq(mvgpu_get_le32(p + 4), MVGPU_REC_F_OPTIONAL);
+	cr_assert_eq(mvgpu_get_le64(p + 8), 48);
+	cr_assert_eq(mvgpu_get_le32(p + 16), MVGPU_ECC_CTRL_OPT_OUT);
+	cr_assert_eq(mvgpu_get_le32(p + 20), 3);
+	cr_assert_eq(mvgpu_get_le64(p + 24), 5);
+	cr_assert_eq(mvgpu_get_le64(p + 32), 1);
+	cr_assert_eq(mvgpu_get_le64(p + 40), 0x100000005ull);
+	cr_assert_eq(mvgpu_get_le64(p + 48), 2);
+	cr_assert_eq(mvgpu_get_le64(p + 56), 0);
+
+	/* a state without the ECC part writes no ECC record */
+	gen_fini(&g);
+	gen_init(&g, 65536);
+	st.have = 0;
+	at = g.used;
+	gen_state(&g, &st);
+	cr_assert_eq(g.used - at, MVGPU_ENC_STATE_BYTES - MVGPU_ENC_ZERO_BYTES -
+		     MVGPU_REC_HDR_LEN - MVGPU_REC_ECC_LEN);
+	gen_fini(&g);
+}
+
+Test(minor1, encoder_platform_contract)
+{
+	struct mvgpu_compat_info in = test_info();
+	static uint8_t buf[1 << 16], page[PG];
+	struct mvgpu_state_platform pl = sample_plat;
+	struct mvgpu_enc e;
+
+	/* not before DESC */
+	cr_assert_eq(mvgpu_enc_init(&e, &in), 0);
+	cr_assert_eq(mvgpu_enc_platform(&e, buf, sizeof(buf), &pl), -EINVAL);
+	cr_assert_eq(mvgpu_enc_desc(&e, buf, sizeof(buf)), MVGPU_ENC_DESC_BYTES);
+	/* bad fields */
+	pl.ecc = MVGPU_COMPAT_ECC_UNKNOWN;
+	cr_assert_eq(mvgpu_enc_platform(&e, buf, sizeof(buf), &pl), -EINVAL);
+	pl.ecc = MVGPU_COMPAT_ECC_ON + 1;
+	cr_assert_eq(mvgpu_enc_platform(&e, buf, sizeof(buf), &pl), -EINVAL);
+	pl = sample_plat;
+	pl.frame_rate_limiter = 2;
+	cr_assert_eq(mvgpu_enc_platform(&e, buf, sizeof(buf), &pl), -EINVAL);
+	/* too little room changes nothing */
+	pl = sample_plat;
+	cr_assert_eq(mvgpu_enc_platform(&e, buf, MVGPU_ENC_PLAT_BYTES - 1, &pl),
+		     -ENOSPC);
+	cr_assert_eq(mvgpu_enc_platform(&e, buf, MVGPU_ENC_PLAT_BYTES, &pl),
+		     MVGPU_ENC_PLAT_BYTES);
+	cr_assert_eq(mvgpu_enc_bytes(&e), MVGPU_ENC_DESC_BYTES + MVGPU_ENC_PLAT_BYTES);
+	/* once */
+	cr_assert_eq(mvgpu_enc_platform(&e, buf, sizeof(buf), &pl), -EINVAL);
+
+	/* not after anything else: a SIZE, a page, a pending zero run */
+	cr_assert_eq(mvgpu_enc_init(&e, &in), 0);
+	cr_assert_gt(mvgpu_enc_desc(&e, buf, sizeof(buf)), 0);
+	cr_assert_gt(mvgpu_enc_size_hint(&e, buf, sizeof(buf), 1, 1), 0);
+	cr_assert_eq(mvgpu_enc_platform(&e, buf, sizeof(buf), &pl), -EINVAL);
+	cr_assert_eq(mvgpu_enc_init(&e, &in), 0);
+	cr_assert_gt(mvgpu_enc_desc(&e, buf, sizeof(buf)), 0);
+	cr_assert_eq(mvgpu_enc_zero(&e, buf, sizeof(buf), 0, 1), 0);
+	cr_assert_eq(mvgpu_enc_platform(&e, buf, sizeof(buf), &pl), -EINVAL);
+	cr_assert_eq(mvgpu_enc_init(&e, &in), 0);
+	cr_assert_gt(mvgpu_enc_desc(&e, buf, sizeof(buf)), 0);
+	page[0] = 1;
+	cr_assert_gt(mvgpu_enc_page(&e, buf, sizeof(buf), 0, page), 0);
+	cr_assert_eq(mvgpu_enc_platform(&e, buf, sizeof(buf), &pl), -EINVAL);
+
+	/* a source that knows its mode writes that one */
+	in.ecc = MVGPU_COMPAT_ECC_OFF;
+	cr_assert_eq(mvgpu_enc_init(&e, &in), 0);
+	cr_assert_gt(mvgpu_enc_desc(&e, buf, sizeof(buf)), 0);
+	cr_assert_eq(mvgpu_enc_platform(&e, buf, sizeof(buf), &pl), -EINVAL);
+	pl.ecc = MVGPU_COMPAT_ECC_OFF;
+	pl.frame_rate_limiter = 0;
+	cr_assert_eq(mvgpu_enc_platform(&e, buf, sizeof(buf), &pl),
+		     MVGPU_ENC_PLAT_BYTES);
+	in.ecc = MVGPU_COMPAT_ECC_MAX + 1;
+	cr_assert_eq(mvgpu_enc_init(&e, &in), -EINVAL);
+}
+
+/* Decodes @g against a target whose parent's ECC mode is @ecc. */
+static int decode_ecc(const struct gen *g, __u32 ecc, struct target *t,
+		      struct mvgpu_dec *d)
+{
+	struct mvgpu_compat_info in = test_info();
+
+	in.ecc = ecc;
+	return decode_with(d, &in, g->out, g->len, FEED_ALL, t);
+}
+
+Test(minor1, platform_round_trip_and_ecc_rule)
+{
+	static const __u32 modes[] = { MVGPU_COMPAT_ECC_UNKNOWN,
+				       MVGPU_COMPAT_ECC_ON };
+	struct mvgpu_dec *d = malloc(sizeof(*d));
+	struct mvgpu_state_platform pl = { MVGPU_COMPAT_ECC_OFF, 0 };
+	struct mvgpu_compat_info in = test_info();
+	struct target t;
+	struct gen g;
+	size_t i;
+
+	/* sample_plat: ECC on, limiter on */
+	gen_sample(&g, 65536, false);
+	for (i = 0; i < 2; i++) {
+		target_init(&t);
+		cr_assert_eq(decode_ecc(&g, modes[i], &t, d), 0, "%s",
+			     mvgpu_dec_why(d));
+		cr_assert_eq(t.st.have, MVGPU_STATE_HAVE_PLAT | MVGPU_STATE_HAVE_ECC);
+		cr_assert_eq(memcmp(&t.st.plat, &sample_plat, sizeof(pl)), 0);
+		cr_assert_eq(t.nplat, 1);
+		cr_assert_eq(mvgpu_dec_remote(d)->ecc, MVGPU_COMPAT_ECC_ON);
+		expect_target(&g, &t);
+		target_fini(&t);
+	}
+
+	/* a target with ECC off refuses it at PLAT: before any page */
+	target_init(&t);
+	cr_assert_eq(decode_ecc(&g, MVGPU_COMPAT_ECC_OFF, &t, d), -EINVAL);
+	cr_assert_eq(mvgpu_dec_error(d), MVGPU_STREAM_E_INCOMPATIBLE);
+	cr_assert_eq(mvgpu_dec_offset(d), MVGPU_ENC_DESC_BYTES);
+	cr_assert_str_eq(mvgpu_dec_why(d),
+			 "incompatible source vGPU at offset 120 (PLAT): "
+			 "ECC mode differs: source on, target off");
+	cr_assert_eq(t.ndesc, 1);
+	cr_assert_eq(t.nplat + t.npage + t.nzero + t.nhint, 0);
+	cr_assert_eq(t.st.have, 0, "nothing stored");
+	cr_assert_eq(mvgpu_dec_remote(d)->ecc, MVGPU_COMPAT_ECC_UNKNOWN);
+	target_fini(&t);
+	gen_fini(&g);
+
+	/* and the other way round; any chunking */
+	gen_init(&g, 65536);
+	ENC(&g, mvgpu_enc_platform, &pl);
+	gen_drain(&g);
+	in.ecc = MVGPU_COMPAT_ECC_ON;
+	expect_err_local(&in, g.out, g.len, MVGPU_STREAM_E_INCOMPATIBLE, -EINVAL);
+	target_init(&t);
+	cr_assert_eq(decode_ecc(&g, MVGPU_COMPAT_ECC_ON, &t, d), -EINVAL);
+	cr_assert_str_eq(mvgpu_dec_why(d),
+			 "incompatible source vGPU at offset 120 (PLAT): "
+			 "ECC mode differs: source off, target on");
+	target_fini(&t);
+	/* the same mode: fine (the stream then just ends) */
+	target_init(&t);
+	cr_assert_eq(decode_ecc(&g, MVGPU_COMPAT_ECC_OFF, &t, d), -ENODATA);
+	cr_assert_eq(t.st.have, MVGPU_STATE_HAVE_PLAT);
+	cr_assert_eq(memcmp(&t.st.plat, &pl, sizeof(pl)), 0);
+	target_fini(&t);
+	gen_fini(&g);
+	free(d);
+}
+
+Test(minor1, platform_callback_may_refuse)
+{
+	struct mvgpu_dec *d = malloc(sizeof(*d));
+	struct mvgpu_dec_ops no_plat = ops;
+	struct mvgpu_compat_info in = test_info();
+	struct target t;
+	struct gen g;
+
+	gen_sample(&g, 65536, false);
+	target_init(&t);
+	t.fail_plat = -EOPNOTSUPP;
+	cr_assert_eq(decode(g.out, g.len, 3, &t, d), -EOPNOTSUPP);
+	cr_assert_eq(mvgpu_dec_error(d), MVGPU_STREAM_E_CALLBACK);
+	cr_assert_eq(t.npage, 0);
+	target_fini(&t);
+
+	/* no platform callback: PLAT is still decoded and stored */
+	no_plat.platform = NULL;
+	target_init(&t);
+	cr_assert_eq(mvgpu_dec_init(d, &in, &t.st, &no_plat, &t), 0);
+	cr_assert_eq(mvgpu_dec_push(d, g.out, g.len), 0, "%s", mvgpu_dec_why(d));
+	cr_assert_eq(mvgpu_dec_finish(d), 0);
+	cr_assert_eq(t.nplat, 0);
+	t.nplat = 1;		/* as if it had been called */
+	expect_target(&g, &t);
+	target_fini(&t);
+	gen_fini(&g);
+	free(d);
+}
+
+Test(minor1, platform_only_right_after_desc)
+{
+	struct mvgpu_state st;
+	uint8_t b[16], page[MVGPU_REC_PAGE_LEN] = { 0 };
+	struct gen g;
+
+	put_plat(b, MVGPU_COMPAT_ECC_ON, 0, 0);
+	valid_state(&st);
+
+	/* twice */
+	gen_init(&g, 65536);
+	put_rec(&g, MVGPU_REC_PLAT, MVGPU_REC_F_OPTIONAL, b, 16);
+	put_rec(&g, MVGPU_REC_PLAT, MVGPU_REC_F_OPTIONAL, b, 16);
+	gen_drain(&g);
+	expect_err(&g, MVGPU_STREAM_E_ORDER, -EPROTO);
+	gen_fini(&g);
+
+	/* after a SIZE, an unknown optional record, a page, the state */
+	gen_init(&g, 65536);
+	put_rec(&g, MVGPU_REC_SIZE, MVGPU_REC_F_OPTIONAL, "0123456789abcdef", 16);
+	put_rec(&g, MVGPU_REC_PLAT, MVGPU_REC_F_OPTIONAL, b, 16);
+	gen_drain(&g);
+	expect_err(&g, MVGPU_STREAM_E_ORDER, -EPROTO);
+	gen_fini(&g);
+	gen_init(&g, 65536);
+	put_rec(&g, MVGPU_FOURCC('N', 'E', 'W', '!'), MVGPU_REC_F_OPTIONAL, "", 0);
+	put_rec(&g, MVGPU_REC_PLAT, MVGPU_REC_F_OPTIONAL, b, 16);
+	gen_drain(&g);
+	expect_err(&g, MVGPU_STREAM_E_ORDER, -EPROTO);
+	gen_fini(&g);
+	gen_init(&g, 65536);
+	put_rec(&g, MVGPU_REC_PAGE, 0, page, sizeof(page));
+	put_rec(&g, MVGPU_REC_PLAT, MVGPU_REC_F_OPTIONAL, b, 16);
+	gen_drain(&g);
+	expect_err(&g, MVGPU_STREAM_E_ORDER, -EPROTO);
+	gen_fini(&g);
+	gen_init(&g, 65536);
+	gen_state(&g, &st);
+	put_rec(&g, MVGPU_REC_PLAT, MVGPU_REC_F_OPTIONAL, b, 16);
+	gen_drain(&g);
+	expect_err(&g, MVGPU_STREAM_E_ORDER, -EPROTO);
+	gen_fini(&g);
+
+	/* not first either: the first record is DESC */
+	gen_init(&g, 65536);
+	g.used = 0;
+	put_rec(&g, MVGPU_REC_PLAT, MVGPU_REC_F_OPTIONAL, b, 16);
+	gen_drain(&g);
+	expect_err(&g, MVGPU_STREAM_E_MAGIC, -EPROTO);
+	gen_fini(&g);
+
+	/* the messages say which */
+	{
+		struct mvgpu_dec *d = malloc(sizeof(*d));
+		struct target t;
+
+		gen_init(&g, 65536);
+		put_rec(&g, MVGPU_REC_PLAT, MVGPU_REC_F_OPTIONAL, b, 16);
+		put_rec(&g, MVGPU_REC_PLAT, MVGPU_REC_F_OPTIONAL, b, 16);
+		gen_drain(&g);
+		target_init(&t);
+		cr_assert_eq(decode(g.out, g.len, FEED_ALL, &t, d), -EPROTO);
+		cr_assert_str_eq(mvgpu_dec_why(d),
+				 "record out of order at offset 152 (PLAT): sent twice");
+		target_fini(&t);
+		gen_fini(&g);
+		gen_init(&g, 65536);
+		put_rec(&g, MVGPU_REC_SIZE, MVGPU_REC_F_OPTIONAL, "0123456789abcdef", 16);
+		put_rec(&g, MVGPU_REC_PLAT, MVGPU_REC_F_OPTIONAL, b, 16);
+		gen_drain(&g);
+		target_init(&t);
+		cr_assert_eq(decode(g.out, g.len, FEED_ALL, &t, d), -EPROTO);
+		cr_assert_str_eq(mvgpu_dec_why(d),
+				 "record out of order at offset 152 (PLAT): not right after DESC");
+		target_fini(&t);
+		gen_fini(&g);
+		free(d);
+	}
+}
+
+Test(minor1, platform_fields)
+{
+	uint8_t b[16];
+
+	put_plat(b, MVGPU_COMPAT_ECC_UNKNOWN, 0, 0);
+	expect_field(b, MVGPU_REC_PLAT, 16);
+	put_plat(b, MVGPU_COMPAT_ECC_ON + 1, 0, 0);
+	expect_field(b, MVGPU_REC_PLAT, 16);
+	put_plat(b, ~0u, 0, 0);
+	expect_field(b, MVGPU_REC_PLAT, 16);
+	put_plat(b, MVGPU_COMPAT_ECC_OFF, 2, 0);
+	expect_field(b, MVGPU_REC_PLAT, 16);
+	put_plat(b, MVGPU_COMPAT_ECC_OFF, 1u << 31, 0);
+	expect_field(b, MVGPU_REC_PLAT, 16);
+	put_plat(b, MVGPU_COMPAT_ECC_OFF, 0, 1);
+	expect_field(b, MVGPU_REC_PLAT, 16);
+	put_plat(b, MVGPU_COMPAT_ECC_OFF, 0, 1ull << 63);
+	expect_field(b, MVGPU_REC_PLAT, 16);
+}
+
+/* ECC record @e (as channel-like state) must be refused with E_FIELD. */
+static void expect_bad_ecc(const struct mvgpu_state_ecc *e)
+{
+	struct mvgpu_compat_info in = test_info();
+	struct mvgpu_state st;
+	uint8_t b[48];
+
+	put_ecc_rec(b, e);
+	expect_field(b, MVGPU_REC_ECC, 48);
+	/* the state check and the encoder agree */
+	valid_state(&st);
+	st.ecc = *e;
+	cr_assert_eq(mvgpu_state_check(&st, &in, NULL, 0), -EINVAL);
+}
+
+Test(minor1, ecc_fields)
+{
+	struct mvgpu_state st;
+	struct mvgpu_state_ecc e;
+	uint8_t b[48];
+
+	valid_state(&st);
+	e = st.ecc; e.ctrl = 2;				expect_bad_ecc(&e);
+	e = st.ecc; e.ctrl = ~0u;			expect_bad_ecc(&e);
+	e = st.ecc; e.flags = 4;			expect_bad_ecc(&e);
+	e = st.ecc; e.flags = 1u << 31;			expect_bad_ecc(&e);
+	e = st.ecc; e.sbe_volatile = e.sbe_aggregate + 1; expect_bad_ecc(&e);
+	e = st.ecc; e.dbe_volatile = 3;			expect_bad_ecc(&e);
+	e = st.ecc; e.dbe_aggregate = 0;		expect_bad_ecc(&e);
+	e = st.ecc; e.sbe_volatile = ~0ull; e.sbe_aggregate = 0; expect_bad_ecc(&e);
+	/* reserved */
+	put_ecc_rec(b, &st.ecc);
+	le64(b + 40, 1);
+	expect_field(b, MVGPU_REC_ECC, 48);
+}
+
+/* Any ECC state the device can be in travels. */
+Test(minor1, ecc_states_accepted)
+{
+	static const struct mvgpu_state_ecc good[] = {
+		{ 0, 0, 0, 0, 0, 0 },
+		{ MVGPU_ECC_CTRL_OPT_OUT, 0, 0, 0, 0, 0 },	/* pending */
+		{ 0, MVGPU_STATE_ECC_F_OPTED_OUT, 0, 0, 7, 0 },	/* opt-in pending */
+		{ 0, MVGPU_STATE_ECC_F_KILLED, 1, 1, 1, 1 },
+		{ 0, 0, ~0ull, ~0ull, ~0ull, ~0ull },
+		{ 0, 0, 0, 0, ~0ull, ~0ull },
+	};
+	struct mvgpu_dec *d = malloc(sizeof(*d));
+	struct mvgpu_state st;
+	struct target t;
+	struct gen g;
+	size_t i;
+	uint8_t b[48];
+
+	valid_state(&st);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		/* by the encoder */
+		st.ecc = good[i];
+		gen_init(&g, 65536);
+		gen_state(&g, &st);
+		gen_end(&g);
+		target_init(&t);
+		cr_assert_eq(decode(g.out, g.len, 1, &t, d), 0, "%zu: %s", i,
+			     mvgpu_dec_why(d));
+		cr_assert_eq(t.st.have, MVGPU_STATE_HAVE_ECC);
+		cr_assert_eq(memcmp(&t.st.ecc, &good[i], sizeof(good[i])), 0);
+		cr_assert_eq(memcmp(&t.st, &st, sizeof(st)), 0);
+		target_fini(&t);
+		gen_fini(&g);
+		/* by hand, anywhere a state record may be: first */
+		gen_init(&g, 65536);
+		put_ecc_rec(b, &good[i]);
+		put_rec(&g, MVGPU_REC_ECC, MVGPU_REC_F_OPTIONAL, b, 48);
+		put_state_by_hand(&g, &st, -1);
+		put_end(&g, 10, 0);
+		target_init(&t);
+		cr_assert_eq(decode(g.out, g.len, FEED_ALL, &t, d), 0, "%s",
+			     mvgpu_dec_why(d));
+		cr_assert_eq(memcmp(&t.st.ecc, &good[i], sizeof(good[i])), 0);
+		target_fini(&t);
+		gen_fini(&g);
+	}
+	free(d);
+}
+
+Test(minor1, ecc_duplicate)
+{
+	struct mvgpu_state st;
+	struct gen g;
+	uint8_t b[48];
+
+	valid_state(&st);
+	put_ecc_rec(b, &st.ecc);
+	gen_init(&g, 65536);
+	gen_state(&g, &st);		/* has one */
+	put_rec(&g, MVGPU_REC_ECC, MVGPU_REC_F_OPTIONAL, b, 48);
+	gen_drain(&g);
+	expect_err(&g, MVGPU_STREAM_E_DUPLICATE, -EPROTO);
+	gen_fini(&g);
+
+	gen_init(&g, 65536);
+	put_rec(&g, MVGPU_REC_ECC, MVGPU_REC_F_OPTIONAL, b, 48);
+	put_rec(&g, MVGPU_REC_ECC, MVGPU_REC_F_OPTIONAL, b, 48);
+	gen_drain(&g);
+	expect_err(&g, MVGPU_STREAM_E_DUPLICATE, -EPROTO);
+	gen_fini(&g);
+}
+
+/* What a minor-0 source sends: DESC says 1.0, no PLAT, no ECC.  It
+ * decodes; the state says so, and the decoder leaves the target's own ECC
+ * state and platform alone. */
+Test(minor1, minor0_stream_without_plat_and_ecc)
+{
+	struct mvgpu_compat_info in = test_info();
+	struct mvgpu_dec *d = malloc(sizeof(*d));
+	struct mvgpu_state st;
+	struct target t;
+	struct gen g;
+	size_t i;
+	static const __u32 modes[] = { MVGPU_COMPAT_ECC_UNKNOWN,
+				       MVGPU_COMPAT_ECC_OFF,
+				       MVGPU_COMPAT_ECC_ON };
+
+	gen_init(&g, 65536);
+	mvgpu_put_le16(g.stage + 16 + 10, 0);	/* stream 1.0 */
+	gen_page(&g, 4, 1);
+	valid_state(&st);
+	put_state_by_hand(&g, &st, -1);
+	put_end(&g, 10, 1);
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		target_init(&t);
+		memset(&t.st.ecc, 0xee, sizeof(t.st.ecc));
+		memset(&t.st.plat, 0xdd, sizeof(t.st.plat));
+		t.st.have = ~0u;		/* cleared by init */
+		in.ecc = modes[i];
+		cr_assert_eq(decode_with(d, &in, g.out, g.len, 7, &t), 0, "%s",
+			     mvgpu_dec_why(d));
+		cr_assert_eq(t.desc.stream_minor, 0);
+		cr_assert_eq(mvgpu_dec_remote(d)->ecc, MVGPU_COMPAT_ECC_UNKNOWN);
+		cr_assert_eq(t.st.have, 0);
+		cr_assert_eq(t.nplat, 0);
+		cr_assert_eq(t.st.ecc.ctrl, 0xeeeeeeeeu, "untouched");
+		cr_assert_eq(t.st.plat.ecc, 0xddddddddu, "untouched");
+		cr_assert_eq(memcmp(t.st.ch, st.ch, sizeof(st.ch)), 0);
+		target_fini(&t);
+	}
+	gen_fini(&g);
+	free(d);
+}
+
+Test(minor1, state_check)
+{
+	struct mvgpu_compat_info in = test_info();
+	static uint8_t buf[1 << 16];
+	struct mvgpu_state st;
+	struct mvgpu_enc e;
+	char why[MVGPU_COMPAT_WHY_MAX];
+
+	valid_state(&st);
+	st.have |= MVGPU_STATE_HAVE_PLAT;
+	st.plat = sample_plat;
+	cr_assert_eq(mvgpu_state_check(&st, &in, why, sizeof(why)), 0, "%s", why);
+	st.plat.frame_rate_limiter = 2;
+	cr_assert_eq(mvgpu_state_check(&st, &in, why, sizeof(why)), -EINVAL);
+	cr_assert_str_eq(why, "frame rate limiter 2");
+	/* the encoder ignores the platform: mvgpu_enc_platform() writes it */
+	cr_assert_eq(mvgpu_enc_init(&e, &in), 0);
+	cr_assert_gt(mvgpu_enc_desc(&e, buf, sizeof(buf)), 0);
+	cr_assert_gt(mvgpu_enc_state(&e, buf, sizeof(buf), &st), 0);
+	st.have &= ~MVGPU_STATE_HAVE_PLAT;
+	cr_assert_eq(mvgpu_state_check(&st, &in, why, sizeof(why)), 0, "%s", why);
+	st.plat.ecc = 0;
+	cr_assert_eq(mvgpu_state_check(&st, &in, why, sizeof(why)), 0,
+		     "without HAVE_PLAT plat is not looked at");
+	st.have |= MVGPU_STATE_HAVE_PLAT;
+	st.plat.frame_rate_limiter = 0;
+	cr_assert_eq(mvgpu_state_check(&st, &in, why, sizeof(why)), -EINVAL);
+	cr_assert_str_eq(why, "platform ECC mode 0");
+
+	/* the ECC part only counts with HAVE_ECC */
+	valid_state(&st);
+	st.ecc.flags = 0x10;
+	cr_assert_eq(mvgpu_state_check(&st, &in, why, sizeof(why)), -EINVAL);
+	cr_assert_str_eq(why, "ECC flags 0x10 have unknown bits");
+	cr_assert_eq(mvgpu_enc_init(&e, &in), 0);
+	cr_assert_gt(mvgpu_enc_desc(&e, buf, sizeof(buf)), 0);
+	cr_assert_eq(mvgpu_enc_state(&e, buf, sizeof(buf), &st), -EINVAL);
+	st.have = 0;
+	cr_assert_eq(mvgpu_state_check(&st, &in, why, sizeof(why)), 0, "%s", why);
+	cr_assert_gt(mvgpu_enc_state(&e, buf, sizeof(buf), &st), 0);
+
+	/* unknown parts */
+	valid_state(&st);
+	st.have |= 4;
+	cr_assert_eq(mvgpu_state_check(&st, &in, why, sizeof(why)), -EINVAL);
+	cr_assert_str_eq(why, "state parts 0x4 unknown");
+	cr_assert_eq(mvgpu_enc_init(&e, &in), 0);
+	cr_assert_gt(mvgpu_enc_desc(&e, buf, sizeof(buf)), 0);
+	cr_assert_eq(mvgpu_enc_state(&e, buf, sizeof(buf), &st), -EINVAL);
+}
+
 /* ---- API contracts ------------------------------------------------------- */
 
 Test(encoder, misuse_is_einval)
@@ -1580,5 +2175,6 @@ Test(format, layout)
 	cr_assert_str_eq((const char *)p + 56, "mvgpu-test");
 	cr_assert_str_eq((const char *)p + 88, "0.1.0");
 	gen_fini(&g);
-	cr_assert_eq(MVGPU_ENC_STATE_BYTES, 32 + 8 * 16 + 256 + 16 + 24 + 8 + 4 * 80);
+	cr_assert_eq(MVGPU_ENC_STATE_BYTES,
+		     32 + 9 * 16 + 256 + 16 + 24 + 8 + 4 * 80 + 48);
 }
