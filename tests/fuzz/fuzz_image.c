@@ -371,6 +371,17 @@ static void fuzz_from_stream(const uint8_t *s, size_t n, unsigned opt)
 		CHECK(r.sum.zero_records == ref.zeros);
 		CHECK(r.sum.size_hints == ref.hints);
 		CHECK(r.sum.fb_pages == ref.fb_pages);
+		/* the minor-1 records, as the decoder stored them */
+		CHECK(r.sum.has_platform == !!(ref.st.have & MVGPU_STATE_HAVE_PLAT));
+		CHECK(r.sum.has_ecc == !!(ref.st.have & MVGPU_STATE_HAVE_ECC));
+		if (r.sum.has_platform)
+			CHECK(r.sum.ecc_mode == ref.st.plat.ecc &&
+			      r.sum.platform.ecc == ref.st.plat.ecc &&
+			      r.sum.platform.frame_rate_limiter ==
+			      ref.st.plat.frame_rate_limiter);
+		if (r.sum.has_ecc)
+			CHECK(r.sum.ecc.flags == ref.st.ecc.flags &&
+			      r.sum.ecc.dbe_aggregate == ref.st.ecc.dbe_aggregate);
 		for (i = 0; ref.map && i < ref.fb_pages; i++) {
 			d += ref.map[i] == 1;
 			zr += ref.map[i] == 2;
@@ -425,8 +436,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #include <fcntl.h>
 #include <sys/stat.h>
 
-/* A stream of type @type: text-like pages, zero runs (one over the whole
- * framebuffer first, as a save of a fresh vGPU sends), a size hint. */
+/* A stream of type @type: the platform (ECC on), text-like pages, zero
+ * runs (one over the whole framebuffer first, as a save of a fresh vGPU
+ * sends), a size hint, the state with its ECC record. */
 static size_t seed_stream(uint8_t *buf, size_t cap, unsigned type,
 			  unsigned pages)
 {
@@ -442,6 +454,9 @@ static size_t seed_stream(uint8_t *buf, size_t cap, unsigned type,
 	CHECK(!mvgpu_enc_init(&e, &in));
 #define PUT(call) do { k = (call); CHECK(k >= 0); pos += (size_t)k; } while (0)
 	PUT(mvgpu_enc_desc(&e, buf, cap));
+	PUT(mvgpu_enc_platform(&e, buf + pos, cap - pos,
+			       &(struct mvgpu_state_platform){
+					MVGPU_COMPAT_ECC_ON, pages & 1 }));
 	PUT(mvgpu_enc_size_hint(&e, buf + pos, cap - pos, 4096ull * pages, pages));
 	PUT(mvgpu_enc_zero(&e, buf + pos, cap - pos, 0, in.fb_size / PG));
 	PUT(mvgpu_enc_flush(&e, buf + pos, cap - pos));
@@ -459,6 +474,9 @@ static size_t seed_stream(uint8_t *buf, size_t cap, unsigned type,
 	mvgpu_put_le16(st.cfg + 0x2e, MVGPU_PCI_SUBDEV_BASE + type);
 	st.disp = (struct mvgpu_state_display){ 64, 32, 256,
 		MVGPU_FMT_XRGB8888, 0, 1 };
+	st.have = MVGPU_STATE_HAVE_ECC;
+	st.ecc = (struct mvgpu_state_ecc){ MVGPU_ECC_CTRL_OPT_OUT,
+		MVGPU_STATE_ECC_F_KILLED, 3, 1, 40, 2 };
 	PUT(mvgpu_enc_state(&e, buf + pos, cap - pos, &st));
 	PUT(mvgpu_enc_end(&e, buf + pos, cap - pos));
 #undef PUT
@@ -543,7 +561,8 @@ int main(int argc, char **argv)
 {
 	static const char *const dict[] = {
 		"MVGPUIMG", "\\x04\\x22\\x4d\\x18", "DESC", "PAGE", "ZERO",
-		"SIZE", "END ", "MVGPUMIG", "mvgpu-migration-version=1",
+		"SIZE", "END ", "PLAT", "ECC ", "MVGPUMIG",
+		"mvgpu-migration-version=1", " ecc=on", " ecc=off",
 		" fb=", " type=", " type_index=", "mvgpu-64M", "mvgpu-1G",
 		"68719476736", "\\x00\\x00\\x00\\x00\\x10\\x00\\x00\\x00",
 		"\\x00\\x00\\x00\\x00\\x00\\x01\\x00\\x00",

@@ -69,6 +69,17 @@ static const char *version_of(unsigned idx)
 	return s[idx];
 }
 
+/* Type @idx's migration_version on a parent whose ECC mode is @ecc. */
+static const char *version_ecc(unsigned idx, __u32 ecc)
+{
+	static char s[3][MVGPU_COMPAT_STR_MAX];
+	struct mvgpu_compat_info in = type_info(idx);
+
+	in.ecc = ecc;
+	cr_assert_gt(mvgpu_compat_format(&in, s[ecc], sizeof(s[ecc])), 0);
+	return s[ecc];
+}
+
 static void put(struct sstream *s, ssize_t (*fn)(struct mvgpu_enc *, void *, size_t),
 		struct mvgpu_enc *e)
 {
@@ -162,12 +173,22 @@ static void valid_state(struct mvgpu_state *st, unsigned type_index)
 	st->ch[2].get = 0x60;
 }
 
+static const struct mvgpu_state_platform *g_plat;
+
+static ssize_t do_platform(struct mvgpu_enc *e, void *d, size_t r)
+{
+	return mvgpu_enc_platform(e, d, r, g_plat);
+}
+
 /*
  * Pass 1: @text text pages from 0, zero pages, @noise noise pages; pass 2:
  * a page rewritten, a zero page written, a noise page zeroed; the state;
- * the end.
+ * the end.  With @plat (stream 1.1): PLAT after DESC, and the state with
+ * its ECC record.
  */
-static void build_stream(struct sstream *s, unsigned text, unsigned noise)
+static void build_stream_plat(struct sstream *s, unsigned text,
+			      unsigned noise,
+			      const struct mvgpu_state_platform *plat)
 {
 	struct mvgpu_compat_info in = type_info(0);
 	struct mvgpu_enc e;
@@ -180,6 +201,10 @@ static void build_stream(struct sstream *s, unsigned text, unsigned noise)
 	cr_assert_eq(mvgpu_enc_init(&e, &in), 0);
 	g_enc = &e;
 	put(s, mvgpu_enc_desc, &e);
+	if (plat) {
+		g_plat = plat;
+		put(s, do_platform, &e);
+	}
 	for (i = 0; i < text; i++) {
 		text_page(p, i);
 		page(s, i, p);
@@ -198,10 +223,20 @@ static void build_stream(struct sstream *s, unsigned text, unsigned noise)
 		page(s, 6000, z);
 	put(s, mvgpu_enc_flush, &e);
 	valid_state(&s->st, 0);
+	if (plat) {
+		s->st.have = MVGPU_STATE_HAVE_ECC;
+		s->st.ecc = (struct mvgpu_state_ecc){ MVGPU_ECC_CTRL_OPT_OUT,
+			MVGPU_STATE_ECC_F_KILLED, 7, 1, 1234, 3 };
+	}
 	g_st = &s->st;
 	put(s, do_state, &e);
 	put(s, mvgpu_enc_end, &e);
 	cr_assert(mvgpu_enc_done(&e));
+}
+
+static void build_stream(struct sstream *s, unsigned text, unsigned noise)
+{
+	build_stream_plat(s, text, noise, NULL);
 }
 
 static void free_stream(struct sstream *s)
@@ -401,6 +436,10 @@ Test(image, round_trip_memfd)
 	cr_assert_eq(sum.ch[2].error, MVGPU_ERR_OPCODE);
 	cr_assert_eq(sum.irq_kind, MVGPU_IRQ_KIND_MSI);
 	cr_assert_eq(sum.subdevice, MVGPU_PCI_SUBDEV_BASE);
+	/* a stream without PLAT and ECC records, a version without ecc */
+	cr_assert_eq(sum.ecc_mode, MVGPU_COMPAT_ECC_UNKNOWN);
+	cr_assert_eq(sum.has_platform, 0);
+	cr_assert_eq(sum.has_ecc, 0);
 
 	/* the "vGPU" reads it back */
 	out = memfd_create("back", MFD_CLOEXEC);
@@ -774,6 +813,93 @@ Test(image, incompatible_target_names_both_versions)
 	free_stream(&s);
 }
 
+/* Stream 1.1: PLAT and the ECC record in the summary; the ECC mode of
+ * the header, the stream and the target must agree. */
+Test(image, platform_and_ecc_state)
+{
+	static const struct mvgpu_state_platform on = {
+		MVGPU_COMPAT_ECC_ON, 1 };
+	mvgpu_image_summary sum;
+	struct sstream s;
+	mvgpu_image *img;
+	int fd;
+
+	build_stream_plat(&s, 10, 0, &on);
+	fd = memfd_with(s.buf, s.len);
+	cr_assert_eq(mvgpu_image_write(ctx, fd, path_in("e.img"),
+				       version_ecc(0, MVGPU_COMPAT_ECC_ON),
+				       NULL, NULL), 0, "%s", mvgpu_last_error(ctx));
+	close(fd);
+	cr_assert_eq(mvgpu_image_open(ctx, path_in("e.img"), &img), 0);
+	cr_assert_eq(mvgpu_image_check(img, NULL, &sum, NULL), 0, "%s",
+		     mvgpu_last_error(ctx));
+	cr_assert_eq(sum.stream_minor, MVGPU_STREAM_MINOR);
+	cr_assert_eq(sum.ecc_mode, MVGPU_COMPAT_ECC_ON);
+	cr_assert_eq(sum.has_platform, 1);
+	cr_assert_eq(sum.platform.ecc, MVGPU_COMPAT_ECC_ON);
+	cr_assert_eq(sum.platform.frame_rate_limiter, 1);
+	cr_assert_eq(sum.has_ecc, 1);
+	cr_assert_eq(sum.ecc.ctrl, MVGPU_ECC_CTRL_OPT_OUT);
+	cr_assert_eq(sum.ecc.flags, MVGPU_STATE_ECC_F_KILLED);
+	cr_assert_eq(sum.ecc.sbe_volatile, 7);
+	cr_assert_eq(sum.ecc.dbe_volatile, 1);
+	cr_assert_eq(sum.ecc.sbe_aggregate, 1234);
+	cr_assert_eq(sum.ecc.dbe_aggregate, 3);
+	/* targets: ECC on or unknown take it, ECC off does not */
+	cr_assert_eq(mvgpu_image_check(img, version_ecc(0, MVGPU_COMPAT_ECC_ON),
+				       NULL, NULL), 0);
+	cr_assert_eq(mvgpu_image_check(img, version_of(0), NULL, NULL), 0);
+	cr_assert_eq(mvgpu_image_check(img, version_ecc(0, MVGPU_COMPAT_ECC_OFF),
+				       NULL, NULL), -EINVAL);
+	cr_assert_not_null(strstr(mvgpu_last_error(ctx),
+				  "ECC mode differs: source on, target off"),
+			   "%s", mvgpu_last_error(ctx));
+	mvgpu_image_close(img);
+
+	/* a header without ecc: the stream's PLAT says it */
+	fd = memfd_with(s.buf, s.len);
+	cr_assert_eq(mvgpu_image_write(ctx, fd, path_in("f.img"), version_of(0),
+				       NULL, NULL), 0);
+	close(fd);
+	cr_assert_eq(mvgpu_image_open(ctx, path_in("f.img"), &img), 0);
+	cr_assert_eq(mvgpu_image_check(img, NULL, &sum, NULL), 0, "%s",
+		     mvgpu_last_error(ctx));
+	cr_assert_eq(sum.ecc_mode, MVGPU_COMPAT_ECC_ON);
+	/* the string check cannot tell, the stream's PLAT can */
+	cr_assert_eq(mvgpu_image_check(img, version_ecc(0, MVGPU_COMPAT_ECC_OFF),
+				       NULL, NULL), -EINVAL);
+	cr_assert_not_null(strstr(mvgpu_last_error(ctx), "ECC mode differs"),
+			   "%s", mvgpu_last_error(ctx));
+	mvgpu_image_close(img);
+
+	/* a header that says off on a stream that says on: damage */
+	fd = memfd_with(s.buf, s.len);
+	cr_assert_eq(mvgpu_image_write(ctx, fd, path_in("g.img"),
+				       version_ecc(0, MVGPU_COMPAT_ECC_OFF),
+				       NULL, NULL), 0);
+	close(fd);
+	cr_assert_eq(check_file(path_in("g.img"), NULL), -EBADMSG);
+	cr_assert_not_null(strstr(mvgpu_last_error(ctx), "disagree"), "%s",
+			   mvgpu_last_error(ctx));
+	free_stream(&s);
+
+	/* a stream 1.0 under a header with ecc: the header's mode */
+	build_stream(&s, 10, 0);
+	fd = memfd_with(s.buf, s.len);
+	cr_assert_eq(mvgpu_image_write(ctx, fd, path_in("h.img"),
+				       version_ecc(0, MVGPU_COMPAT_ECC_OFF),
+				       NULL, NULL), 0);
+	close(fd);
+	cr_assert_eq(mvgpu_image_open(ctx, path_in("h.img"), &img), 0);
+	cr_assert_eq(mvgpu_image_check(img, NULL, &sum, NULL), 0, "%s",
+		     mvgpu_last_error(ctx));
+	cr_assert_eq(sum.ecc_mode, MVGPU_COMPAT_ECC_OFF);
+	cr_assert_eq(sum.has_platform, 0);
+	cr_assert_eq(sum.has_ecc, 0);
+	mvgpu_image_close(img);
+	free_stream(&s);
+}
+
 Test(image, header_and_stream_must_agree)
 {
 	struct sstream s;
@@ -1135,6 +1261,54 @@ Test(image, inspect_text_json_png)
 	cr_assert_eq(r.code, 2, "%s%s", r.out, r.err);
 	CLI(&r, "inspect", path_in("s.img"), "--mode", "10x10");
 	cr_assert_eq(r.code, 2);
+	/* stream 1.0, a version without ecc: nothing to show */
+	CLI(&r, "inspect", path_in("s.img"));
+	cr_assert_not_null(strstr(r.out, ", ECC not recorded\n"), "%s", r.out);
+	cr_assert_null(strstr(r.out, "platform "), "%s", r.out);
+	cr_assert_null(strstr(r.out, "\necc "), "%s", r.out);
+	CLI(&r, "--json", "inspect", path_in("s.img"));
+	cr_assert(json_valid(r.out, strlen(r.out)), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "\"ecc\": null"), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "\"platform\": null"), "%s", r.out);
+	free_stream(&s);
+}
+
+Test(image, inspect_shows_platform_and_ecc)
+{
+	static const struct mvgpu_state_platform off = {
+		MVGPU_COMPAT_ECC_OFF, 1 };
+	static struct run r;
+	struct sstream s;
+	int fd;
+
+	build_stream_plat(&s, 10, 0, &off);
+	fd = memfd_with(s.buf, s.len);
+	cr_assert_eq(mvgpu_image_write(ctx, fd, path_in("p.img"),
+				       version_ecc(0, MVGPU_COMPAT_ECC_OFF),
+				       NULL, NULL), 0, "%s", mvgpu_last_error(ctx));
+	close(fd);
+
+	CLI(&r, "inspect", path_in("p.img"));
+	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
+	cr_assert_not_null(strstr(r.out, " ecc=off"), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "features 0x0, ECC off\n"), "%s", r.out);
+	cr_assert_not_null(strstr(r.out,
+		"platform     ECC off, frame rate limiter on\n"), "%s", r.out);
+	cr_assert_not_null(strstr(r.out,
+		"ecc          ctrl 0x1 (opt-out), not opted out, channels killed by a double-bit error (reset needed); "
+		"single-bit errors 7 (aggregate 1234), double-bit errors 1 (aggregate 3)\n"),
+		"%s", r.out);
+
+	CLI(&r, "--json", "inspect", path_in("p.img"));
+	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
+	cr_assert(json_valid(r.out, strlen(r.out)), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "\"ecc\": \"off\""), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "\"frame_rate_limiter\": true"), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "\"opt_out_requested\": true"), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "\"opted_out\": false"), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "\"killed\": true"), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "\"sbe_aggregate\": 1234"), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "\"dbe_volatile\": 1"), "%s", r.out);
 	free_stream(&s);
 }
 

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "mvgpu_stream.h"
 #include "output.h"
 
 #define PNG_DIM_MAX 16384u
@@ -160,6 +161,62 @@ static const char *irq_name(uint32_t k)
 	return k == 1 ? "INTx" : k == 2 ? "MSI" : "none";
 }
 
+/* An ECC mode (MVGPU_COMPAT_ECC_*): "on", "off", or NULL when unknown. */
+static const char *ecc_name(uint32_t mode)
+{
+	return mode == MVGPU_COMPAT_ECC_ON ? "on" :
+	       mode == MVGPU_COMPAT_ECC_OFF ? "off" : NULL;
+}
+
+/* The PLAT and ECC records, when the stream has them (stream 1.1). */
+static void print_text_ecc(const mvgpu_image_summary *s)
+{
+	const char *mode = ecc_name(s->platform.ecc);
+
+	if (s->has_platform)
+		printf("%-12s ECC %s, frame rate limiter %s\n", "platform",
+		       mode ? mode : "?",
+		       s->platform.frame_rate_limiter ? "on" : "off");
+	if (!s->has_ecc)
+		return;
+	printf("%-12s ctrl 0x%x%s, %s%s; single-bit errors %" PRIu64 " (aggregate %" PRIu64 "), double-bit errors %" PRIu64 " (aggregate %" PRIu64 ")\n",
+	       "ecc", s->ecc.ctrl,
+	       s->ecc.ctrl & MVGPU_ECC_CTRL_OPT_OUT ? " (opt-out)" : "",
+	       s->ecc.flags & MVGPU_STATE_ECC_F_OPTED_OUT ? "opted out" :
+							    "not opted out",
+	       s->ecc.flags & MVGPU_STATE_ECC_F_KILLED ?
+	       ", channels killed by a double-bit error (reset needed)" : "",
+	       s->ecc.sbe_volatile, s->ecc.sbe_aggregate,
+	       s->ecc.dbe_volatile, s->ecc.dbe_aggregate);
+}
+
+static void print_json_ecc(struct json *j, const mvgpu_image_summary *s)
+{
+	if (s->has_platform) {
+		json_obj_begin(j, "platform");
+		json_str(j, "ecc", ecc_name(s->platform.ecc));
+		json_bool(j, "frame_rate_limiter", !!s->platform.frame_rate_limiter);
+		json_obj_end(j);
+	} else {
+		json_null(j, "platform");
+	}
+	if (!s->has_ecc) {
+		json_null(j, "ecc");
+		return;
+	}
+	json_obj_begin(j, "ecc");
+	json_u64(j, "ctrl", s->ecc.ctrl);
+	json_bool(j, "opt_out_requested", !!(s->ecc.ctrl & MVGPU_ECC_CTRL_OPT_OUT));
+	json_bool(j, "opted_out", !!(s->ecc.flags & MVGPU_STATE_ECC_F_OPTED_OUT));
+	json_bool(j, "killed", !!(s->ecc.flags & MVGPU_STATE_ECC_F_KILLED));
+	json_u64(j, "flags", s->ecc.flags);
+	json_u64(j, "sbe_volatile", s->ecc.sbe_volatile);
+	json_u64(j, "dbe_volatile", s->ecc.dbe_volatile);
+	json_u64(j, "sbe_aggregate", s->ecc.sbe_aggregate);
+	json_u64(j, "dbe_aggregate", s->ecc.dbe_aggregate);
+	json_obj_end(j);
+}
+
 static void print_text(const char *file, const mvgpu_image_info *in,
 		       const mvgpu_image_summary *s)
 {
@@ -188,10 +245,11 @@ static void print_text(const char *file, const mvgpu_image_info *in,
 	fput_sanitized(in->migration_version, stdout);
 	printf("\n");
 	format_size(s->fb_size, sz, sizeof(sz));
-	printf("%-12s %s (index %u), framebuffer %s (%" PRIu64 " pages), driver %s, stream %u.%u, ABI %u.%u, features 0x%" PRIx64 "\n",
+	printf("%-12s %s (index %u), framebuffer %s (%" PRIu64 " pages), driver %s, stream %u.%u, ABI %u.%u, features 0x%" PRIx64 ", ECC %s\n",
 	       "type", s->type, s->type_index, sz, s->fb_pages, s->driver,
 	       s->stream_major, s->stream_minor, s->abi_major, s->abi_minor,
-	       s->features);
+	       s->features,
+	       ecc_name(s->ecc_mode) ? ecc_name(s->ecc_mode) : "not recorded");
 	printf("%-12s %" PRIu64 " with data, %" PRIu64 " zero, %" PRIu64 " never written (zero); %" PRIu64 " PAGE and %" PRIu64 " ZERO records\n",
 	       "pages", s->pages_data, s->pages_zero, s->pages_unsent,
 	       s->page_records, s->zero_records);
@@ -219,6 +277,7 @@ static void print_text(const char *file, const mvgpu_image_info *in,
 			printf(", %" PRIu64 " bytes into a command", s->ch[c].cmd_done);
 		printf("\n");
 	}
+	print_text_ecc(s);
 }
 
 static void print_json(const char *file, const mvgpu_image_info *in,
@@ -253,6 +312,7 @@ static void print_json(const char *file, const mvgpu_image_info *in,
 	json_u64(&j, "abi_minor", s->abi_minor);
 	json_u64(&j, "fb_size", s->fb_size);
 	json_u64(&j, "features", s->features);
+	json_str(&j, "ecc", ecc_name(s->ecc_mode));	/* null: not recorded */
 	json_obj_end(&j);
 	json_obj_begin(&j, "pages");
 	json_u64(&j, "total", s->fb_pages);
@@ -293,6 +353,7 @@ static void print_json(const char *file, const mvgpu_image_info *in,
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
+	print_json_ecc(&j, s);
 	json_str(&j, "png", png);
 	json_obj_end(&j);
 	json_end(&j);

@@ -114,7 +114,12 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 	progress_end(&p);
 	snprintf(why, sizeof(why), "%s", mvgpu_last_error(ctx));
 	mvgpu_dev_close(dev);
-	if (ret == -EINVAL && !st.device_touched) {
+	if (ret == -EINVAL && !st.device_touched && strstr(why, "ECC mode differs")) {
+		/* the type is right: the parent's ECC mode is not */
+		ret = progress_fail(&p, EXIT_FAIL, ret,
+				    "cannot restore %s into vGPU %s: %s; restore it into a vGPU on a parent with the image's ECC mode; vGPU %s was not changed",
+				    pos[1], uuid, why, uuid);
+	} else if (ret == -EINVAL && !st.device_touched) {
 		struct mvgpu_compat_info ci;
 		char type[64] = "its type";
 

@@ -881,6 +881,24 @@ typedef struct {
 		uint32_t ctrl, ring_size, put, get, fence, error, error_get;
 		uint64_t ring_base, cmd_done;
 	} ch[MVGPU_NUM_CHANNELS];
+	/* ECC (device ABI 1.1, stream 1.1) */
+	unsigned ecc_mode;           /* the source parent's ECC mode: 0 unknown,
+	                              * 1 off, 2 on (MVGPU_COMPAT_ECC_*): the
+	                              * PLAT record's, else the ecc key of the
+	                              * header's migration_version */
+	int      has_platform;       /* the stream has a PLAT record: */
+	struct {
+		uint32_t ecc;                /* 1 off, 2 on */
+		uint32_t frame_rate_limiter; /* 0 or 1 */
+	} platform;
+	int      has_ecc;            /* the stream has an ECC record: */
+	struct {
+		uint32_t ctrl;               /* ECC_CTRL: bit 0 opt-out requested */
+		uint32_t flags;              /* bit 0 opted out, bit 1 killed
+		                              * (MVGPU_STATE_ECC_F_*) */
+		uint64_t sbe_volatile, dbe_volatile;
+		uint64_t sbe_aggregate, dbe_aggregate;
+	} ecc;
 } mvgpu_image_summary;
 
 /*! mvgpu_vgpu_migration_version() :

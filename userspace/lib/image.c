@@ -1101,6 +1101,21 @@ static void fill_summary(struct job *j, mvgpu_image_summary *s)
 		s->ch[c].ring_base = st->ch[c].ring_base;
 		s->ch[c].cmd_done = st->ch[c].cmd_done;
 	}
+	s->ecc_mode = r->ecc;		/* PLAT's, once it came */
+	s->has_platform = !!(st->have & MVGPU_STATE_HAVE_PLAT);
+	if (s->has_platform) {
+		s->platform.ecc = st->plat.ecc;
+		s->platform.frame_rate_limiter = st->plat.frame_rate_limiter;
+	}
+	s->has_ecc = !!(st->have & MVGPU_STATE_HAVE_ECC);
+	if (s->has_ecc) {
+		s->ecc.ctrl = st->ecc.ctrl;
+		s->ecc.flags = st->ecc.flags;
+		s->ecc.sbe_volatile = st->ecc.sbe_volatile;
+		s->ecc.dbe_volatile = st->ecc.dbe_volatile;
+		s->ecc.sbe_aggregate = st->ecc.sbe_aggregate;
+		s->ecc.dbe_aggregate = st->ecc.dbe_aggregate;
+	}
 }
 
 /* The target's info: @version, or the image's own. */
@@ -1181,7 +1196,16 @@ int mvgpu_image_check(mvgpu_image *img, const char *target_version,
 	j.sum = &s;
 	ret = decode(img, &j, target_version);
 	if (!ret) {
+		struct mvgpu_compat_info ci;
+		char why[MVGPU_COMPAT_WHY_MAX];
+
 		fill_summary(&j, &s);
+		/* no PLAT (a stream 1.0 source): what the header says, if */
+		if (!s.ecc_mode &&
+		    !parse_version(img->info.migration_version,
+				   strlen(img->info.migration_version), &ci,
+				   why, sizeof(why)))
+			s.ecc_mode = ci.ecc;
 		if (sum)
 			*sum = s;
 		emit(&j, NULL, MVGPU_IMAGE_EV_VALIDATED, "validated");
