@@ -90,6 +90,35 @@ static void mvgpu_kick(struct mvgpu_vgpu *vgpu)
 		queue_work(mvgpu_wq, &vgpu->work);
 }
 
+/**
+ * mvgpu_channels_kill() - stop every enabled channel that still runs.
+ * @vgpu: the vGPU; caller holds vgpu->lock.
+ * @err: MVGPU_ERR_* for each of them.
+ */
+void mvgpu_channels_kill(struct mvgpu_vgpu *vgpu, u32 err)
+{
+	unsigned int n;
+
+	for (n = 0; n < MVGPU_NUM_CHANNELS; n++)
+		if (ch_enabled(&vgpu->ch[n]) && !vgpu->ch[n].error)
+			ch_fail(vgpu, n, err);
+}
+
+/**
+ * mvgpu_channels_active() - how many channels are enabled.
+ * @vgpu: the vGPU; caller holds vgpu->lock.
+ *
+ * Return: 0 .. MVGPU_NUM_CHANNELS.
+ */
+unsigned int mvgpu_channels_active(struct mvgpu_vgpu *vgpu)
+{
+	unsigned int n, active = 0;
+
+	for (n = 0; n < MVGPU_NUM_CHANNELS; n++)
+		active += ch_enabled(&vgpu->ch[n]);
+	return active;
+}
+
 static void ch_enable(struct mvgpu_vgpu *vgpu, unsigned int n)
 {
 	struct mvgpu_channel *c = &vgpu->ch[n];
@@ -98,9 +127,14 @@ static void ch_enable(struct mvgpu_vgpu *vgpu, unsigned int n)
 	c->get = 0;
 	c->put = 0;
 	c->cmd_done = 0;
-	if (!is_power_of_2(c->ring_size) || c->ring_size < MVGPU_RING_MIN ||
-	    c->ring_size > MVGPU_RING_MAX || !IS_ALIGNED(c->ring_base, SZ_4K) ||
-	    c->ring_base + c->ring_size < c->ring_base)
+	/* after a double-bit error only a reset brings the channels back */
+	if (vgpu->ecc_killed)
+		ch_fail(vgpu, n, MVGPU_ERR_ECC);
+	else if (!is_power_of_2(c->ring_size) ||
+		 c->ring_size < MVGPU_RING_MIN ||
+		 c->ring_size > MVGPU_RING_MAX ||
+		 !IS_ALIGNED(c->ring_base, SZ_4K) ||
+		 c->ring_base + c->ring_size < c->ring_base)
 		ch_fail(vgpu, n, MVGPU_ERR_RING);
 }
 
@@ -282,6 +316,8 @@ static u32 cmd_step(struct mvgpu_vgpu *vgpu, unsigned int n)
 		c->fence = lower_32_bits(a);
 		if (flags & MVGPU_CMD_F_IRQ)
 			mvgpu_irq_raise(vgpu, MVGPU_INTR_FENCE(n));
+		if (flags & MVGPU_CMD_F_FRAME)
+			mvgpu_frl_frame_done(vgpu);
 		break;
 	}
 	if (ret)
@@ -326,6 +362,14 @@ static bool ch_step(struct mvgpu_vgpu *vgpu, unsigned int n)
 			return true;
 		}
 	}
+	/*
+	 * A frame's end waits for its slot: the channel holds at this FENCE
+	 * (the limiter's timer kicks the processor), the others go on.
+	 */
+	if (le32_to_cpu(c->cmd.op) == MVGPU_OP_FENCE &&
+	    (le32_to_cpu(c->cmd.flags) & MVGPU_CMD_F_FRAME) &&
+	    mvgpu_frl_hold(vgpu))
+		return false;
 
 	err = cmd_step(vgpu, n);
 	if (err) {
@@ -349,6 +393,8 @@ void mvgpu_processor_work(struct work_struct *work)
 	struct mem_cgroup *old_memcg;
 	bool busy = false;
 	unsigned int round, n;
+	ktime_t start = ktime_get();
+	s64 ns;
 
 	/* runs only while open: vgpu->memcg is the opener's, referenced */
 	old_memcg = set_active_memcg(vgpu->memcg);
@@ -368,6 +414,9 @@ void mvgpu_processor_work(struct work_struct *work)
 	mutex_unlock(&vgpu->lock);
 out:
 	set_active_memcg(old_memcg);
+	ns = ktime_to_ns(ktime_sub(ktime_get(), start));
+	atomic64_add(ns, &vgpu->busy_ns);
+	atomic64_add(ns, &vgpu->parent->busy_ns);
 }
 
 /**
@@ -390,6 +439,7 @@ void mvgpu_processor_stop(struct mvgpu_vgpu *vgpu)
 	mutex_lock(&vgpu->lock);
 	vgpu->open = false;
 	mutex_unlock(&vgpu->lock);
+	hrtimer_cancel(&vgpu->frl_timer);
 	cancel_work_sync(&vgpu->work);
 }
 
@@ -409,6 +459,8 @@ void mvgpu_processor_quiesce(struct mvgpu_vgpu *vgpu, bool quiet)
 	vgpu->quiesced = quiet;
 	mvgpu_kick(vgpu);
 	mutex_unlock(&vgpu->lock);
-	if (quiet)
+	if (quiet) {
+		hrtimer_cancel(&vgpu->frl_timer);
 		cancel_work_sync(&vgpu->work);
+	}
 }

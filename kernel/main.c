@@ -18,6 +18,25 @@ module_param_named(fb_pool_mb, mvgpu_fb_pool_mib, uint, 0444);
 MODULE_PARM_DESC(fb_pool_mb,
 		 "framebuffer pool of each parent in MiB (64..65536, default 1024)");
 
+unsigned int mvgpu_spare_pages = 64;
+module_param_named(spare_pages, mvgpu_spare_pages, uint, 0444);
+MODULE_PARM_DESC(spare_pages,
+		 "spare framebuffer pages of each parent that replace retired ones (0..65536, default 64)");
+
+bool mvgpu_ecc_default = true;
+module_param_named(ecc, mvgpu_ecc_default, bool, 0444);
+MODULE_PARM_DESC(ecc, "ECC mode of new parents (default 1: enabled)");
+
+char *mvgpu_memory_default = "hbm";
+module_param_named(memory, mvgpu_memory_default, charp, 0444);
+MODULE_PARM_DESC(memory,
+		 "memory kind of new parents: hbm (default) or ddr (ECC takes 1/16)");
+
+char *mvgpu_retired_pages_file;
+module_param_named(retired_pages_file, mvgpu_retired_pages_file, charp, 0444);
+MODULE_PARM_DESC(retired_pages_file,
+		 "file that keeps retired pages and ECC counters across reloads (default: none)");
+
 static unsigned int virtual_parents;
 module_param(virtual_parents, uint, 0444);
 MODULE_PARM_DESC(virtual_parents,
@@ -30,6 +49,16 @@ static int __init mvgpu_init(void)
 	if (mvgpu_fb_pool_mib < 64 || mvgpu_fb_pool_mib > 65536) {
 		pr_err("fb_pool_mb=%u is out of range 64..65536\n",
 		       mvgpu_fb_pool_mib);
+		return -EINVAL;
+	}
+	if (mvgpu_spare_pages > 65536) {
+		pr_err("spare_pages=%u is out of range 0..65536\n",
+		       mvgpu_spare_pages);
+		return -EINVAL;
+	}
+	if (!sysfs_streq(mvgpu_memory_default, "hbm") &&
+	    !sysfs_streq(mvgpu_memory_default, "ddr")) {
+		pr_err("memory=%s: want hbm or ddr\n", mvgpu_memory_default);
 		return -EINVAL;
 	}
 	if (virtual_parents > MVGPU_MAX_VPARENTS) {
@@ -76,6 +105,7 @@ err_stats:
  */
 static void __exit mvgpu_exit(void)
 {
+	mvgpu_retired_flush();
 	pci_unregister_driver(&mvgpu_pci_driver);
 	mvgpu_virtual_parents_destroy();
 	mdev_unregister_driver(&mvgpu_mdev_driver);

@@ -20,6 +20,9 @@
 struct mvgpu_vgpu;
 struct mvgpu_save;
 struct mvgpu_load;
+struct mvgpu_compat_info;
+
+int mvgpu_local_info(struct mvgpu_vgpu *vgpu, struct mvgpu_compat_info *info);
 
 /* mig_stream.c: the codec glue */
 struct mvgpu_save *mvgpu_save_create(struct mvgpu_vgpu *vgpu, bool precopy);

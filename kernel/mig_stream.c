@@ -25,7 +25,9 @@
 #include "mig.h"
 #include "mvgpu_stream.h"
 
-enum save_phase { SAVE_DESC, SAVE_PASS, SAVE_STATE, SAVE_END, SAVE_DONE };
+enum save_phase {
+	SAVE_DESC, SAVE_PLAT, SAVE_PASS, SAVE_STATE, SAVE_END, SAVE_DONE
+};
 
 /**
  * struct mvgpu_save - one saving stream.
@@ -55,11 +57,23 @@ struct mvgpu_save {
 	bool pass_open;
 };
 
-static int mvgpu_local_info(struct mvgpu_vgpu *vgpu,
-			    struct mvgpu_compat_info *info)
+/**
+ * mvgpu_local_info() - what a vGPU needs from its migration peer.
+ * @vgpu: the vGPU.
+ * @info: filled in: the type's facts and the parent's ECC mode.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int mvgpu_local_info(struct mvgpu_vgpu *vgpu, struct mvgpu_compat_info *info)
 {
-	return mvgpu_compat_local(info, vgpu->vtype->index,
-				  MVGPU_DRIVER_VERSION);
+	int ret = mvgpu_compat_local(info, vgpu->vtype->index,
+				     MVGPU_DRIVER_VERSION);
+
+	/* the parent's mode only changes while it has no vGPU */
+	if (!ret)
+		info->ecc = READ_ONCE(vgpu->parent->ecc_on) ?
+			    MVGPU_COMPAT_ECC_ON : MVGPU_COMPAT_ECC_OFF;
+	return ret;
 }
 
 static unsigned long backed_pages(struct mvgpu_vgpu *vgpu, unsigned long *map)
@@ -167,7 +181,37 @@ static void state_from_vgpu(struct mvgpu_vgpu *vgpu, struct mvgpu_state *st)
 		s->cmd_done = c->cmd_done;
 		s->cmd = c->cmd;
 	}
+	st->have = MVGPU_STATE_HAVE_ECC;
+	st->ecc.ctrl = vgpu->ecc_ctrl;
+	st->ecc.flags = (vgpu->ecc_optout ? MVGPU_STATE_ECC_F_OPTED_OUT : 0) |
+			(vgpu->ecc_killed ? MVGPU_STATE_ECC_F_KILLED : 0);
+	mutex_lock(&vgpu->parent->lock);
+	st->ecc.sbe_volatile = vgpu->ecc.sbe_vol;
+	st->ecc.dbe_volatile = vgpu->ecc.dbe_vol;
+	st->ecc.sbe_aggregate = vgpu->ecc.sbe_agg;
+	st->ecc.dbe_aggregate = vgpu->ecc.dbe_agg;
+	mutex_unlock(&vgpu->parent->lock);
 	mutex_unlock(&vgpu->lock);
+}
+
+/*
+ * PLAT, right after DESC: the parent's ECC mode, which the target checks
+ * before the first page, and the vGPU's parameters, which it applies.
+ */
+static ssize_t save_platform(struct mvgpu_save *save, u8 *buf, size_t room)
+{
+	struct mvgpu_vgpu *vgpu = save->vgpu;
+	struct mvgpu_compat_info info;
+	struct mvgpu_state_platform p = { 0 };
+	int ret = mvgpu_local_info(vgpu, &info);
+
+	if (ret)
+		return ret;
+	p.ecc = info.ecc;
+	mutex_lock(&vgpu->lock);
+	p.frame_rate_limiter = vgpu->frl_on;
+	mutex_unlock(&vgpu->lock);
+	return mvgpu_enc_platform(&save->enc, buf, room, &p);
 }
 
 /* Next page of the current pass into @buf; 0 when the pass is through. */
@@ -239,6 +283,11 @@ ssize_t mvgpu_save_produce(struct mvgpu_save *save, u8 *buf, size_t len)
 		switch (save->phase) {
 		case SAVE_DESC:
 			n = mvgpu_enc_desc(&save->enc, buf + done, room);
+			if (n > 0)
+				save->phase = SAVE_PLAT;
+			break;
+		case SAVE_PLAT:
+			n = save_platform(save, buf + done, room);
 			if (n > 0)
 				save->phase = SAVE_PASS;
 			break;
@@ -370,7 +419,10 @@ void mvgpu_save_pending(struct mvgpu_save *save, u64 buffered, u64 *initial,
 	*initial = 0;
 	*dirty = dirtied * MVGPU_ENC_PAGE_BYTES;
 	if (save->phase == SAVE_DESC)
-		*initial = MVGPU_ENC_DESC_BYTES + left + buffered;
+		*initial = MVGPU_ENC_DESC_BYTES + MVGPU_ENC_PLAT_BYTES + left +
+			   buffered;
+	else if (save->phase == SAVE_PLAT)
+		*initial = MVGPU_ENC_PLAT_BYTES + left + buffered;
 	else if (save->initial)
 		*initial = left + buffered;
 	else
@@ -386,15 +438,20 @@ void mvgpu_save_pending(struct mvgpu_save *save, u64 buffered, u64 *initial,
  */
 u64 mvgpu_save_stop_copy_size(struct mvgpu_vgpu *vgpu, struct mvgpu_save *save)
 {
-	u64 pages;
+	u64 pages, head = MVGPU_ENC_DESC_BYTES + MVGPU_ENC_PLAT_BYTES;
 
-	if (save)
+	if (save) {
 		pages = save->todo_left +
 			bitmap_weight(vgpu->fb_dirty, vgpu->fb_npages);
-	else
+		/* DESC and PLAT, if not yet read */
+		if (save->phase == SAVE_PLAT)
+			head = MVGPU_ENC_PLAT_BYTES;
+		else if (save->phase != SAVE_DESC)
+			head = 0;
+	} else {
 		pages = backed_pages(vgpu, NULL);
-	return mvgpu_stream_stop_copy_bytes(pages) +
-	       (save ? 0 : MVGPU_ENC_DESC_BYTES);
+	}
+	return mvgpu_stream_stop_copy_bytes(pages) + head;
 }
 
 /**
@@ -581,6 +638,25 @@ static void state_to_vgpu(const struct mvgpu_state *st,
 		c->cmd_done = s->cmd_done;
 		c->cmd = s->cmd;
 	}
+	/*
+	 * A source that sent no ECC record (stream minor 0) leaves the
+	 * target's own state.  Retired pages stay where they are: they are
+	 * the source's physical pages, not the guest's.
+	 */
+	if (st->have & MVGPU_STATE_HAVE_ECC) {
+		vgpu->ecc_ctrl = st->ecc.ctrl;
+		vgpu->ecc_optout = st->ecc.flags & MVGPU_STATE_ECC_F_OPTED_OUT;
+		vgpu->ecc_killed = st->ecc.flags & MVGPU_STATE_ECC_F_KILLED;
+		mutex_lock(&vgpu->parent->lock);
+		vgpu->ecc.sbe_vol = st->ecc.sbe_volatile;
+		vgpu->ecc.dbe_vol = st->ecc.dbe_volatile;
+		vgpu->ecc.sbe_agg = st->ecc.sbe_aggregate;
+		vgpu->ecc.dbe_agg = st->ecc.dbe_aggregate;
+		mutex_unlock(&vgpu->parent->lock);
+	}
+	/* the vGPU's parameters go with it */
+	if (st->have & MVGPU_STATE_HAVE_PLAT)
+		vgpu->frl_on = st->plat.frame_rate_limiter;
 }
 
 /*

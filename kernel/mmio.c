@@ -110,6 +110,8 @@ u32 mvgpu_mmio_read(struct mvgpu_vgpu *vgpu, u32 off)
 		return vgpu->intr_mask;
 	case MVGPU_REG_DISP_STATUS:
 		return mvgpu_display_valid(vgpu);
+	case MVGPU_REG_ECC_STATUS ... MVGPU_REG_RETIRED_PEND:
+		return mvgpu_ecc_read(vgpu, off);
 	}
 	r = mvgpu_disp_reg(vgpu, off);
 	if (r)
@@ -147,6 +149,9 @@ void mvgpu_mmio_write(struct mvgpu_vgpu *vgpu, u32 off, u32 val)
 	case MVGPU_REG_INTR_ACK:
 		vgpu->intr_status &= ~val;
 		mvgpu_irq_update(vgpu);
+		return;
+	case MVGPU_REG_ECC_CTRL:
+		mvgpu_ecc_write(vgpu, off, val);
 		return;
 	}
 	r = mvgpu_disp_reg(vgpu, off);

@@ -14,6 +14,8 @@
 #define MVGPU_H
 
 #include <linux/eventfd.h>
+#include <linux/hrtimer.h>
+#include <linux/list.h>
 #include <linux/mdev.h>
 #include <linux/mutex.h>
 #include <linux/wait.h>
@@ -21,6 +23,7 @@
 #include <linux/pci.h>
 #include <linux/types.h>
 #include <linux/vfio.h>
+#include <linux/xarray.h>
 
 #include "mvgpu_abi.h"
 
@@ -49,26 +52,75 @@ struct mvgpu_vtype {
 	u64 fb_size;
 };
 
+/* What a parent's memory is made of: ECC costs DDR 1/16 of it, HBM nothing. */
+enum mvgpu_mem_kind {
+	MVGPU_MEM_HBM,
+	MVGPU_MEM_DDR,
+};
+
+/**
+ * struct mvgpu_ecc_counts - ECC error counters.
+ * @sbe_vol, @dbe_vol: single/double-bit errors since the last reset.
+ * @sbe_agg, @dbe_agg: since creation (a vGPU) or ever (a parent).
+ */
+struct mvgpu_ecc_counts {
+	u64 sbe_vol, dbe_vol, sbe_agg, dbe_agg;
+};
+
 /**
  * struct mvgpu_parent - a physical GPU that vGPUs are carved from.
  * @mparent:	mdev core registration.
  * @dev:	the device the types hang off (PCI function or virtual device).
- * @lock:	protects @fb_used.  Taken in sysfs show paths and in vGPU
- *		probe/remove; never held across calls into the VFIO core.
- * @fb_total:	size of the framebuffer pool in bytes.
+ * @node:	in the list of all parents (parent.c).
+ * @lock:	protects everything below but @busy_ns.  Taken in sysfs show
+ *		paths, in vGPU creation and removal, and inside vgpu->lock
+ *		(ECC, resets); never held across calls into the VFIO core,
+ *		never taking a vgpu->lock.
+ * @fb_total:	size of the framebuffer pool in bytes (fb_pool_mb).
  * @fb_used:	bytes of the pool reserved by existing vGPUs.
+ * @nr_vgpus:	vGPUs that exist.
+ * @pool_pages:	physical pages: the pool and the spares (pool.c).
+ * @pool_busy:	pages held by a vGPU or retired.
+ * @pool_held:	pages held by vGPUs, retired ones among them included.
+ * @nr_retired:	retired pages, held ones (pending) included.
+ * @nr_pending:	retired pages a vGPU still holds until its next reset.
+ * @pages:	pool page -> MVGPU_PG_* flags, for pages with a history.
+ * @mem_kind:	HBM or DDR.
+ * @ecc_on:	ECC mode now; @ecc_pending: after the last vGPU is gone.
+ * @ecc:	errors of all its vGPUs (aggregate kept in the retired-pages
+ *		file).
+ * @busy_ns:	time the command processor ran for its vGPUs.
  * @vtypes:	the types this parent offers.
  * @mtypes:	pointers into @vtypes, the array the mdev core wants.
  */
 struct mvgpu_parent {
 	struct mdev_parent mparent;
 	struct device *dev;
+	struct list_head node;
 	struct mutex lock;
 	u64 fb_total;
 	u64 fb_used;
+	unsigned int nr_vgpus;
+	unsigned long pool_pages;
+	unsigned long *pool_busy;
+	unsigned long pool_held;
+	unsigned long nr_retired;
+	unsigned long nr_pending;
+	struct xarray pages;
+	enum mvgpu_mem_kind mem_kind;
+	bool ecc_on;
+	bool ecc_pending;
+	struct mvgpu_ecc_counts ecc;
+	atomic64_t busy_ns;
 	struct mvgpu_vtype vtypes[MVGPU_NUM_TYPES];
 	struct mdev_type *mtypes[MVGPU_NUM_TYPES];
 };
+
+/* Flags of a pool page with a history (parent->pages). */
+#define MVGPU_PG_SBE		(1u << 0)	/* had a corrected error */
+#define MVGPU_PG_RETIRED	(1u << 1)	/* never given out again */
+#define MVGPU_PG_DBE		(1u << 2)	/* retired for a double-bit error */
+#define MVGPU_PG_PENDING	(1u << 3)	/* still held by a vGPU */
 
 /**
  * struct mvgpu_display - head 0's display registers.
@@ -153,6 +205,19 @@ struct mvgpu_channel {
  *		use, freed at close; accessed without a lock.
  * @v1_data_size: bytes of the chunk in the area (saving).
  * @v1_chunk:	a chunk is in the area and not yet consumed.
+ * @fb_phys:	pool page behind each framebuffer page (pool.c); changes
+ *		only at a reset, under parent->lock.
+ * @retired:	pages of this vGPU retired and replaced; @retired_pending:
+ *		retired, replaced at the next reset (parent->lock).
+ * @ecc_ctrl:	MVGPU_REG_ECC_CTRL as the guest wrote it.
+ * @ecc_optout:	the opt-out in effect (from @ecc_ctrl at the last reset).
+ * @ecc_killed:	a double-bit error stopped the channels until a reset.
+ * @ecc:	its error counters.
+ * @frl_on:	vgpu_params frame_rate_limiter.
+ * @frl_last:	when the last frame (FENCE with MVGPU_CMD_F_FRAME) ended.
+ * @frl_timer:	wakes the processor when a held frame may end.
+ * @busy_ns:	time the command processor ran for this vGPU.
+ * @debugfs:	its debugfs directory (ecc_inject).
  */
 struct mvgpu_vgpu {
 	struct vfio_device vdev;
@@ -197,6 +262,20 @@ struct mvgpu_vgpu {
 	void *v1_area;
 	u64 v1_data_size;
 	bool v1_chunk;
+
+	u32 *fb_phys;
+	unsigned long retired;
+	unsigned long retired_pending;
+	u32 ecc_ctrl;
+	bool ecc_optout;
+	bool ecc_killed;
+	struct mvgpu_ecc_counts ecc;
+
+	bool frl_on;
+	ktime_t frl_last;
+	struct hrtimer frl_timer;
+	atomic64_t busy_ns;
+	struct dentry *debugfs;
 };
 
 static inline struct mvgpu_vgpu *vdev_to_vgpu(struct vfio_device *vdev)
@@ -216,18 +295,61 @@ static inline struct mvgpu_parent *mtype_to_parent(struct mdev_type *mtype)
 
 /* main.c: module parameters */
 extern unsigned int mvgpu_fb_pool_mib;
+extern unsigned int mvgpu_spare_pages;
+extern bool mvgpu_ecc_default;
+extern char *mvgpu_memory_default;
+extern char *mvgpu_retired_pages_file;
 
 /* type.c */
 void mvgpu_types_init(struct mvgpu_parent *parent);
 unsigned int mvgpu_type_available(struct mdev_type *mtype);
 ssize_t mvgpu_type_description(struct mdev_type *mtype, char *buf);
-int mvgpu_pool_reserve(struct mvgpu_parent *parent, u64 bytes);
-void mvgpu_pool_release(struct mvgpu_parent *parent, u64 bytes);
+
+/* pool.c: the parent's physical pages */
+int mvgpu_pool_init(struct mvgpu_parent *parent);
+void mvgpu_pool_free(struct mvgpu_parent *parent);
+u64 mvgpu_pool_usable(struct mvgpu_parent *parent);
+u64 mvgpu_pool_free_bytes(struct mvgpu_parent *parent);
+int mvgpu_pool_map(struct mvgpu_vgpu *vgpu);
+void mvgpu_pool_unmap(struct mvgpu_vgpu *vgpu);
+bool mvgpu_pool_retire(struct mvgpu_parent *parent, unsigned long page,
+		       bool dbe, bool held);
+void mvgpu_pool_replace_pending(struct mvgpu_vgpu *vgpu);
+void mvgpu_pool_debugfs_add(struct mvgpu_vgpu *vgpu, struct dentry *dir);
+
+/* retire.c: the retired-pages file */
+void mvgpu_retired_load(struct mvgpu_parent *parent);
+void mvgpu_retired_save(void);
+void mvgpu_retired_flush(void);
 
 /* parent.c */
 extern struct pci_driver mvgpu_pci_driver;
 int mvgpu_virtual_parents_create(unsigned int count);
 void mvgpu_virtual_parents_destroy(void);
+extern struct list_head mvgpu_parents;
+extern struct mutex mvgpu_parents_lock;
+
+/* parent_sysfs.c */
+extern const struct attribute_group *mvgpu_parent_groups[];
+
+/* ecc.c */
+void mvgpu_ecc_parent_init(struct mvgpu_parent *parent);
+void mvgpu_ecc_vgpu_reset(struct mvgpu_vgpu *vgpu);
+bool mvgpu_ecc_enabled(struct mvgpu_vgpu *vgpu);
+u32 mvgpu_ecc_status(struct mvgpu_vgpu *vgpu);
+u32 mvgpu_ecc_read(struct mvgpu_vgpu *vgpu, u32 off);
+void mvgpu_ecc_write(struct mvgpu_vgpu *vgpu, u32 off, u32 val);
+void mvgpu_ecc_debugfs_add(struct mvgpu_vgpu *vgpu);
+void mvgpu_ecc_debugfs_remove(struct mvgpu_vgpu *vgpu);
+void mvgpu_ecc_apply_pending(struct mvgpu_parent *parent);
+
+/* params.c: vgpu_params and the frame-rate limiter */
+void mvgpu_params_init(struct mvgpu_vgpu *vgpu);
+ssize_t mvgpu_params_show(struct mvgpu_vgpu *vgpu, char *buf);
+int mvgpu_params_store(struct mvgpu_vgpu *vgpu, const char *buf,
+		       size_t count);
+bool mvgpu_frl_hold(struct mvgpu_vgpu *vgpu);
+void mvgpu_frl_frame_done(struct mvgpu_vgpu *vgpu);
 
 /* vgpu.c */
 extern struct mdev_driver mvgpu_mdev_driver;
@@ -272,6 +394,8 @@ void mvgpu_mmio_write(struct mvgpu_vgpu *vgpu, u32 off, u32 val);
 /* channel.c */
 extern struct workqueue_struct *mvgpu_wq;
 void mvgpu_channels_reset(struct mvgpu_vgpu *vgpu);
+void mvgpu_channels_kill(struct mvgpu_vgpu *vgpu, u32 err);
+unsigned int mvgpu_channels_active(struct mvgpu_vgpu *vgpu);
 u32 mvgpu_channel_read(struct mvgpu_vgpu *vgpu, unsigned int ch, u32 reg);
 void mvgpu_channel_write(struct mvgpu_vgpu *vgpu, unsigned int ch, u32 reg,
 			 u32 val);
@@ -308,5 +432,6 @@ void mvgpu_stat_inc(enum mvgpu_stat s);
 void mvgpu_stat_dec(enum mvgpu_stat s);
 void mvgpu_stats_init(void);
 void mvgpu_stats_exit(void);
+struct dentry *mvgpu_debugfs_root(void);
 
 #endif /* MVGPU_H */

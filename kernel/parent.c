@@ -18,6 +18,10 @@
 
 #include "mvgpu.h"
 
+/* Every parent, for the retired-pages file (retire.c). */
+LIST_HEAD(mvgpu_parents);
+DEFINE_MUTEX(mvgpu_parents_lock);
+
 static struct mvgpu_parent *mvgpu_parent_create(struct device *dev)
 {
 	struct mvgpu_parent *parent;
@@ -30,17 +34,32 @@ static struct mvgpu_parent *mvgpu_parent_create(struct device *dev)
 	parent->dev = dev;
 	mutex_init(&parent->lock);
 	parent->fb_total = (u64)mvgpu_fb_pool_mib << 20;
+	ret = mvgpu_pool_init(parent);
+	if (ret)
+		goto err_free;
+	mvgpu_ecc_parent_init(parent);
+	mvgpu_retired_load(parent);
 	mvgpu_types_init(parent);
 
+	/* the parent's attributes find it here (parent_sysfs.c) */
+	dev_set_drvdata(dev, parent);
 	ret = mdev_register_parent(&parent->mparent, dev, &mvgpu_mdev_driver,
 				   parent->mtypes, MVGPU_NUM_TYPES);
 	if (ret)
-		goto err_free;
+		goto err_pool;
+	mutex_lock(&mvgpu_parents_lock);
+	list_add_tail(&parent->node, &mvgpu_parents);
+	mutex_unlock(&mvgpu_parents_lock);
 	mvgpu_stat_inc(MVGPU_STAT_PARENTS);
-	dev_info(dev, "mvgpu parent: %u MiB framebuffer pool\n",
-		 mvgpu_fb_pool_mib);
+	dev_info(dev, "mvgpu parent: %u MiB framebuffer pool, %s, ECC %s\n",
+		 mvgpu_fb_pool_mib,
+		 parent->mem_kind == MVGPU_MEM_DDR ? "DDR" : "HBM",
+		 parent->ecc_on ? "enabled" : "disabled");
 	return parent;
 
+err_pool:
+	dev_set_drvdata(dev, NULL);
+	mvgpu_pool_free(parent);
 err_free:
 	mutex_destroy(&parent->lock);
 	kfree(parent);
@@ -52,6 +71,11 @@ static void mvgpu_parent_destroy(struct mvgpu_parent *parent)
 {
 	mdev_unregister_parent(&parent->mparent);
 	WARN_ON(parent->fb_used);
+	mutex_lock(&mvgpu_parents_lock);
+	list_del(&parent->node);
+	mutex_unlock(&mvgpu_parents_lock);
+	dev_set_drvdata(parent->dev, NULL);
+	mvgpu_pool_free(parent);
 	mutex_destroy(&parent->lock);
 	kfree(parent);
 	mvgpu_stat_dec(MVGPU_STAT_PARENTS);
@@ -64,10 +88,7 @@ static int mvgpu_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	struct mvgpu_parent *parent;
 
 	parent = mvgpu_parent_create(&pdev->dev);
-	if (IS_ERR(parent))
-		return PTR_ERR(parent);
-	pci_set_drvdata(pdev, parent);
-	return 0;
+	return PTR_ERR_OR_ZERO(parent);
 }
 
 static void mvgpu_pci_remove(struct pci_dev *pdev)
@@ -84,6 +105,7 @@ struct pci_driver mvgpu_pci_driver = {
 	.id_table	= NULL,
 	.probe		= mvgpu_pci_probe,
 	.remove		= mvgpu_pci_remove,
+	.dev_groups	= mvgpu_parent_groups,
 };
 
 /* Virtual parents */
@@ -126,6 +148,13 @@ static int mvgpu_vparent_create(unsigned int i)
 	vp->parent = mvgpu_parent_create(&vp->dev);
 	if (IS_ERR(vp->parent)) {
 		ret = PTR_ERR(vp->parent);
+		device_del(&vp->dev);
+		goto err_put;
+	}
+	/* as a PCI parent's driver groups: there while the parent is */
+	ret = device_add_groups(&vp->dev, mvgpu_parent_groups);
+	if (ret) {
+		mvgpu_parent_destroy(vp->parent);
 		device_del(&vp->dev);
 		goto err_put;
 	}
@@ -182,6 +211,7 @@ void mvgpu_virtual_parents_destroy(void)
 
 		if (!vp)
 			continue;
+		device_remove_groups(&vp->dev, mvgpu_parent_groups);
 		mvgpu_parent_destroy(vp->parent);
 		device_unregister(&vp->dev);
 		mvgpu_vparents[i] = NULL;

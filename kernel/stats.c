@@ -51,6 +51,16 @@ void mvgpu_stats_init(void)
 			    &mvgpu_objects_fops);
 }
 
+/**
+ * mvgpu_debugfs_root() - the module's debugfs directory.
+ *
+ * Return: the dentry (or an error pointer, which debugfs takes as parent).
+ */
+struct dentry *mvgpu_debugfs_root(void)
+{
+	return mvgpu_debugfs;
+}
+
 void mvgpu_stats_exit(void)
 {
 	debugfs_remove_recursive(mvgpu_debugfs);

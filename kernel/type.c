@@ -4,8 +4,9 @@
  *
  * Every parent offers every type of the ABI type table.  Types may be mixed
  * freely on one parent: what limits them is the parent's framebuffer pool,
- * so available_instances of a type is the free pool divided by the type's
- * framebuffer size, and it moves when a vGPU of *any* type comes or goes.
+ * so available_instances of a type is the free pool (pool.c: less ECC's
+ * share on DDR and retired pages) divided by the type's framebuffer size,
+ * and it moves when a vGPU of *any* type comes or goes.
  */
 #include <linux/mdev.h>
 #include <linux/sysfs.h>
@@ -48,7 +49,7 @@ unsigned int mvgpu_type_available(struct mdev_type *mtype)
 	u64 avail;
 
 	mutex_lock(&parent->lock);
-	avail = div64_u64(parent->fb_total - parent->fb_used, vt->fb_size);
+	avail = div64_u64(mvgpu_pool_free_bytes(parent), vt->fb_size);
 	mutex_unlock(&parent->lock);
 	return avail;
 }
@@ -59,7 +60,7 @@ unsigned int mvgpu_type_available(struct mdev_type *mtype)
  * @buf: sysfs page.
  *
  * The format follows NVIDIA's vGPU types: comma-separated key=value pairs.
- * max_instance is what an empty parent holds of this type alone.
+ * max_instance is what the parent's usable pool holds of this type alone.
  *
  * Return: bytes written to @buf.
  */
@@ -68,43 +69,14 @@ ssize_t mvgpu_type_description(struct mdev_type *mtype, char *buf)
 	struct mvgpu_parent *parent = mtype_to_parent(mtype);
 	const struct mvgpu_vtype *vt = mtype_to_vtype(mtype);
 	const struct mvgpu_type_desc *d = vt->desc;
+	u64 usable;
 
+	mutex_lock(&parent->lock);
+	usable = mvgpu_pool_usable(parent);
+	mutex_unlock(&parent->lock);
 	return sysfs_emit(buf,
 			  "num_heads=%u, frl_config=%u, framebuffer=%uM, max_resolution=%ux%u, max_instance=%llu\n",
 			  d->heads, d->frl, d->fb_mib, d->max_width,
 			  d->max_height,
-			  div64_u64(parent->fb_total, vt->fb_size));
-}
-
-/**
- * mvgpu_pool_reserve() - take framebuffer from a parent's pool.
- * @parent: the parent.
- * @bytes: how much.
- *
- * Return: 0, or -ENOSPC when the pool cannot hold @bytes more.
- */
-int mvgpu_pool_reserve(struct mvgpu_parent *parent, u64 bytes)
-{
-	int ret = 0;
-
-	mutex_lock(&parent->lock);
-	if (parent->fb_total - parent->fb_used < bytes)
-		ret = -ENOSPC;
-	else
-		parent->fb_used += bytes;
-	mutex_unlock(&parent->lock);
-	return ret;
-}
-
-/**
- * mvgpu_pool_release() - give framebuffer back to a parent's pool.
- * @parent: the parent.
- * @bytes: what an earlier mvgpu_pool_reserve() took.
- */
-void mvgpu_pool_release(struct mvgpu_parent *parent, u64 bytes)
-{
-	mutex_lock(&parent->lock);
-	if (!WARN_ON(parent->fb_used < bytes))
-		parent->fb_used -= bytes;
-	mutex_unlock(&parent->lock);
+			  div64_u64(usable, vt->fb_size));
 }

@@ -24,12 +24,21 @@ static int mvgpu_vgpu_init_dev(struct vfio_device *vdev)
 	vgpu->vtype = mtype_to_vtype(mdev->type);
 	ret = mvgpu_fb_init(vgpu);
 	if (!ret)
+		ret = mvgpu_pool_map(vgpu);
+	if (ret == -ENOSPC)
+		dev_warn_ratelimited(vgpu->parent->dev,
+				     "no room for a %s vGPU: framebuffer pool exhausted\n",
+				     vgpu->vtype->desc->name);
+	if (!ret)
 		ret = mvgpu_dirty_init(vgpu);
 	if (ret) {
+		mvgpu_pool_unmap(vgpu);
+		mvgpu_dirty_free(vgpu);
 		mvgpu_fb_free(vgpu);
 		return ret;
 	}
 	mutex_init(&vgpu->lock);
+	mvgpu_params_init(vgpu);
 	INIT_WORK(&vgpu->work, mvgpu_processor_work);
 	mutex_init(&vgpu->v1_lock);
 	mvgpu_mig_init(vgpu);
@@ -44,6 +53,7 @@ static void mvgpu_vgpu_release_dev(struct vfio_device *vdev)
 {
 	struct mvgpu_vgpu *vgpu = vdev_to_vgpu(vdev);
 
+	mvgpu_pool_unmap(vgpu);
 	mvgpu_dirty_free(vgpu);
 	mvgpu_fb_free(vgpu);
 	mutex_destroy(&vgpu->mig_lock);
@@ -54,12 +64,14 @@ static void mvgpu_vgpu_release_dev(struct vfio_device *vdev)
 
 /**
  * mvgpu_engine_reset() - the engine to its power-on state: registers,
- * channels, interrupt state.  Config space and framebuffer are kept (this
- * is MVGPU_REG_RESET; VFIO_DEVICE_RESET also resets those).
+ * channels, interrupt state, and what a reset does to ECC (ecc.c).  Config
+ * space and framebuffer are kept (this is MVGPU_REG_RESET and a close;
+ * VFIO_DEVICE_RESET also resets those).
  * @vgpu: the vGPU; caller holds vgpu->lock.
  */
 void mvgpu_engine_reset(struct mvgpu_vgpu *vgpu)
 {
+	mvgpu_ecc_vgpu_reset(vgpu);
 	mvgpu_mmio_reset(vgpu);
 	mvgpu_channels_reset(vgpu);
 	vgpu->intx_masked = false;
@@ -416,26 +428,17 @@ static const struct vfio_device_ops mvgpu_vfio_ops = {
 
 static int mvgpu_vgpu_probe(struct mdev_device *mdev)
 {
-	struct mvgpu_parent *parent = mtype_to_parent(mdev->type);
-	struct mvgpu_vtype *vt = mtype_to_vtype(mdev->type);
 	struct mvgpu_vgpu *vgpu;
 	int ret;
 
 	if (!try_module_get(THIS_MODULE))
 		return -ENODEV;
 
-	ret = mvgpu_pool_reserve(parent, vt->fb_size);
-	if (ret) {
-		dev_warn_ratelimited(parent->dev,
-				     "no room for a %s vGPU: framebuffer pool exhausted\n",
-				     vt->desc->name);
-		goto err_module;
-	}
-
+	/* init_dev takes the framebuffer from the pool, release gives it back */
 	vgpu = vfio_alloc_device(mvgpu_vgpu, vdev, &mdev->dev, &mvgpu_vfio_ops);
 	if (IS_ERR(vgpu)) {
 		ret = PTR_ERR(vgpu);
-		goto err_pool;
+		goto err_module;
 	}
 
 	ret = vfio_register_emulated_iommu_dev(&vgpu->vdev);
@@ -443,13 +446,12 @@ static int mvgpu_vgpu_probe(struct mdev_device *mdev)
 		goto err_put;
 
 	dev_set_drvdata(&mdev->dev, vgpu);
+	mvgpu_ecc_debugfs_add(vgpu);
 	mvgpu_stat_inc(MVGPU_STAT_VGPUS);
 	return 0;
 
 err_put:
 	vfio_put_device(&vgpu->vdev);
-err_pool:
-	mvgpu_pool_release(parent, vt->fb_size);
 err_module:
 	module_put(THIS_MODULE);
 	return ret;
@@ -458,13 +460,11 @@ err_module:
 static void mvgpu_vgpu_remove(struct mdev_device *mdev)
 {
 	struct mvgpu_vgpu *vgpu = dev_get_drvdata(&mdev->dev);
-	struct mvgpu_parent *parent = vgpu->parent;
-	u64 fb_size = vgpu->vtype->fb_size;
 
+	mvgpu_ecc_debugfs_remove(vgpu);
 	/* Waits for the VFIO user, if any, to close the device. */
 	vfio_unregister_group_dev(&vgpu->vdev);
 	vfio_put_device(&vgpu->vdev);
-	mvgpu_pool_release(parent, fb_size);
 	mvgpu_stat_dec(MVGPU_STAT_VGPUS);
 	module_put(THIS_MODULE);
 }

@@ -113,6 +113,8 @@ wait_for_peer() {
 run_command() {
 	local rc t0 t1
 	export MVGPU_LAB=1 MVGPU_LAB_HOST=$LAB_HOST MVGPU_LAB_OUT=$OUT HOME=/root
+	# what a suite needs to load the module again (test_platform.c)
+	export MVGPU_LAB_KO=${LAB_KO:-kernel/mvgpu.ko} MVGPU_LAB_MODPARAMS=$LAB_MODPARAMS
 	export MVGPU_LAB_STACK=${LAB_STACK:-bookworm}
 	[[ -n $LAB_PEER ]] && export MVGPU_LAB_PEER=$LAB_PEER
 	t0=$(uptime_s)

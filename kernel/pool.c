@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pool.c - a parent's physical framebuffer pages and their retirement.
+ *
+ * A parent has fb_pool_mb of framebuffer plus spare_pages spare pages:
+ * pool pages 0 .. pool_pages - 1.  Each vGPU's framebuffer page maps to one
+ * pool page (vgpu->fb_phys), chosen at creation among pages that are
+ * neither held nor retired, so the guest sees a contiguous framebuffer
+ * whatever pages were retired.  The host memory behind a framebuffer page
+ * (fb.c) is independent of its pool page: the pool is where errors happen
+ * and what retirement takes away.
+ *
+ * Retiring a page a vGPU holds leaves it mapped (pending) until that vGPU
+ * is reset; then a free page takes its place and the content is carried
+ * over (a reset that clears the framebuffer clears it anyway).  A retired
+ * page is never given out again, and the list survives module reloads
+ * (retire.c).  Spares absorb retirements: only once they are used up does
+ * the usable pool shrink.
+ *
+ * Capacity for new vGPUs: the usable pool (the pool less ECC's share on
+ * DDR) less what vGPUs reserved, and never more than the free healthy
+ * pages.
+ */
+#include <linux/bitmap.h>
+#include <linux/debugfs.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+#include "mvgpu.h"
+
+static unsigned long pool_free_pages(struct mvgpu_parent *parent)
+{
+	lockdep_assert_held(&parent->lock);
+	return parent->pool_pages - parent->pool_held - parent->nr_retired +
+	       parent->nr_pending;
+}
+
+/**
+ * mvgpu_pool_init() - a parent's page bitmap; retired pages from the file.
+ * @parent: the parent, fb_total set, not yet registered.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int mvgpu_pool_init(struct mvgpu_parent *parent)
+{
+	parent->pool_pages = (parent->fb_total >> PAGE_SHIFT) +
+			     mvgpu_spare_pages;
+	parent->pool_busy = bitmap_zalloc(parent->pool_pages, GFP_KERNEL);
+	if (!parent->pool_busy)
+		return -ENOMEM;
+	xa_init(&parent->pages);
+	return 0;
+}
+
+/**
+ * mvgpu_pool_free() - free what mvgpu_pool_init() allocated.
+ * @parent: the parent, with no vGPUs.
+ */
+void mvgpu_pool_free(struct mvgpu_parent *parent)
+{
+	WARN_ON(parent->pool_held);
+	xa_destroy(&parent->pages);
+	bitmap_free(parent->pool_busy);
+}
+
+/**
+ * mvgpu_pool_usable() - bytes vGPUs may hold in all.
+ * @parent: the parent; caller holds parent->lock.
+ *
+ * Return: the pool less ECC's 1/16 on DDR, at most the healthy pages.
+ */
+u64 mvgpu_pool_usable(struct mvgpu_parent *parent)
+{
+	u64 usable = parent->fb_total;
+	u64 healthy = (u64)(parent->pool_pages - parent->nr_retired) <<
+		      PAGE_SHIFT;
+
+	lockdep_assert_held(&parent->lock);
+	if (parent->mem_kind == MVGPU_MEM_DDR && parent->ecc_on)
+		usable -= usable / 16;
+	return min(usable, healthy);
+}
+
+/**
+ * mvgpu_pool_free_bytes() - bytes a new vGPU may take.
+ * @parent: the parent; caller holds parent->lock.
+ *
+ * Return: the usable pool not reserved, at most the free healthy pages.
+ */
+u64 mvgpu_pool_free_bytes(struct mvgpu_parent *parent)
+{
+	u64 usable = mvgpu_pool_usable(parent);
+	u64 left = usable > parent->fb_used ? usable - parent->fb_used : 0;
+
+	return min_t(u64, left, (u64)pool_free_pages(parent) << PAGE_SHIFT);
+}
+
+/**
+ * mvgpu_pool_map() - reserve a new vGPU's framebuffer and choose its pages.
+ * @vgpu: the vGPU, parent, vtype and fb_npages set.
+ *
+ * Return: 0, -ENOSPC when the pool cannot hold it, or -ENOMEM.
+ */
+int mvgpu_pool_map(struct mvgpu_vgpu *vgpu)
+{
+	struct mvgpu_parent *parent = vgpu->parent;
+	unsigned long i, page = 0;
+	int ret = 0;
+
+	vgpu->fb_phys = kvmalloc_array(vgpu->fb_npages, sizeof(u32),
+				       GFP_KERNEL);
+	if (!vgpu->fb_phys)
+		return -ENOMEM;
+
+	mutex_lock(&parent->lock);
+	if (mvgpu_pool_free_bytes(parent) < vgpu->vtype->fb_size) {
+		ret = -ENOSPC;
+		goto out;
+	}
+	for (i = 0; i < vgpu->fb_npages; i++) {
+		page = find_next_zero_bit(parent->pool_busy,
+					  parent->pool_pages, page);
+		/* the free count said there are enough */
+		if (WARN_ON(page >= parent->pool_pages)) {
+			while (i--)
+				clear_bit(vgpu->fb_phys[i], parent->pool_busy);
+			ret = -ENOSPC;
+			goto out;
+		}
+		set_bit(page, parent->pool_busy);
+		vgpu->fb_phys[i] = page;
+		if (!(i % 4096))
+			cond_resched();
+	}
+	parent->fb_used += vgpu->vtype->fb_size;
+	parent->pool_held += vgpu->fb_npages;
+	parent->nr_vgpus++;
+out:
+	mutex_unlock(&parent->lock);
+	if (ret) {
+		kvfree(vgpu->fb_phys);
+		vgpu->fb_phys = NULL;
+	}
+	return ret;
+}
+
+static unsigned int page_flags(struct mvgpu_parent *parent, unsigned long page)
+{
+	void *entry = xa_load(&parent->pages, page);
+
+	return entry ? xa_to_value(entry) : 0;
+}
+
+static void set_page_flags(struct mvgpu_parent *parent, unsigned long page,
+			   unsigned int flags)
+{
+	/* GFP_KERNEL under a mutex: a failed store loses only history */
+	if (xa_err(xa_store(&parent->pages, page, xa_mk_value(flags),
+			    GFP_KERNEL)))
+		dev_warn_ratelimited(parent->dev,
+				     "cannot record pool page %#lx\n", page);
+}
+
+/**
+ * mvgpu_pool_unmap() - give a vGPU's pages and reservation back.
+ * @vgpu: the vGPU, being freed.
+ *
+ * Its pending retired pages stay retired; a pending ECC mode takes effect
+ * once the parent has no vGPU left.
+ */
+void mvgpu_pool_unmap(struct mvgpu_vgpu *vgpu)
+{
+	struct mvgpu_parent *parent = vgpu->parent;
+	unsigned long i;
+
+	if (!vgpu->fb_phys)
+		return;
+	mutex_lock(&parent->lock);
+	for (i = 0; i < vgpu->fb_npages; i++) {
+		u32 page = vgpu->fb_phys[i];
+		unsigned int flags = page_flags(parent, page);
+
+		if (flags & MVGPU_PG_PENDING) {
+			set_page_flags(parent, page, flags & ~MVGPU_PG_PENDING);
+			parent->nr_pending--;
+		} else {
+			clear_bit(page, parent->pool_busy);
+		}
+		if (!(i % 4096))
+			cond_resched();
+	}
+	parent->fb_used -= vgpu->vtype->fb_size;
+	parent->pool_held -= vgpu->fb_npages;
+	parent->nr_vgpus--;
+	if (!parent->nr_vgpus)
+		mvgpu_ecc_apply_pending(parent);
+	mutex_unlock(&parent->lock);
+	kvfree(vgpu->fb_phys);
+	vgpu->fb_phys = NULL;
+}
+
+/**
+ * mvgpu_pool_retire() - retire a pool page.
+ * @parent: the parent; caller holds parent->lock.
+ * @page: the pool page.
+ * @dbe: for a double-bit error (else repeated single-bit errors).
+ * @held: a vGPU holds it: pending until that vGPU's reset.
+ *
+ * Return: true if the page was not retired before.
+ */
+bool mvgpu_pool_retire(struct mvgpu_parent *parent, unsigned long page,
+		       bool dbe, bool held)
+{
+	unsigned int flags = page_flags(parent, page);
+
+	lockdep_assert_held(&parent->lock);
+	if (page >= parent->pool_pages || (flags & MVGPU_PG_RETIRED))
+		return false;
+	flags |= MVGPU_PG_RETIRED | (dbe ? MVGPU_PG_DBE : 0);
+	if (held) {
+		flags |= MVGPU_PG_PENDING;
+		parent->nr_pending++;
+	}
+	set_bit(page, parent->pool_busy);
+	set_page_flags(parent, page, flags);
+	parent->nr_retired++;
+	return true;
+}
+
+/**
+ * mvgpu_pool_replace_pending() - swap a vGPU's pending retired pages for
+ * free ones (its reset).
+ * @vgpu: the vGPU; caller holds vgpu->lock, not parent->lock.
+ *
+ * A page without a free replacement stays mapped and pending (the spares
+ * and the free pool are used up); the next reset tries again.
+ */
+void mvgpu_pool_replace_pending(struct mvgpu_vgpu *vgpu)
+{
+	struct mvgpu_parent *parent = vgpu->parent;
+	unsigned long i, spare;
+
+	mutex_lock(&parent->lock);
+	for (i = 0; i < vgpu->fb_npages && vgpu->retired_pending; i++) {
+		u32 page = vgpu->fb_phys[i];
+		unsigned int flags = page_flags(parent, page);
+
+		if (!(i % 4096))
+			cond_resched();
+		if (!(flags & MVGPU_PG_PENDING))
+			continue;
+		spare = find_first_zero_bit(parent->pool_busy,
+					    parent->pool_pages);
+		if (spare >= parent->pool_pages) {
+			dev_warn_ratelimited(parent->dev,
+					     "no spare page for retired page %#x\n",
+					     page);
+			break;
+		}
+		set_bit(spare, parent->pool_busy);
+		vgpu->fb_phys[i] = spare;
+		set_page_flags(parent, page, flags & ~MVGPU_PG_PENDING);
+		parent->nr_pending--;
+		vgpu->retired_pending--;
+		vgpu->retired++;
+	}
+	mutex_unlock(&parent->lock);
+}
+
+/*
+ * <debugfs>/mvgpu/<uuid>/pool_pages: the pool pages behind the vGPU's
+ * framebuffer, as runs "fb_first-fb_last: pool_first-pool_last", for the
+ * tests (a retired page is never among them once replaced).
+ */
+static int pool_pages_show(struct seq_file *m, void *v)
+{
+	struct mvgpu_vgpu *vgpu = m->private;
+	struct mvgpu_parent *parent = vgpu->parent;
+	unsigned long i, start = 0;
+
+	mutex_lock(&parent->lock);
+	for (i = 1; i <= vgpu->fb_npages; i++) {
+		if (i < vgpu->fb_npages &&
+		    vgpu->fb_phys[i] == vgpu->fb_phys[i - 1] + 1)
+			continue;
+		seq_printf(m, "%#lx-%#lx: %#x-%#x\n", start, i - 1,
+			   vgpu->fb_phys[start], vgpu->fb_phys[i - 1]);
+		start = i;
+	}
+	mutex_unlock(&parent->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pool_pages);
+
+/**
+ * mvgpu_pool_debugfs_add() - the vGPU's pool_pages debugfs file.
+ * @vgpu: the vGPU.
+ * @dir: its debugfs directory.
+ */
+void mvgpu_pool_debugfs_add(struct mvgpu_vgpu *vgpu, struct dentry *dir)
+{
+	debugfs_create_file("pool_pages", 0400, dir, vgpu, &pool_pages_fops);
+}
