@@ -2,7 +2,8 @@
  * test_status.c - libmvgpu's status calls (mvgpu.h, "Status") against a
  * fake sysfs tree: every field of the shared status tree, a module older
  * than the files, malformed files, unknown keys, retired pages, and busy %
- * from two samples on a fake clock (no sleeping).
+ * from two samples on a fake clock (no sleeping); then `mvgpu status` run
+ * in this process on that clock, to see busy % in its table and JSON.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +15,9 @@
 
 #include <criterion/criterion.h>
 
+#include "cli.h"
 #include "fake_sysfs.h"
+#include "json_check.h"
 #include "mvgpu.h"
 
 #define PCI  "0000:00:04.0"
@@ -632,4 +635,121 @@ Test(status, sample_on_the_real_clock_is_cancelled_at_once)
 	mvgpu_ctx_set_cancel(C, &cancel);
 	cr_assert_eq(mvgpu_status_sample(C, 60000, &pl, NULL), -ECANCELED);
 	mvgpu_parent_status_list_free(&pl);
+}
+
+/* ---- `mvgpu status` in this process, on the fake clock ------------------- */
+
+/* The counters as fake_status_std() made them. */
+static void counters_reset(void)
+{
+	fake_parent_file(F, PCI, "busy_ns", "1000000000\n");
+	fake_vgpu_file(F, PCI, FS_U1, "busy_ns", "500000000\n");
+	fake_vgpu_file(F, PCI, FS_U2, "busy_ns", "0\n");
+	fake_vgpu_file(F, VIRT, FS_U3, "busy_ns", "0\n");
+}
+
+/* `mvgpu status` (-q @query if not NULL) over @interval_ms with stdout in
+ * a file; the output, malloc'd.  (The command line's parsing is
+ * test_cli.c's: cmd_status() itself needs main.c.) */
+static char *slurp_fd(int fd)
+{
+	off_t len = lseek(fd, 0, SEEK_END);
+	char *s;
+
+	cr_assert(len >= 0);
+	s = calloc(1, (size_t)len + 1);
+	cr_assert_not_null(s);
+	cr_assert_eq(pread(fd, s, (size_t)len, 0), len);
+	close(fd);
+	return s;
+}
+
+static int tmp_fd(void)
+{
+	char name[] = "/tmp/mvgpu-status-out.XXXXXX";
+	int fd = mkstemp(name);
+
+	cr_assert(fd >= 0);
+	unlink(name);
+	return fd;
+}
+
+/* stderr of the last run_status() */
+static char *Err;
+
+static char *run_status(struct cli *cli, const char *query,
+			unsigned interval_ms, int *code)
+{
+	int out = tmp_fd(), err = tmp_fd(), saved_out, saved_err;
+
+	fflush(stdout);
+	fflush(stderr);
+	saved_out = dup(1);
+	saved_err = dup(2);
+	cr_assert(saved_out >= 0 && saved_err >= 0);
+	cr_assert_eq(dup2(out, 1), 1);
+	cr_assert_eq(dup2(err, 2), 2);
+	*code = query ? status_query(cli, query, interval_ms) :
+			status_overview(cli, interval_ms);
+	fflush(stdout);
+	fflush(stderr);
+	cr_assert_eq(dup2(saved_out, 1), 1);
+	cr_assert_eq(dup2(saved_err, 2), 2);
+	close(saved_out);
+	close(saved_err);
+	free(Err);
+	Err = slurp_fd(err);
+	return slurp_fd(out);
+}
+
+Test(status, cli_shows_busy_percent)
+{
+	struct cli cli = { .cmd = "status" };
+	char *out;
+	int code;
+
+	fake_status_std(F);
+	use_fake_clock(C, counters_move);
+	cli.ctx = C;
+	out = run_status(&cli, NULL, 200, &code);
+	cr_assert_eq(code, 0, "%s", out);
+	cr_assert_eq(FC.slept, 200000000ull);
+	has(out, "0000:00:04.0  0000:00:04.0  ddr     enabled/disabled   320/959/1024              2/1              5/12         0/1          2      50%\n");
+	has(out, "mvgpu0        -             hbm     disabled/disabled  256/1024/1024             0/0              0/0          0/0          1      0%\n");
+	has(out, FS_U1 "  0000:00:04.0  mvgpu-256M  256     2         yes     running    enabled                          3/7          0/0          25%\n");
+	has(out, "1/1          ?\n");	/* FS_U2: garbage */
+	has(out, "0/0          -\n");	/* FS_U3: vanished */
+	has(Err, "mvgpu: warning: vGPU " FS_U2 ": ");
+	has(Err, FS_U2 "/mvgpu/busy_ns: malformed: 'soon' (not a decimal number)\n");
+	free(out);
+
+	/* JSON, over 500 ms: the same moves are 20 % and 10 % */
+	counters_reset();
+	cli.json = 1;
+	out = run_status(&cli, NULL, 500, &code);
+	cr_assert_eq(code, 0, "%s", out);
+	cr_assert(json_valid(out, strlen(out)), "%s", out);
+	has(out, "\"interval_ms\": 500");
+	has(out, "\"busy_ns\": 1100000000,\n      \"busy_percent\": 20.0");
+	has(out, "\"busy_ns\": 550000000,\n      \"busy_percent\": 10.0");
+	has(out, "\"warnings\": [\n    \"vGPU " FS_U2 ": ");
+	has(Err, "busy_ns: malformed: 'soon'");
+	free(out);
+
+	/* -q: the one vGPU and its parent */
+	cli.json = 0;
+	cli.doc_written = 0;
+	counters_reset();
+	out = run_status(&cli, FS_U1, 200, &code);
+	cr_assert_eq(code, 0, "%s", out);
+	has(out, "vGPU " FS_U1 "\n");
+	has(out, "    Utilization\n        Busy                          : 25 %\n"
+		 "        Busy Time                     : 550000000 ns\n"
+		 "        Sample Period                 : 200 ms\n");
+	has(out, "Parent 0000:00:04.0\n");
+	has(out, "        Busy                          : 50 %\n");
+	free(out);
+	free(Err);
+	Err = NULL;
+	cli.ctx = NULL;	/* C is the suite's */
 }
