@@ -283,3 +283,86 @@ char *fake_created(struct fake *f, const char *parent, const char *type)
 	cr_assert_not_null(s, "no create file for %s/%s", parent, type);
 	return s;
 }
+
+void fake_parent_file(struct fake *f, const char *parent, const char *file,
+		      const char *content)
+{
+	char pd[PATH_MAX / 2], p[PATH_MAX];
+
+	fake_parent_dir(parent, pd, sizeof(pd));
+	snprintf(p, sizeof(p), "%s/mvgpu", pd);
+	fake_mkdirs(f, p);
+	snprintf(p, sizeof(p), "%s/mvgpu/%s", pd, file);
+	fake_write(f, p, content);
+}
+
+void fake_vgpu_file(struct fake *f, const char *parent, const char *uuid,
+		    const char *file, const char *content)
+{
+	char pd[PATH_MAX / 4], p[PATH_MAX];
+
+	fake_parent_dir(parent, pd, sizeof(pd));
+	snprintf(p, sizeof(p), "%s/%s/mvgpu", pd, uuid);
+	fake_mkdirs(f, p);
+	snprintf(p, sizeof(p), "%s/%s/mvgpu/%s", pd, uuid, file);
+	fake_write(f, p, content);
+}
+
+static void status_vgpu(struct fake *f, const char *parent, const char *uuid,
+			const char *ecc, const char *params,
+			const char *channels, const char *busy,
+			const char *mig)
+{
+	fake_vgpu_file(f, parent, uuid, "ecc_status", ecc);
+	fake_vgpu_file(f, parent, uuid, "vgpu_params", params);
+	fake_vgpu_file(f, parent, uuid, "channels_active", channels);
+	fake_vgpu_file(f, parent, uuid, "busy_ns", busy);
+	fake_vgpu_file(f, parent, uuid, "migration_state", mig);
+}
+
+void fake_status_std(struct fake *f)
+{
+	const char *pci = "0000:00:04.0", *virt = "mvgpu0";
+
+	fake_std(f);
+	fake_mkdirs(f, "bus/pci");
+	fake_symlink(f, "../../../bus/pci",
+		     "devices/pci0000:00/0000:00:04.0/subsystem");
+	fake_parent_file(f, pci, "memory_kind", "ddr\n");
+	fake_parent_file(f, pci, "ecc_mode", "enabled\n");
+	fake_parent_file(f, pci, "ecc_mode_pending", "disabled\n");
+	fake_parent_file(f, pci, "ecc_errors",
+			 "sbe_volatile=5 dbe_volatile=0 sbe_aggregate=12 dbe_aggregate=1\n");
+	fake_parent_file(f, pci, "retired_pages",
+			 "0x1a2b sbe retired\n0x3c4d dbe retired\n0x5e6f sbe pending\n");
+	fake_parent_file(f, pci, "fb_total", "1073741824\n");
+	/* 1024 MiB - 1/16 for ECC - 2 retired pages */
+	fake_parent_file(f, pci, "fb_usable", "1006624768\n");
+	fake_parent_file(f, pci, "fb_used", "335544320\n");
+	fake_parent_file(f, pci, "busy_ns", "1000000000\n");
+
+	fake_parent_file(f, virt, "memory_kind", "hbm\n");
+	fake_parent_file(f, virt, "ecc_mode", "disabled\n");
+	fake_parent_file(f, virt, "ecc_mode_pending", "disabled\n");
+	fake_parent_file(f, virt, "ecc_errors",
+			 "sbe_volatile=0 dbe_volatile=0 sbe_aggregate=0 dbe_aggregate=0\n");
+	fake_parent_file(f, virt, "retired_pages", "");
+	fake_parent_file(f, virt, "fb_total", "1073741824\n");
+	fake_parent_file(f, virt, "fb_usable", "1073741824\n");
+	fake_parent_file(f, virt, "fb_used", "268435456\n");
+	fake_parent_file(f, virt, "busy_ns", "0\n");
+
+	fake_add_vgpu(f, pci, "mvgpu-256M", FS_U1, 13, "1\n");
+	status_vgpu(f, pci, FS_U1,
+		    "mode=enabled optout=0 optout_pending=0 killed=0 sbe_volatile=3 dbe_volatile=0 sbe_aggregate=7 dbe_aggregate=0 retired=1 retired_pending=0\n",
+		    "frame_rate_limiter=1\n", "2\n", "500000000\n", "running\n");
+	fake_add_vgpu(f, pci, "mvgpu-64M", FS_U2, 14, "1\n");
+	status_vgpu(f, pci, FS_U2,
+		    "mode=enabled optout=0 optout_pending=1 killed=1 sbe_volatile=2 dbe_volatile=1 sbe_aggregate=5 dbe_aggregate=1 retired=0 retired_pending=1 future_key=7\n",
+		    "frame_rate_limiter=0, disable_vnc=1\n", "0\n", "0\n",
+		    "pre_copy\n");
+	fake_add_vgpu(f, virt, "mvgpu-256M", FS_U3, 15, "0\n");
+	status_vgpu(f, virt, FS_U3,
+		    "mode=disabled optout=1 optout_pending=1 killed=0 sbe_volatile=0 dbe_volatile=0 sbe_aggregate=0 dbe_aggregate=0 retired=0 retired_pending=0\n",
+		    "\n", "0\n", "0\n", "stop\n");
+}

@@ -64,6 +64,35 @@ void fake_add_vgpu(struct fake *f, const char *parent, const char *type,
  * parent 0000:00:05.0 with type nvidia-63 that must be ignored. */
 void fake_std(struct fake *f);
 
+/* Status files (mvgpu status): write @content to <parent dir>/mvgpu/@file,
+ * or to <vGPU dir>/mvgpu/@file of vGPU @uuid on @parent. */
+void fake_parent_file(struct fake *f, const char *parent, const char *file,
+		      const char *content);
+void fake_vgpu_file(struct fake *f, const char *parent, const char *uuid,
+		    const char *file, const char *content);
+
+/* The status tree the status tests share: fake_std() plus
+ *   0000:00:04.0  PCI (a subsystem link to bus/pci), DDR, ECC enabled
+ *                 (pending disabled), errors sbe 5/12 dbe 0/1, pages
+ *                 0x1a2b sbe retired, 0x3c4d dbe retired, 0x5e6f sbe
+ *                 pending; fb 320/959/1024 MiB (used/usable/total, usable
+ *                 not a whole MiB), busy_ns 1000000000; vGPUs FS_U1, FS_U2
+ *   mvgpu0        virtual, HBM, ECC disabled/disabled, no errors, no
+ *                 pages; fb 256/1024/1024 MiB, busy_ns 0; vGPU FS_U3
+ *   FS_U1  mvgpu-256M on 0000:00:04.0, group 13, in use: ECC enabled,
+ *          sbe 3/7 dbe 0/0, 1 page retired; frame_rate_limiter=1;
+ *          2 channels; running; busy_ns 500000000
+ *   FS_U2  mvgpu-64M on 0000:00:04.0, group 14, in use: ECC enabled,
+ *          opt-out pending, killed, sbe 2/5 dbe 1/1, 1 page pending, an
+ *          unknown key; "frame_rate_limiter=0, disable_vnc=1";
+ *          0 channels; pre_copy; busy_ns 0
+ *   FS_U3  mvgpu-256M on mvgpu0, group 15, idle: ECC disabled, opted out;
+ *          empty vgpu_params; 0 channels; stop; busy_ns 0 */
+#define FS_U1 "11111111-1111-4111-8111-111111111111"
+#define FS_U2 "22222222-2222-4222-8222-222222222222"
+#define FS_U3 "33333333-3333-4333-8333-333333333333"
+void fake_status_std(struct fake *f);
+
 /* What was written to @type's create file on @parent ("" if nothing). */
 char *fake_created(struct fake *f, const char *parent, const char *type);
 

@@ -568,3 +568,365 @@ Test(cli, remove_unknown_in_use_state)
 	expect(0);
 	cr_assert_str_eq(remove_file("mvgpu0", U1), "1");
 }
+
+/* ---- status (no UUID, -q UUID): what nvidia-smi shows ------------------- */
+
+#define PCI "0000:00:04.0"
+
+Test(cli, status_table)
+{
+	fake_status_std(F);
+	run("status", "--interval", "0");
+	expect(0);
+	cr_assert_str_eq(R.err, "");
+	cr_assert_str_eq(R.out,
+		"PARENT        BUS_ID        MEMORY  ECC_CUR/PEND       FB_USED/USABLE/TOTAL_MIB  RETIRED/PENDING  SBE_VOL/AGG  DBE_VOL/AGG  VGPUS  BUSY\n"
+		"0000:00:04.0  0000:00:04.0  ddr     enabled/disabled   320/959/1024              2/1              5/12         0/1          2      -\n"
+		"mvgpu0        -             hbm     disabled/disabled  256/1024/1024             0/0              0/0          0/0          1      -\n"
+		"\n"
+		"UUID                                  PARENT        TYPE        FB_MIB  CHANNELS  IN_USE  MIGRATION  ECC                              SBE_VOL/AGG  DBE_VOL/AGG  BUSY\n"
+		FS_U2 "  0000:00:04.0  mvgpu-64M   64      0         yes     pre_copy   enabled[opt-out-pending,killed]  2/5          1/1          -\n"
+		FS_U1 "  0000:00:04.0  mvgpu-256M  256     2         yes     running    enabled                          3/7          0/0          -\n"
+		FS_U3 "  mvgpu0        mvgpu-256M  256     0         no      stop       disabled[opt-out]                0/0          0/0          -\n");
+	cr_assert_null(strstr(R.out, "0000:00:05.0"), "foreign parent shown");
+
+	/* sampled (the counters stand still here): 0 % */
+	run("status", "--interval=1");
+	expect(0);
+	has(R.out, "0/1          2      0%\n");
+	has(R.out, "0/0          0%\n");
+	/* and the default interval */
+	run("status");
+	expect(0);
+	has(R.out, "0/1          2      0%\n");
+}
+
+Test(cli, status_json)
+{
+	fake_status_std(F);
+	run("--json", "status", "--interval", "0");
+	expect(0);
+	expect_json();
+	cr_assert_str_eq(R.err, "");
+	has(R.out, "\"ok\": true");
+	has(R.out, "\"interval_ms\": 0");
+	has(R.out, "\"parent\": \"0000:00:04.0\",\n"
+		   "      \"bus_id\": \"0000:00:04.0\",\n"
+		   "      \"memory_kind\": \"ddr\",\n"
+		   "      \"ecc_mode\": \"enabled\",\n"
+		   "      \"ecc_mode_pending\": \"disabled\",\n"
+		   "      \"ecc_errors\": {\n"
+		   "        \"sbe_volatile\": 5,\n"
+		   "        \"dbe_volatile\": 0,\n"
+		   "        \"sbe_aggregate\": 12,\n"
+		   "        \"dbe_aggregate\": 1\n"
+		   "      },\n"
+		   "      \"retired_pages\": {\n"
+		   "        \"retired\": 2,\n"
+		   "        \"pending\": 1,\n"
+		   "        \"sbe\": 2,\n"
+		   "        \"dbe\": 1\n"
+		   "      },\n"
+		   "      \"fb_total\": 1073741824,\n"
+		   "      \"fb_usable\": 1006624768,\n"
+		   "      \"fb_used\": 335544320,\n"
+		   "      \"vgpus\": 2,\n"
+		   "      \"busy_ns\": 1000000000,\n"
+		   "      \"busy_percent\": null\n");
+	has(R.out, "\"parent\": \"mvgpu0\",\n      \"bus_id\": null,\n"
+		   "      \"memory_kind\": \"hbm\"");
+	has(R.out, "\"uuid\": \"" FS_U2 "\",\n"
+		   "      \"parent\": \"0000:00:04.0\",\n"
+		   "      \"type\": \"mvgpu-64M\",\n"
+		   "      \"framebuffer\": 67108864,\n"
+		   "      \"iommu_group\": 14,\n"
+		   "      \"in_use\": true,\n"
+		   "      \"channels_active\": 0,\n"
+		   "      \"migration_state\": \"pre_copy\",\n"
+		   "      \"ecc\": {\n"
+		   "        \"mode\": \"enabled\",\n"
+		   "        \"optout\": false,\n"
+		   "        \"optout_pending\": true,\n"
+		   "        \"killed\": true,\n"
+		   "        \"sbe_volatile\": 2,\n"
+		   "        \"dbe_volatile\": 1,\n"
+		   "        \"sbe_aggregate\": 5,\n"
+		   "        \"dbe_aggregate\": 1,\n"
+		   "        \"retired\": 0,\n"
+		   "        \"retired_pending\": 1\n"
+		   "      },\n"
+		   "      \"vgpu_params\": \"frame_rate_limiter=0, disable_vnc=1\",\n"
+		   "      \"frame_rate_limiter\": false,\n"
+		   "      \"busy_ns\": 0,\n"
+		   "      \"busy_percent\": null\n");
+	has(R.out, "\"frame_rate_limiter\": true");
+	has(R.out, "\"migration_state\": \"stop\"");
+	has(R.out, "\"skipped_parents\": 0");
+	has(R.out, "\"skipped_vgpus\": 0");
+	has(R.out, "\"warnings\": []");
+	run("status", "--json", "--interval", "1");
+	expect(0);
+	expect_json();
+	has(R.out, "\"busy_percent\": 0.0");
+}
+
+Test(cli, status_query)
+{
+	fake_status_std(F);
+	run("status", "-q", FS_U2, "--interval", "0");
+	expect(0);
+	cr_assert_str_eq(R.err, "");
+	has(R.out,
+	    "vGPU " FS_U2 "\n"
+	    "    Parent                            : 0000:00:04.0\n"
+	    "    Type                              : mvgpu-64M\n"
+	    "    Framebuffer                       : 64 MiB\n"
+	    "    IOMMU Group                       : 14\n"
+	    "    In Use                            : Yes\n"
+	    "    Migration State                   : pre_copy\n"
+	    "    Channels Active                   : 0\n"
+	    "    vGPU Parameters                   : frame_rate_limiter=0, disable_vnc=1\n"
+	    "    Frame Rate Limiter                : Disabled\n"
+	    "    Utilization\n"
+	    "        Busy                          : -\n"
+	    "        Busy Time                     : 0 ns\n"
+	    "        Sample Period                 : -\n"
+	    "    ECC Mode\n"
+	    "        Current                       : Enabled\n"
+	    "        Guest Opt-out                 : No\n"
+	    "        Guest Opt-out Pending         : Yes\n"
+	    "        Killed by a DBE               : Yes\n"
+	    "    ECC Errors\n"
+	    "        Volatile\n"
+	    "            Single Bit                : 2\n"
+	    "            Double Bit                : 1\n"
+	    "        Aggregate\n"
+	    "            Single Bit                : 5\n"
+	    "            Double Bit                : 1\n"
+	    "    Retired Pages\n"
+	    "        Retired                       : 0\n"
+	    "        Pending                       : 1\n"
+	    "\n"
+	    "Parent 0000:00:04.0\n"
+	    "    Bus Id                            : 0000:00:04.0\n"
+	    "    Memory Kind                       : ddr\n"
+	    "    vGPUs                             : 2\n"
+	    "    FB Memory Usage\n"
+	    "        Total                         : 1024 MiB\n"
+	    "        Usable                        : 959 MiB\n"
+	    "        Used                          : 320 MiB\n"
+	    "        Free                          : 639 MiB\n"
+	    "    ECC Mode\n"
+	    "        Current                       : Enabled\n"
+	    "        Pending                       : Disabled\n");
+	has(R.out,
+	    "    Retired Pages\n"
+	    "        Single Bit ECC                : 2\n"
+	    "        Double Bit ECC                : 1\n"
+	    "        Retired                       : 2\n"
+	    "        Pending                       : 1\n"
+	    "        Pending Page Retirement       : Yes\n"
+	    "        Pages\n"
+	    "            0x1a2b                    : sbe, retired\n"
+	    "            0x3c4d                    : dbe, retired\n"
+	    "            0x5e6f                    : sbe, pending\n");
+	/* the long form, any case, sampled */
+	run("status", "--query", "33333333-3333-4333-8333-333333333333",
+	    "--interval", "1");
+	expect(0);
+	has(R.out, "vGPU " FS_U3 "\n");
+	has(R.out, "    Frame Rate Limiter                : -\n");
+	has(R.out, "        Busy                          : 0 %\n");
+	has(R.out, "        Sample Period                 : 1 ms\n");
+	has(R.out, "Parent mvgpu0\n    Bus Id                            : -\n");
+	cr_assert_null(strstr(R.out, "        Pages\n"));
+
+	run("--json", "status", "-q", FS_U1, "--interval", "0");
+	expect(0);
+	expect_json();
+	has(R.out, "\"vgpu\": {\n    \"uuid\": \"" FS_U1 "\"");
+	has(R.out, "\"channels_active\": 2");
+	has(R.out, "\"parent\": {\n    \"parent\": \"0000:00:04.0\"");
+	has(R.out, "\"retired_page_list\": [\n"
+		   "      {\n"
+		   "        \"page\": \"0x1a2b\",\n"
+		   "        \"cause\": \"sbe\",\n"
+		   "        \"state\": \"retired\"\n"
+		   "      },");
+	has(R.out, "\"warnings\": []");
+}
+
+Test(cli, status_older_module)
+{
+	/* a module without the status files: every value '-' / null */
+	fake_std(F);
+	fake_add_vgpu(F, PCI, "mvgpu-256M", FS_U1, 13, "1\n");
+	run("status");
+	expect(0);
+	cr_assert_str_eq(R.err, "");
+	cr_assert_str_eq(R.out,
+		"PARENT        BUS_ID        MEMORY  ECC_CUR/PEND  FB_USED/USABLE/TOTAL_MIB  RETIRED/PENDING  SBE_VOL/AGG  DBE_VOL/AGG  VGPUS  BUSY\n"
+		"0000:00:04.0  0000:00:04.0  -       -             -                         -                -            -            1      -\n"
+		"mvgpu0        -             -       -             -                         -                -            -            0      -\n"
+		"\n"
+		"UUID                                  PARENT        TYPE        FB_MIB  CHANNELS  IN_USE  MIGRATION  ECC  SBE_VOL/AGG  DBE_VOL/AGG  BUSY\n"
+		FS_U1 "  0000:00:04.0  mvgpu-256M  256     -         yes     -          -    -            -            -\n");
+	run("--json", "status");
+	expect(0);
+	expect_json();
+	has(R.out, "\"memory_kind\": null");
+	has(R.out, "\"ecc_errors\": null");
+	has(R.out, "\"fb_total\": null");
+	has(R.out, "\"busy_percent\": null");
+	has(R.out, "\"ecc\": null");
+	has(R.out, "\"migration_state\": null");
+	has(R.out, "\"warnings\": []");
+	run("status", "-q", FS_U1);
+	expect(0);
+	has(R.out, "    Migration State                   : -\n");
+	has(R.out, "        Total                         : -\n");
+	run("--json", "status", "-q", FS_U1);
+	expect(0);
+	expect_json();
+	has(R.out, "\"retired_page_list\": null");
+
+	/* parents without vGPUs */
+	fake_unlink(F, "bus/mdev/devices/" FS_U1);
+	run("status");
+	expect(0);
+	has(R.out, "\nno vGPUs; create one with 'mvgpu create --type TYPE'");
+}
+
+Test(cli, status_malformed_files)
+{
+	char big[5000];
+
+	fake_status_std(F);
+	fake_parent_file(F, PCI, "fb_used", "12abc\n");
+	fake_parent_file(F, "mvgpu0", "ecc_errors", "sbe_volatile=1 dbe_volatile=zero sbe_aggregate=1 dbe_aggregate=0\n");
+	fake_vgpu_file(F, PCI, FS_U1, "channels_active", "\x1b[31mlots\n");
+	memset(big, '7', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	fake_vgpu_file(F, "mvgpu0", FS_U3, "ecc_status", big);
+	run("status", "--interval", "0");
+	expect(0);
+	has(R.err, "mvgpu: warning: parent 0000:00:04.0: ");
+	has(R.err, "/class/mdev_bus/0000:00:04.0/mvgpu/fb_used: malformed: '12abc' (not a decimal number)\n");
+	has(R.err, "mvgpu: warning: parent mvgpu0: ");
+	has(R.err, "/mvgpu/ecc_errors: malformed: 'sbe_volatile=1 dbe_volatile=zero ");
+	has(R.err, "(dbe_volatile=zero: not a decimal number)");
+	has(R.err, "mvgpu: warning: vGPU " FS_U1 ": ");
+	has(R.err, FS_U1 "/mvgpu/channels_active: unexpected byte 0x1b at offset 0");
+	has(R.err, FS_U3 "/mvgpu/ecc_status: value longer than");
+	cr_assert_null(strchr(R.err, '\x1b'), "raw escape on stderr");
+	/* the rest is shown; the bad values are '?' */
+	has(R.out, "0000:00:04.0  0000:00:04.0  ddr     enabled/disabled   ?/959/1024 ");
+	has(R.out, "mvgpu0        -             hbm     disabled/disabled  256/1024/1024             0/0              ?            ?  ");
+	has(R.out, FS_U1 "  0000:00:04.0  mvgpu-256M  256     ?         yes     running");
+	has(R.out, FS_U3 "  mvgpu0        mvgpu-256M  256     0         no      stop       ?  ");
+
+	run("--json", "status", "--interval", "0");
+	expect(0);
+	expect_json();
+	has(R.out, "\"fb_used\": null");
+	has(R.out, "\"fb_usable\": 1006624768");
+	has(R.out, "\"channels_active\": null");
+	has(R.out, "\"warnings\": [\n    \"parent 0000:00:04.0: ");
+	has(R.out, "fb_used: malformed: '12abc' (not a decimal number)\",\n");
+	has(R.out, "channels_active: unexpected byte 0x1b at offset 0\"");
+
+	/* -q too: the file named, the value '?', exit 0 */
+	run("status", "-q", FS_U1, "--interval", "0");
+	expect(0);
+	has(R.err, "channels_active: unexpected byte 0x1b");
+	has(R.err, "fb_used: malformed: '12abc'");
+	has(R.out, "    Channels Active                   : ?\n");
+	has(R.out, "        Used                          : ?\n");
+	has(R.out, "        Free                          : ?\n");
+	has(R.out, "        Usable                        : 959 MiB\n");
+
+	/* a malformed retired_pages line */
+	fake_parent_file(F, PCI, "retired_pages", "0x10 sbe retired\n0x11 ecc retired\n");
+	run("status", "-q", FS_U2, "--interval", "0");
+	expect(0);
+	has(R.err, "retired_pages: malformed: '0x10 sbe retired?0x11 ecc retired' (line 2: cause 'ecc': expected sbe or dbe)");
+	has(R.out, "        Single Bit ECC                : ?\n");
+}
+
+Test(cli, status_errors_and_usage)
+{
+	run("status");
+	expect(1);
+	has(R.err, "is the mvgpu module loaded?");
+	run("--json", "status");
+	expect(1);
+	expect_json();
+	has(R.out, "\"errno\": \"ENODEV\"");
+
+	fake_status_std(F);
+	run("status", "-q", "44444444-4444-4444-8444-444444444444");
+	expect(1);
+	has(R.err, "no vGPU 44444444-4444-4444-8444-444444444444; see 'mvgpu list'");
+	run("--json", "status", "-q", "44444444-4444-4444-8444-444444444444");
+	expect(1);
+	expect_json();
+	has(R.out, "\"errno\": \"ENOENT\"");
+	run("status", "-q", "nope");
+	expect(2);
+	has(R.err, "invalid UUID 'nope'");
+	run("status", "-q");
+	expect(2);
+	has(R.err, "option '--query' needs a value");
+	run("status", FS_U1, "-q", FS_U2);
+	expect(2);
+	has(R.err, "status: give the vGPU either to -q or alone, not both");
+	run("status", "--timeout", "3");
+	expect(2);
+	has(R.err, "--timeout goes with 'mvgpu status UUID'");
+	run("status", FS_U1, "--interval", "100");
+	expect(2);
+	has(R.err, "--interval goes with 'mvgpu status' and 'mvgpu status -q UUID'");
+	run("status", "--interval", "x");
+	expect(2);
+	has(R.err, "--interval: expected 0 to 60000 milliseconds, got 'x'");
+	run("status", "--interval", "60001");
+	expect(2);
+	run("status", "--interval", "-1");
+	expect(2);
+}
+
+Test(cli, status_uuid_still_says_whether_it_runs_here)
+{
+	char dir[] = "/tmp/mvgpu-cli-run.XXXXXX";
+
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(setenv("MVGPU_RUN_DIR", dir, 1), 0);
+	fake_status_std(F);
+	run("status", FS_U3);
+	expect(0);
+	cr_assert_str_eq(R.out, "vGPU " FS_U3 " (mvgpu-256M on mvgpu0): does not run here: nothing has it open\n");
+	run("status", FS_U1, "--timeout", "1");
+	expect(0);
+	has(R.out, "vGPU " FS_U1 " (mvgpu-256M on 0000:00:04.0): not known here: ");
+	run("--json", "status", "44444444-4444-4444-8444-444444444444");
+	expect(0);
+	expect_json();
+	has(R.out, "\"runs_here\": false");
+	run("status", "not-a-uuid");
+	expect(2);
+	has(R.err, "invalid UUID 'not-a-uuid'");
+	rmdir(dir);
+}
+
+Test(cli, status_help)
+{
+	run("help", "status");
+	expect(0);
+	has(R.out, "-q, --query UUID");
+	has(R.out, "--interval MS");
+	has(R.out, "runs_here");
+	has(R.out, "docs/status.md");
+	run("help");
+	expect(0);
+	has(R.out, "status   show GPUs and vGPUs (as nvidia-smi), or whether a vGPU runs here\n");
+}

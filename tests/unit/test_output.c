@@ -2,6 +2,7 @@
  * test_output.c - CLI output layer: JSON string escaping, the JSON writer,
  * aligned tables and size formatting.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,26 @@ Test(json, document_structure)
 		"  \"empty\": [],\n"
 		"  \"no\": false\n"
 		"}\n");
+	cr_assert(json_valid(buf, len));
+}
+
+Test(json, doubles)
+{
+	struct json j;
+
+	json_init(&j, mem);
+	json_arr_begin(&j, NULL);
+	json_double(&j, NULL, 37.25, 1);
+	json_double(&j, NULL, 100, 1);
+	json_double(&j, NULL, 0, 0);
+	json_double(&j, NULL, 2.0 / 3.0, 3);
+	json_double(&j, NULL, -1.5, -4);
+	json_double(&j, NULL, NAN, 1);
+	json_double(&j, NULL, -INFINITY, 1);
+	json_arr_end(&j);
+	json_end(&j);
+	cr_assert_str_eq(out(),
+		"[\n  37.2,\n  100.0,\n  0,\n  0.667,\n  -2,\n  null,\n  null\n]\n");
 	cr_assert(json_valid(buf, len));
 }
 

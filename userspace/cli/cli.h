@@ -50,6 +50,12 @@ int cmd_migrate(struct cli *cli, int argc, char **argv);
 int cmd_receive(struct cli *cli, int argc, char **argv);
 int cmd_status(struct cli *cli, int argc, char **argv);
 
+/* status_view.c: `mvgpu status` without a UUID (every parent and vGPU)
+ * and `mvgpu status -q UUID` (one vGPU and its parent, in detail); busy %
+ * over @interval_ms (0: not measured). */
+int status_overview(struct cli *cli, unsigned interval_ms);
+int status_query(struct cli *cli, const char *uuid, unsigned interval_ms);
+
 /* ---- common.c -------------------------------------------------------- */
 
 /* Options of a command.  Flags set *flag = 1; options with an argument
@@ -80,6 +86,8 @@ int cli_parse(struct cli *cli, int argc, char **argv,
 
 /* The library context (created on first use); NULL after reporting. */
 mvgpu_ctx *cli_ctx(struct cli *cli);
+/* The context's warning handler: "mvgpu: warning: MSG" on stderr. */
+void cli_warn_handler(void *opaque, const char *msg);
 
 /* Print "mvgpu: <message>" on stderr and, with --json, an error document
  * {"ok": false, "error": {...}} on stdout.  @err is a -errno or 0.

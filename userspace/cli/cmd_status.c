@@ -1,5 +1,7 @@
 /*
  * cmd_status.c - `mvgpu status UUID`: does vGPU UUID run on this host?
+ * (Without a UUID, or with -q UUID: the nvidia-smi-like views of
+ * status_view.c.)
  *
  * The question a migration in doubt leaves (`mvgpu migrate` exit 3,
  * docs/wire-protocol.md "In doubt"): the commit was sent, its
@@ -22,6 +24,8 @@
 #include "output.h"
 
 #define STATUS_TIMEOUT_S	5
+#define STATUS_INTERVAL_MS	200	/* busy % sample, overview and -q */
+#define STATUS_INTERVAL_MAX	60000
 
 enum runs { RUNS_NO, RUNS_YES, RUNS_UNKNOWN };
 
@@ -122,11 +126,32 @@ static void print_status(struct cli *cli, const char *uuid,
 		       st->vi.parent, st->says);
 }
 
+/* `mvgpu status` and `mvgpu status -q UUID`: --interval MS. */
+static int views(struct cli *cli, const char *query, const char *interval_s)
+{
+	unsigned long interval = STATUS_INTERVAL_MS;
+	char *end;
+
+	if (interval_s) {
+		errno = 0;
+		interval = strtoul(interval_s, &end, 10);
+		if (*interval_s < '0' || *interval_s > '9' || errno || *end ||
+		    interval > STATUS_INTERVAL_MAX)
+			return cli_usage(cli, "--interval: expected 0 to %d milliseconds, got '%s'",
+					 STATUS_INTERVAL_MAX, interval_s);
+	}
+	if (query)
+		return status_query(cli, query, (unsigned)interval);
+	return status_overview(cli, (unsigned)interval);
+}
+
 int cmd_status(struct cli *cli, int argc, char **argv)
 {
-	const char *timeout_s = NULL;
+	const char *timeout_s = NULL, *query = NULL, *interval_s = NULL;
 	const struct cli_opt opts[] = {
 		{ "timeout", 0, 1, &timeout_s, NULL },
+		{ "query", 'q', 1, &query, NULL },
+		{ "interval", 0, 1, &interval_s, NULL },
 		{ NULL, 0, 0, NULL, NULL }
 	};
 	struct status st = { .workload = "none", .runs = RUNS_NO };
@@ -143,8 +168,15 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		cli_print_cmd_help(cli_find_cmd("status"), stdout);
 		return EXIT_OK;
 	}
-	if (n == 0)
-		return cli_usage(cli, "missing UUID (see 'mvgpu list')");
+	if (n == 0 || query) {
+		if (n)
+			return cli_usage(cli, "give the vGPU either to -q or alone, not both");
+		if (timeout_s)
+			return cli_usage(cli, "--timeout goes with 'mvgpu status UUID'");
+		return views(cli, query, interval_s);
+	}
+	if (interval_s)
+		return cli_usage(cli, "--interval goes with 'mvgpu status' and 'mvgpu status -q UUID'");
 	if (mvgpu_uuid_canonical(pos[0], uuid) < 0)
 		return cli_bad_uuid(cli, pos[0]);
 	if (timeout_s) {

@@ -88,7 +88,7 @@ int cli_parse(struct cli *cli, int argc, char **argv,
 	return 0;
 }
 
-static void warn_handler(void *opaque, const char *msg)
+void cli_warn_handler(void *opaque, const char *msg)
 {
 	(void)opaque;
 	fputs("mvgpu: warning: ", stderr);
@@ -109,7 +109,7 @@ mvgpu_ctx *cli_ctx(struct cli *cli)
 			 mvgpu_strerror(ret));
 		return NULL;
 	}
-	mvgpu_set_warn_handler(cli->ctx, warn_handler, NULL);
+	mvgpu_set_warn_handler(cli->ctx, cli_warn_handler, NULL);
 	return cli->ctx;
 }
 
@@ -210,7 +210,7 @@ static int quiet_list(struct cli *cli, const char *parent, mvgpu_type_list *l)
 	/* Warnings were already printed by the failing command. */
 	mvgpu_set_warn_handler(ctx, NULL, NULL);
 	ret = mvgpu_list_types(ctx, parent, l);
-	mvgpu_set_warn_handler(ctx, warn_handler, NULL);
+	mvgpu_set_warn_handler(ctx, cli_warn_handler, NULL);
 	return ret;
 }
 

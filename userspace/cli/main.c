@@ -128,11 +128,28 @@ const struct cli_cmd cli_commands[] = {
 	  "before is gone), removed if it was created for the migration; the\n"
 	  "message says which. ^C or SIGTERM stops it at once in any phase\n"
 	  "before the commit, and the source is told.\n" },
-	{ "status", cmd_status, "UUID [--timeout S]",
-	  "say whether a vGPU runs on this host (after a migration in doubt)",
-	  "  --timeout S  wait at most S seconds for its workload's agent\n"
-	  "               (default 5)\n"
+	{ "status", cmd_status, "[-q UUID] [--interval MS] | UUID [--timeout S]",
+	  "show GPUs and vGPUs (as nvidia-smi), or whether a vGPU runs here",
+	  "  -q, --query UUID  one vGPU and its parent in detail (nvidia-smi -q)\n"
+	  "  --interval MS     measure busy % over MS milliseconds (default 200;\n"
+	  "                    0: do not measure, busy shows -)\n"
+	  "  --timeout S       with UUID: wait at most S seconds for its\n"
+	  "                    workload's agent (default 5)\n"
 	  "\n"
+	  "Without a UUID: a table of the parents (the physical GPUs): bus id,\n"
+	  "memory kind, ECC mode current/pending, framebuffer used/usable/total\n"
+	  "(MiB), pages retired/pending, single- and double-bit ECC errors\n"
+	  "(volatile/aggregate), vGPUs, busy %; then one of the vGPUs: type,\n"
+	  "framebuffer (MiB), channels active, in use, migration state, ECC mode\n"
+	  "with its marks (opt-out, opt-out-pending, opt-in-pending, killed), ECC\n"
+	  "errors, busy %. '-': the loaded module does not provide it (JSON\n"
+	  "null); '?': its file is malformed (JSON null; a warning names the\n"
+	  "file). --json: {\"parents\": [...], \"vgpus\": [...], \"warnings\": [...]}.\n"
+	  "With -q, the same and more of one vGPU and its parent, as indented\n"
+	  "'key : value' lines. See docs/status.md. Exit 0, or 1 with no mvgpu\n"
+	  "parent or no such vGPU.\n"
+	  "\n"
+	  "With a UUID (and no -q): does that vGPU run on this host?\n"
 	  "Asks the vGPU's state here, and its workload's migration agent if one\n"
 	  "serves it (without taking the vGPU from it): 'runs here' (its workload\n"
 	  "uses it), 'does not run here' (no such vGPU, nothing has it open, or\n"

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -256,6 +257,15 @@ void json_null(struct json *j, const char *key)
 {
 	member(j, key);
 	fputs("null", j->f);
+}
+
+void json_double(struct json *j, const char *key, double v, int decimals)
+{
+	member(j, key);
+	if (!isfinite(v))
+		fputs("null", j->f);
+	else
+		fprintf(j->f, "%.*f", decimals < 0 ? 0 : decimals, v);
 }
 
 void json_end(struct json *j)

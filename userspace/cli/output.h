@@ -48,6 +48,8 @@ void json_u64(struct json *j, const char *key, uint64_t v);
 void json_int(struct json *j, const char *key, long long v);
 void json_bool(struct json *j, const char *key, int v);
 void json_null(struct json *j, const char *key);
+/* @v with @decimals digits after the point; NaN and infinities: null. */
+void json_double(struct json *j, const char *key, double v, int decimals);
 /* Terminate the document with a newline. */
 void json_end(struct json *j);
 

@@ -22,7 +22,8 @@
  *  - Everything read from sysfs is treated as hostile: overlong, malformed
  *    or missing attributes produce an error (-EOVERFLOW, -EBADMSG, -ENOENT)
  *    or, in list functions, the entry is skipped and reported through the
- *    warning handler; they never overflow a buffer.
+ *    warning handler; they never overflow a buffer.  (The status calls
+ *    keep the entry and leave only the bad value out: see "Status".)
  *  - Strings in the info structs are NUL-terminated, printable ASCII.
  *  - A context is not thread-safe; use one context per thread.
  *  - Errors that are not listed for a function may still be returned when
@@ -267,6 +268,259 @@ int mvgpu_create(mvgpu_ctx *ctx, const char *type_id, const char *parent,
  *          -EBUSY (in use and !@force); -EBADMSG (in_use unreadable and
  *          !@force; see mvgpu_last_error()). */
 int mvgpu_remove(mvgpu_ctx *ctx, const char *uuid, int force);
+
+/*=====================================================================
+ *  Status: what nvidia-smi shows a host admin (mvgpu status)
+ *=====================================================================
+ * The platform state of each parent and the state of each vGPU, from the
+ * module's vendor attributes:
+ *
+ *   <sysfs>/class/mdev_bus/<parent>/mvgpu/
+ *       memory_kind          hbm | ddr
+ *       ecc_mode             enabled | disabled (current)
+ *       ecc_mode_pending     the same; takes effect once the parent has
+ *                            no vGPUs
+ *       ecc_errors           sbe_volatile=N dbe_volatile=N sbe_aggregate=N
+ *                            dbe_aggregate=N
+ *       retired_pages        one line per retired framebuffer page:
+ *                            0x<page> sbe|dbe retired|pending
+ *       fb_total, fb_usable, fb_used    bytes: the pool, what is left of
+ *                            it after the ECC reservation and the retired
+ *                            pages, what the vGPUs hold
+ *       busy_ns              ns the command processor ran for the
+ *                            parent's vGPUs (a counter)
+ *   <sysfs>/bus/mdev/devices/<uuid>/mvgpu/
+ *       ecc_status           mode=enabled|disabled optout=0|1
+ *                            optout_pending=0|1 killed=0|1 sbe_volatile=N
+ *                            dbe_volatile=N sbe_aggregate=N dbe_aggregate=N
+ *                            retired=N retired_pending=N
+ *       vgpu_params          key=value ..., e.g. frame_rate_limiter=1
+ *       channels_active      enabled command channels, 0..4
+ *       busy_ns              as the parent's, this vGPU only
+ *       migration_state      running, stop, pre_copy, stop_copy, resuming,
+ *                            running_p2p, pre_copy_p2p or error
+ *
+ * Rules, in addition to the ones at the top of this file:
+ *  - Every one of these files is optional: a module older than the file
+ *    does not have it.  A missing file leaves its field unset (its
+ *    MVGPU_PST_* / MVGPU_VST_* bit clear in .have) and is no error.
+ *  - A malformed file (garbage numbers, an unknown mode, overlong) or
+ *    one that cannot be read (-EACCES, -EIO) does not fail the call
+ *    either: its field is unset, its bit is set in .bad, and the warning
+ *    handler gets a message naming the file (and quoting a malformed
+ *    content).  The single-object calls return how many files were bad,
+ *    so a strict caller tests for > 0.
+ *  - key=value files: unknown keys are ignored (later modules add some),
+ *    a known key missing, repeated or with a bad value makes the file
+ *    malformed.
+ *  - Fields not covered by .have/.bad (identity, counts of vGPUs) follow
+ *    the usual rules.
+ */
+
+/* Bits of mvgpu_parent_status_info.have / .bad: one per file. */
+#define MVGPU_PST_MEMORY_KIND  (1u << 0)   /* memory_kind */
+#define MVGPU_PST_ECC_MODE     (1u << 1)   /* ecc_mode */
+#define MVGPU_PST_ECC_PENDING  (1u << 2)   /* ecc_mode_pending */
+#define MVGPU_PST_ECC_ERRORS   (1u << 3)   /* ecc_errors */
+#define MVGPU_PST_RETIRED      (1u << 4)   /* retired_pages */
+#define MVGPU_PST_FB_TOTAL     (1u << 5)   /* fb_total */
+#define MVGPU_PST_FB_USABLE    (1u << 6)   /* fb_usable */
+#define MVGPU_PST_FB_USED      (1u << 7)   /* fb_used */
+#define MVGPU_PST_BUSY         (1u << 8)   /* busy_ns */
+
+/* Bits of mvgpu_vgpu_status_info.have / .bad. */
+#define MVGPU_VST_ECC          (1u << 0)   /* ecc_status */
+#define MVGPU_VST_PARAMS       (1u << 1)   /* vgpu_params */
+#define MVGPU_VST_CHANNELS     (1u << 2)   /* channels_active */
+#define MVGPU_VST_BUSY         (1u << 3)   /* busy_ns */
+#define MVGPU_VST_MIGRATION    (1u << 4)   /* migration_state */
+#define MVGPU_VST_FRAMEBUFFER  (1u << 5)   /* the type's description */
+
+#define MVGPU_MEMORY_KIND_MAX  16          /* "hbm", "ddr", with the NUL */
+#define MVGPU_BUS_ID_MAX       32          /* "0000:00:04.0", with the NUL */
+#define MVGPU_PARAMS_MAX       256         /* vgpu_params, with the NUL */
+
+/*! ECC error counters, as the module keeps them: a vGPU's volatile ones
+ *  since its last reset, its aggregate ones since it was created
+ *  (proto/mvgpu_abi.h, ECC_SBE_VOL ...); a parent's over its vGPUs. */
+typedef struct {
+	uint64_t sbe_volatile;    /* single-bit errors, corrected */
+	uint64_t dbe_volatile;    /* double-bit errors, not correctable */
+	uint64_t sbe_aggregate;
+	uint64_t dbe_aggregate;
+} mvgpu_ecc_counts;
+
+/*! One parent ("physical GPU").  A field is valid only if its bit is set
+ *  in @have; busy_pct is set by mvgpu_status_sample() only. */
+typedef struct {
+	char     parent[MVGPU_ID_MAX];        /* sysfs name, e.g. "mvgpu0" */
+	/* PCI parents: the function's address ("0000:00:04.0"); virtual
+	 * parents: "" */
+	char     bus_id[MVGPU_BUS_ID_MAX];
+	unsigned have;                        /* MVGPU_PST_*: files read */
+	unsigned bad;                         /* MVGPU_PST_*: files malformed
+	                                       * or unreadable */
+	char     memory_kind[MVGPU_MEMORY_KIND_MAX]; /* "hbm", "ddr" (a later
+	                                       * module may name others) */
+	int      ecc_mode;                    /* 1 enabled, 0 disabled */
+	int      ecc_mode_pending;            /* the same, once no vGPUs */
+	mvgpu_ecc_counts ecc;
+	/* retired_pages, counted: by state, and by cause */
+	unsigned pages_retired, pages_pending;
+	unsigned pages_sbe, pages_dbe;
+	uint64_t fb_total, fb_usable, fb_used;   /* bytes */
+	uint64_t busy_ns;
+	unsigned vgpus;                       /* mvgpu vGPUs on it (mdev
+	                                       * devices/ of its mvgpu types) */
+	double   busy_pct;                    /* 0..100; -1: not measured */
+} mvgpu_parent_status_info;
+
+/*! Order: parent (natural order). */
+typedef struct {
+	mvgpu_parent_status_info *items;
+	size_t count;
+	size_t skipped;   /* parents that could not be read (bad names) */
+} mvgpu_parent_status_list;
+
+/*! One vGPU.  @info is what mvgpu_find_vgpu() gives; the rest is valid
+ *  only if its bit is set in @have. */
+typedef struct {
+	mvgpu_vgpu_info info;
+	unsigned have;                        /* MVGPU_VST_* */
+	unsigned bad;                         /* MVGPU_VST_* */
+	uint64_t framebuffer;                 /* bytes, from its type's
+	                                       * description (framebuffer=) */
+	/* ecc_status */
+	int      ecc_mode;                    /* 1: ECC protects it now */
+	int      ecc_optout;                  /* 1: the guest opted out */
+	int      ecc_optout_pending;          /* opt-out after its next reset */
+	int      ecc_killed;                  /* 1: a DBE stopped its channels
+	                                       * until its next reset */
+	mvgpu_ecc_counts ecc;
+	unsigned pages_retired;               /* its pages retired and replaced */
+	unsigned pages_pending;               /* retired, replaced at the next
+	                                       * reset */
+	/* vgpu_params, as read (printable ASCII), and what is known of it */
+	char     params[MVGPU_PARAMS_MAX];
+	int      frame_rate_limiter;          /* 1 on, 0 off, -1 not given */
+	unsigned channels_active;             /* 0..MVGPU_NUM_CHANNELS */
+	uint64_t busy_ns;
+	int      migration_state;             /* MVGPU_MIG_* (mvgpu_mig_state_name(),
+	                                       * lower case, is the sysfs name) */
+	double   busy_pct;                    /* 0..100; -1: not measured */
+} mvgpu_vgpu_status_info;
+
+/*! Order: as mvgpu_list_vgpus(). */
+typedef struct {
+	mvgpu_vgpu_status_info *items;
+	size_t count;
+	size_t skipped;   /* vGPUs that could not be read (as mvgpu_list_vgpus()) */
+} mvgpu_vgpu_status_list;
+
+/*! mvgpu_parent_status() :
+ *  Read the status files of the mvgpu parent @parent.
+ *  @return the number of bad files (malformed or unreadable; 0: all
+ *          good; see .bad and the warnings); -EINVAL (bad name); -ENODEV
+ *          (not an mvgpu parent);
+ *          -ENOMEM.  @out is zeroed (busy_pct -1) on failure. */
+int mvgpu_parent_status(mvgpu_ctx *ctx, const char *parent,
+			mvgpu_parent_status_info *out);
+
+/*! mvgpu_list_parent_status() :
+ *  The status of every mvgpu parent (the parents mvgpu_list_types()
+ *  lists types of; a parent whose types are all malformed is listed too).
+ *  @return 0 (count may be 0: no module loaded), -ENOMEM, other -errno if
+ *          sysfs cannot be read.  @out zeroed on failure. */
+int mvgpu_list_parent_status(mvgpu_ctx *ctx, mvgpu_parent_status_list *out);
+
+/*! mvgpu_parent_status_list_free() : free @list's items, zero it; NULL ok. */
+void mvgpu_parent_status_list_free(mvgpu_parent_status_list *list);
+
+/*! mvgpu_vgpu_status() :
+ *  Read vGPU @uuid (any case) as mvgpu_find_vgpu() does, then its status
+ *  files and its type's framebuffer size.
+ *  @return the number of bad files (as mvgpu_parent_status());
+ *          -EINVAL (not a UUID); -ENOENT (no such mvgpu vGPU); -EBADMSG
+ *          (its mdev_type link is malformed); -ENOMEM. */
+int mvgpu_vgpu_status(mvgpu_ctx *ctx, const char *uuid,
+		      mvgpu_vgpu_status_info *out);
+
+/*! mvgpu_list_vgpu_status() :
+ *  mvgpu_list_vgpus() with each vGPU's status, as mvgpu_vgpu_status().
+ *  @return 0, -ENOMEM, other -errno.  @out zeroed on failure. */
+int mvgpu_list_vgpu_status(mvgpu_ctx *ctx, mvgpu_vgpu_status_list *out);
+
+/*! mvgpu_vgpu_status_list_free() : free @list's items, zero it; NULL ok. */
+void mvgpu_vgpu_status_list_free(mvgpu_vgpu_status_list *list);
+
+/*! A retired framebuffer page of a parent. */
+typedef struct {
+	uint64_t page;      /* the number the module gives (0x<hex>) */
+	int      dbe;       /* cause: 1 a double-bit error, 0 single-bit */
+	int      pending;   /* 1: marked, not out of use yet ("pending");
+	                     * 0: retired ("retired") */
+} mvgpu_retired_page;
+
+typedef struct {
+	mvgpu_retired_page *items;   /* in the file's order */
+	size_t count;
+} mvgpu_retired_page_list;
+
+/*! mvgpu_retired_pages() :
+ *  The lines of @parent's retired_pages, parsed.
+ *  @return 0 (count 0: none retired); -EINVAL (bad name); -ENODEV (not an
+ *          mvgpu parent); -ENOENT (the module has no retired_pages);
+ *          -EBADMSG (a malformed line, see mvgpu_last_error()); -ENOMEM.
+ *          @out zeroed on failure. */
+int mvgpu_retired_pages(mvgpu_ctx *ctx, const char *parent,
+			mvgpu_retired_page_list *out);
+
+/*! mvgpu_retired_page_list_free() : free @list's items, zero it; NULL ok. */
+void mvgpu_retired_page_list_free(mvgpu_retired_page_list *list);
+
+/*! mvgpu_busy_percent() :
+ *  Busy % of a busy_ns counter between two samples, each a counter value
+ *  and the wall clock (ns, any fixed origin) it was read at:
+ *  100 * (@busy1 - @busy0) / (@wall1 - @wall0), at most 100 (the counter
+ *  and the clock are not read at the same instant).
+ *  @return 0..100, or -1 when it cannot be told: no time passed, or the
+ *          counter went backwards (the vGPU was created anew, the module
+ *          reloaded). */
+double mvgpu_busy_percent(uint64_t busy0, uint64_t wall0, uint64_t busy1,
+			  uint64_t wall1);
+
+/*! A clock for mvgpu_status_sample(): tests and simulations replace the
+ *  real one (CLOCK_MONOTONIC and nanosleep). */
+typedef struct {
+	uint64_t (*now_ns)(void *opaque);
+	/* wait @ns; @return 0, or a -errno that ends the sample with it */
+	int (*sleep_ns)(void *opaque, uint64_t ns);
+	void *opaque;
+} mvgpu_clock;
+
+/*! mvgpu_ctx_set_clock() : use @clock (copied) from now on; NULL (or one
+ *  without now_ns or sleep_ns): the real clock again. */
+void mvgpu_ctx_set_clock(mvgpu_ctx *ctx, const mvgpu_clock *clock);
+
+/*! mvgpu_status_sample() :
+ *  Measure busy % over @interval_ms: read the busy_ns of every entry of
+ *  @parents and @vgpus that has one (either list may be NULL; lists from
+ *  the calls above, or built by hand around single entries), wait
+ *  @interval_ms, read them again and set each entry's busy_pct
+ *  (mvgpu_busy_percent(), each entry timed by its own reads) and busy_ns
+ *  (the second reading).  Entries without busy_ns (an older module) keep
+ *  busy_pct -1, as do those that vanished or whose counter went backwards
+ *  meanwhile.  Does not wait when no entry has busy_ns.
+ *  The interval is the caller's choice: short ones (the CLI's default is
+ *  200 ms) answer quickly but show the load of that moment; busy % is an
+ *  average over the interval, as nvidia-smi's utilization is over its
+ *  sample period (1/6 s to 1 s).  The wait ends early with -ECANCELED
+ *  when the context's cancel flag is set (mvgpu_ctx_set_cancel()).
+ *  @return 0; -EINVAL (@interval_ms 0 or > 60000); -ECANCELED; -errno of
+ *          the clock's sleep. */
+int mvgpu_status_sample(mvgpu_ctx *ctx, unsigned interval_ms,
+			mvgpu_parent_status_list *parents,
+			mvgpu_vgpu_status_list *vgpus);
 
 /*=====================================================================
  *  Device access: one vGPU as a VFIO user (a guest driver) sees it

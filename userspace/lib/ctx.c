@@ -109,6 +109,17 @@ void mvgpu_ctx_set_cancel(mvgpu_ctx *ctx, const volatile sig_atomic_t *flag)
 		ctx->cancel = flag;
 }
 
+void mvgpu_ctx_set_clock(mvgpu_ctx *ctx, const mvgpu_clock *clock)
+{
+	if (!ctx)
+		return;
+	ctx->has_clock = clock && clock->now_ns && clock->sleep_ns;
+	if (ctx->has_clock)
+		ctx->clock = *clock;
+	else
+		memset(&ctx->clock, 0, sizeof(ctx->clock));
+}
+
 int mvgpu__err(mvgpu_ctx *ctx, int ret, const char *fmt, ...)
 {
 	char msg[MVGPU_ERR_MAX];

@@ -21,6 +21,8 @@ struct mvgpu_ctx {
 	mvgpu_warn_fn warn;
 	void *warn_opaque;
 	const volatile sig_atomic_t *cancel;	/* mvgpu_ctx_set_cancel() */
+	mvgpu_clock clock;			/* mvgpu_ctx_set_clock() */
+	int has_clock;
 };
 
 /* migration.c: what a pre-copy data fd says it has pending (initial +
@@ -44,6 +46,9 @@ int mvgpu__path(mvgpu_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
  * is stripped; content must be printable ASCII.  @return its length;
  * -ENOENT..., -EOVERFLOW (does not fit), -EBADMSG (control/non-ASCII). */
 int mvgpu__read_attr(mvgpu_ctx *ctx, const char *path, char *buf, size_t len);
+/* The same for a multi-line attribute: newlines are kept (but for one
+ * trailing newline, stripped), other control bytes are -EBADMSG. */
+int mvgpu__read_text(mvgpu_ctx *ctx, const char *path, char *buf, size_t len);
 /* Read a decimal attribute.  -EBADMSG if not a plain decimal <= @max. */
 int mvgpu__read_uint_attr(mvgpu_ctx *ctx, const char *path, uint64_t max,
 			  uint64_t *out);
@@ -77,6 +82,9 @@ int mvgpu__uuid_is_canonical(const char *s);
 int mvgpu__read_type(mvgpu_ctx *ctx, const char *parent, const char *type_id,
 		     mvgpu_type_info *t);
 int mvgpu__type_cmp(const void *a, const void *b);
+/* 1 if @parent (a class/mdev_bus entry) has an mvgpu- type, 0 if not,
+ * -errno if its types cannot be listed. */
+int mvgpu__is_mvgpu_parent(mvgpu_ctx *ctx, const char *parent);
 
 /* vgpu.c */
 int mvgpu__read_vgpu(mvgpu_ctx *ctx, const char *uuid, mvgpu_vgpu_info *v);

@@ -31,7 +31,8 @@ int mvgpu__path(mvgpu_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
 	return 0;
 }
 
-int mvgpu__read_attr(mvgpu_ctx *ctx, const char *path, char *buf, size_t len)
+static int read_attr(mvgpu_ctx *ctx, const char *path, char *buf, size_t len,
+		     int multiline)
 {
 	size_t total = 0, i;
 	char probe;
@@ -82,7 +83,7 @@ int mvgpu__read_attr(mvgpu_ctx *ctx, const char *path, char *buf, size_t len)
 	for (i = 0; i < total; i++) {
 		unsigned char c = (unsigned char)buf[i];
 
-		if (c < 0x20 || c >= 0x7f) {
+		if ((c < 0x20 && !(multiline && c == '\n')) || c >= 0x7f) {
 			buf[0] = '\0';
 			return mvgpu__err(ctx, -EBADMSG,
 					  "%s: unexpected byte 0x%02x at offset %zu",
@@ -92,6 +93,16 @@ int mvgpu__read_attr(mvgpu_ctx *ctx, const char *path, char *buf, size_t len)
 	if (total > (size_t)INT32_MAX)
 		return -EOVERFLOW;
 	return (int)total;
+}
+
+int mvgpu__read_attr(mvgpu_ctx *ctx, const char *path, char *buf, size_t len)
+{
+	return read_attr(ctx, path, buf, len, 0);
+}
+
+int mvgpu__read_text(mvgpu_ctx *ctx, const char *path, char *buf, size_t len)
+{
+	return read_attr(ctx, path, buf, len, 1);
 }
 
 int mvgpu__read_uint_attr(mvgpu_ctx *ctx, const char *path, uint64_t max,

@@ -118,7 +118,7 @@ static int count_mvgpu_types(char **names, size_t n)
 	return c;
 }
 
-static int is_mvgpu_parent(mvgpu_ctx *ctx, const char *parent)
+int mvgpu__is_mvgpu_parent(mvgpu_ctx *ctx, const char *parent)
 {
 	char **names;
 	size_t n;
@@ -148,7 +148,7 @@ int mvgpu_get_type(mvgpu_ctx *ctx, const char *parent, const char *type_id,
 		mvgpu__quote(q, sizeof(q), type_id);
 		return mvgpu__err(ctx, -EINVAL, "invalid type id '%s'", q);
 	}
-	ret = is_mvgpu_parent(ctx, parent);
+	ret = mvgpu__is_mvgpu_parent(ctx, parent);
 	if (ret < 0)
 		return ret;
 	if (!ret)
