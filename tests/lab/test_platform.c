@@ -461,6 +461,49 @@ Test(ecc, guest_opt_out_takes_effect_at_reset_and_errors_go_unseen)
 	cr_assert_eq(inject(uuid, "sbe 1 4096"), -ERANGE);
 }
 
+/* ---- mvgpu status against the real files --------------------------------- */
+
+static void has(const char *out, const char *what)
+{
+	cr_assert(strstr(out, what), "lacks '%s':\n%s", what, out);
+}
+
+Test(ecc, mvgpu_status_shows_the_platform)
+{
+	static char out[1 << 16];
+	char uuid[37];
+	mvgpu_dev *dev;
+	mvgpu_chan *c;
+
+	cr_assert_eq(lab_write_str(PATTR("memory_kind"), "ddr"), 0);
+	dev = open_new(PARENT, "64M", uuid);
+	cr_assert_eq(mvgpu_chan_open(dev, 0, 65536, &c), 0);
+	cr_assert(work(c, 0));
+	cr_assert_eq(inject(uuid, "sbe 5"), 0);
+	cr_assert_eq(inject(uuid, "sbe 5"), 0);
+	cr_assert_eq(inject(uuid, "dbe 6"), 0);
+
+	cr_assert_eq(lab_run(out, sizeof(out), (char *[]){ (char *)lab_cli(), "--json",
+			     "status", "-q", uuid, "--interval", "50", NULL }), 0, "%s", out);
+	has(out, "\"memory_kind\": \"ddr\"");
+	has(out, "\"ecc_mode\": \"enabled\"");
+	has(out, "\"migration_state\": \"running\"");
+	has(out, "\"channels_active\": 1");
+	has(out, "\"in_use\": true");
+	has(out, "\"killed\": true");
+	has(out, "\"sbe_volatile\": 2");
+	has(out, "\"dbe_volatile\": 1");
+	has(out, "\"retired_pending\": 2");
+	has(out, "\"state\": \"pending\"");
+	has(out, "\"frame_rate_limiter\": true");
+
+	cr_assert_eq(lab_run(out, sizeof(out), (char *[]){ (char *)lab_cli(), "status",
+			     "--interval", "0", NULL }), 0, "%s", out);
+	has(out, uuid);
+	has(out, "ddr");
+	mvgpu_chan_close(c);
+}
+
 /* ---- migration ----------------------------------------------------------- */
 
 static int save_precopy(mvgpu_dev *dev, const char *uuid)
