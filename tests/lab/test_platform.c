@@ -381,6 +381,12 @@ Test(ecc, double_bit_error_stops_every_channel_until_reset)
 	cr_assert(work(c1, 1));
 	page = pool_page(uuid, 9);
 
+	/* strikes while channel 0 has work queued: 8 fills of 4 MiB */
+	for (unsigned i = 0; i < 8; i++) {
+		struct mvgpu_cmd fill = mvgpu_cmd_fill((16u + 4 * i) << 20, 4u << 20, i);
+
+		cr_assert_eq(mvgpu_chan_submit(c0, &fill, 1), 0);
+	}
 	cr_assert_eq(inject(uuid, "dbe 9"), 0);
 	cr_assert_eq(reg(dev, MVGPU_REG_ECC_STATUS) & MVGPU_ECC_STATUS_KILLED,
 		     MVGPU_ECC_STATUS_KILLED);
@@ -517,12 +523,34 @@ static int save_precopy(mvgpu_dev *dev, const char *uuid)
 	return mfd;
 }
 
+/* Between pre-copy passes the workload runs on another channel and the
+ * memory takes one more single-bit error, at page 3. */
+struct live {
+	mvgpu_chan *ch;
+	const char *uuid;
+	unsigned passes;
+};
+
+static int live_pass(void *opaque, unsigned pass, uint64_t dirty)
+{
+	struct live *l = opaque;
+
+	(void)dirty;
+	l->passes++;
+	if (!work(l->ch, 10 + pass))
+		return -EIO;
+	return pass == 1 ? inject(l->uuid, "sbe 3") : 0;
+}
+
 Test(ecc, state_migrates_and_a_different_mode_is_refused)
 {
 	const char *pci = getenv("MVGPU_LAB_PARENT");
 	char ua[37], ub[37], uc[37], pci_dir[256], p[LAB_PATH], ver[512];
 	mvgpu_dev *a, *b, *c;
 	mvgpu_chan *ch;
+	struct live live = { .uuid = ua };
+	mvgpu_save_opts o = { .max_passes = 3, .precopy = 1,
+			      .between_passes = live_pass, .opaque = &live };
 	int mfd;
 
 	cr_assert_eq(lab_write_str(PATTR("memory_kind"), "ddr"), 0);
@@ -530,11 +558,34 @@ Test(ecc, state_migrates_and_a_different_mode_is_refused)
 	cr_assert_eq(mvgpu_chan_open(a, 0, 65536, &ch), 0);
 	cr_assert(work(ch, 0));
 	cr_assert_eq(inject(ua, "sbe 1"), 0);
-	cr_assert_eq(inject(ua, "sbe 2"), 0);
-	cr_assert_eq(inject(ua, "dbe 7"), 0);
 	wreg(a, MVGPU_REG_ECC_CTRL, MVGPU_ECC_CTRL_OPT_OUT);
 	mvgpu_chan_close(ch);
 
+	/* live: pre-copy passes with the workload running and one more error */
+	cr_assert_eq(mvgpu_chan_open(a, 2, 65536, &live.ch), 0);
+	mfd = memfd_create("stream", MFD_CLOEXEC);
+	cr_assert_eq(mvgpu_save(a, mfd, &o, NULL), 0, "%s", mvgpu_last_error(ctx));
+	cr_assert_geq(live.passes, 2);
+	cr_assert_eq(lseek(mfd, 0, SEEK_SET), 0);
+	b = open_new(PARENT, "64M", ub);
+	cr_assert_eq(mvgpu_restore(b, mfd, NULL), 0, "%s", mvgpu_last_error(ctx));
+	close(mfd);
+	cr_assert_eq(reg(b, MVGPU_REG_ECC_SBE_VOL), 2);
+	cr_assert_eq(reg(b, MVGPU_REG_ECC_SBE_AGG), 2);
+	cr_assert_eq(reg(b, MVGPU_REG_ECC_CTRL), MVGPU_ECC_CTRL_OPT_OUT);
+	cr_assert_eq(reg(b, MVGPU_REG_ECC_STATUS),
+		     MVGPU_ECC_STATUS_SUPPORTED | MVGPU_ECC_STATUS_ENABLED |
+		     MVGPU_ECC_STATUS_PENDING | MVGPU_ECC_STATUS_DDR);
+	cr_assert_eq(reg(b, MVGPU_REG_CH(2, MVGPU_CH_FENCE)),
+		     reg(a, MVGPU_REG_CH(2, MVGPU_CH_FENCE)));
+
+	/* the source runs again (the migration is abandoned), takes a DBE:
+	 * killed, and that migrates too */
+	cr_assert_eq(mvgpu_mig_set_state(a, MVGPU_MIG_RUNNING, NULL), 0);
+	mvgpu_chan_close(live.ch);
+	cr_assert_eq(inject(ua, "dbe 7"), 0);
+	close_dev(b);
+	cr_assert_eq(lab_remove(ub), 0);
 	mfd = save_precopy(a, ua);
 	b = open_new(PARENT, "64M", ub);
 	cr_assert_eq(mvgpu_restore(b, mfd, NULL), 0, "%s", mvgpu_last_error(ctx));

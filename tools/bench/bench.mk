@@ -1,6 +1,7 @@
 # tools/bench/bench.mk - benchmarks (release builds: no sanitizers).
 #   make bench-engine      command processor vs memset/memcpy, in a lab host
 #   make bench-migration   pre-copy vs stop-and-copy, in a lab host
+#   make bench-frl         frames/s with the frame-rate limiter on and off, in a lab host
 #   make bench-image       image save/restore pipeline vs `lz4 -1`, natively
 #   make bench-transfer    live-migration data path vs `lz4 -1 | TCP | lz4 -d`, natively
 #   make bench-transfer-lab  the same in a lab host, with the kernel TLS row
@@ -19,6 +20,16 @@ $(BENCH_MIGRATION): tools/bench/bench_migration.c $(LIBMVGPU)
 .PHONY: bench-migration
 bench-migration: kernel $(BENCH_MIGRATION)
 	$(Q)tools/lab/lab run --timeout 1800 --modparams "virtual_parents=1" -- $(BENCH_MIGRATION)
+
+BENCH_FRL := $(BUILD)/bin/bench_frl
+
+$(BENCH_FRL): tools/bench/bench_frl.c $(LIBMVGPU)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(USER_CFLAGS) -Iproto -o $@ $< $(LIBMVGPU) $(USER_LIBS)
+
+.PHONY: bench-frl
+bench-frl: kernel $(BENCH_FRL)
+	$(Q)tools/lab/lab run --timeout 600 --modparams "virtual_parents=1" -- $(BENCH_FRL)
 
 $(BENCH_ENGINE): tools/bench/bench_engine.c $(LIBMVGPU)
 	@mkdir -p $(dir $@)
