@@ -408,6 +408,30 @@ Test(device, four_channels_at_once)
 
 /* ---- interrupts ---------------------------------------------------------- */
 
+/*
+ * Makes mvgpu_chan_wait() sleep on the interrupt at least once.  The fence
+ * must still be pending when the wait begins: three frames ahead of it hold
+ * the channel for two frame-rate-limiter periods (33 ms; vgpu_params
+ * default), and a run that still finished first (the test thread preempted
+ * that long) is tried again rather than failed.
+ */
+static void wait_sleeps(mvgpu_chan *c)
+{
+	uint32_t v;
+
+	for (int tries = 0; tries < 5 && !mvgpu_dev_stats_get(dev)->irq_wakeups; tries++) {
+		struct mvgpu_cmd frame[4];
+
+		for (int i = 0; i < 4; i++) {
+			OK(mvgpu_chan_fence_cmd(c, MVGPU_FENCE_IRQ, &frame[i], &v));
+			if (i < 3)
+				frame[i].flags |= htole32(MVGPU_CMD_F_FRAME);
+		}
+		OK(mvgpu_chan_submit(c, frame, 4));
+		OK(mvgpu_chan_wait(c, v, WAIT_MS));
+	}
+}
+
 Test(device, fence_interrupt_via_msi)
 {
 	mvgpu_chan *c;
@@ -442,9 +466,7 @@ Test(device, fence_interrupt_via_msi)
 
 	/* mvgpu_chan_wait sleeps on it */
 	wreg(MVGPU_REG_INTR_MASK, MVGPU_INTR_FENCE(0));
-	submit(c, mvgpu_cmd_fill(0, 32 * MiB, 0x12345678));
-	OK(mvgpu_chan_fence(c, MVGPU_FENCE_IRQ, &v));
-	OK(mvgpu_chan_wait(c, v, WAIT_MS));
+	wait_sleeps(c);
 	cr_assert_gt(mvgpu_dev_stats_get(dev)->irq_wakeups, 0);
 	OK(mvgpu_irq_disable(dev, MVGPU_IRQ_MSI));
 }
@@ -485,11 +507,7 @@ Test(device, fence_interrupt_via_intx)
 	/* the library's wait acks and unmasks on its own */
 	wreg(MVGPU_REG_INTR_ACK, MVGPU_INTR_ALL);
 	OK(mvgpu_irq_unmask(dev, MVGPU_IRQ_INTX));
-	submit(c, mvgpu_cmd_fill(0, 32 * MiB, 0x87654321));
-	OK(mvgpu_chan_fence(c, MVGPU_FENCE_IRQ, &v));
-	OK(mvgpu_chan_wait(c, v, WAIT_MS));
-	OK(mvgpu_chan_fence(c, MVGPU_FENCE_IRQ, &v));
-	OK(mvgpu_chan_wait(c, v, WAIT_MS));
+	wait_sleeps(c);
 	cr_assert_gt(mvgpu_dev_stats_get(dev)->irq_wakeups, 0);
 }
 
@@ -557,7 +575,7 @@ Test(device, bad_commands_stop_only_their_channel)
 		{ "opcode ~0", 0xffffffff, 0, 0, 0, 0, MVGPU_ERR_OPCODE },
 		{ "flags on FILL", MVGPU_OP_FILL, 1, 0, 4, 0, MVGPU_ERR_OPCODE },
 		{ "flags on NOP", MVGPU_OP_NOP, 2, 0, 0, 0, MVGPU_ERR_OPCODE },
-		{ "unknown FENCE flag", MVGPU_OP_FENCE, 4, 1, 0, 0, MVGPU_ERR_OPCODE },
+		{ "unknown FENCE flag", MVGPU_OP_FENCE, MVGPU_CMD_F_ALL + 1, 1, 0, 0, MVGPU_ERR_OPCODE },
 		{ "DMA_TO_FB from unmapped", MVGPU_OP_DMA_TO_FB, 0, unmapped, 0, 4096, MVGPU_ERR_DMA },
 		{ "DMA_FROM_FB to unmapped", MVGPU_OP_DMA_FROM_FB, 0, 0, unmapped, 4096, MVGPU_ERR_DMA },
 		{ "FENCE_MEM to unmapped", MVGPU_OP_FENCE, MVGPU_CMD_F_FENCE_MEM, 7, unmapped, 0, MVGPU_ERR_DMA },
