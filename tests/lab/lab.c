@@ -102,6 +102,19 @@ int lab_parents(char dirs[][LAB_PATH], int max)
 	return n;
 }
 
+void lab_platform_defaults(void)
+{
+	char dirs[LAB_MAX_PARENTS][LAB_PATH], p[LAB_PATH + 32];
+	int n = lab_parents(dirs, LAB_MAX_PARENTS);
+
+	for (int i = 0; i < n; i++) {
+		snprintf(p, sizeof(p), "%s/mvgpu/memory_kind", dirs[i]);
+		cr_assert_eq(lab_write_str(p, "hbm"), 0, "%s", p);
+		snprintf(p, sizeof(p), "%s/mvgpu/ecc_mode", dirs[i]);
+		cr_assert_eq(lab_write_str(p, "enabled"), 0, "%s", p);
+	}
+}
+
 void lab_type_dir(char *out, const char *parent, const char *type_id)
 {
 	snprintf(out, LAB_PATH, "%s/mdev_supported_types/mvgpu-%s", parent,

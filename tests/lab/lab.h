@@ -26,6 +26,11 @@ int lab_parents(char dirs[][LAB_PATH], int max);
 void lab_type_dir(char *out, const char *parent, const char *type_id);
 long long lab_available(const char *parent, const char *type_id);
 
+/* Every parent back to the module's defaults: memory_kind hbm, ecc_mode
+ * enabled (a failed platform test may have left another).  Needs no vGPU
+ * on them for the kind; asserts. */
+void lab_platform_defaults(void);
+
 /* vGPUs */
 void lab_new_uuid(char out[37]);
 int lab_create(const char *parent, const char *type_id, char uuid_out[37]);

@@ -29,31 +29,11 @@ static mvgpu_ctx *ctx;
 static mvgpu_dev *opened[4];
 static unsigned nopened;
 
-static void parent_defaults(const char *parent)
-{
-	char p[LAB_PATH];
-
-	snprintf(p, sizeof(p), "%s/mvgpu/memory_kind", parent);
-	cr_assert_eq(lab_write_str(p, "hbm"), 0);
-	snprintf(p, sizeof(p), "%s/mvgpu/ecc_mode", parent);
-	cr_assert_eq(lab_write_str(p, "enabled"), 0);
-}
-
-/* Every parent back to HBM with ECC on, whatever a failed test left. */
-static void all_parents_defaults(void)
-{
-	char dirs[LAB_MAX_PARENTS][LAB_PATH];
-	int n = lab_parents(dirs, LAB_MAX_PARENTS);
-
-	for (int i = 0; i < n; i++)
-		parent_defaults(dirs[i]);
-}
-
 static void setup(void)
 {
 	lab_remove_all();
 	nopened = 0;
-	all_parents_defaults();
+	lab_platform_defaults();
 	cr_assert_eq(mvgpu_ctx_create(&ctx, NULL), 0);
 }
 
@@ -63,7 +43,7 @@ static void teardown(void)
 		mvgpu_dev_close(opened[--nopened]);
 	mvgpu_ctx_free(ctx);
 	lab_remove_all();
-	all_parents_defaults();
+	lab_platform_defaults();
 }
 
 TestSuite(ecc, .init = setup, .fini = teardown, .timeout = 300);
@@ -561,12 +541,19 @@ Test(ecc, state_migrates_and_a_different_mode_is_refused)
 	mvgpu_dev *a, *b, *c;
 	mvgpu_chan *ch;
 	struct live live = { .uuid = ua };
+	long long retired;
 	mvgpu_save_opts o = { .max_passes = 3, .precopy = 1,
 			      .between_passes = live_pass, .opaque = &live };
 	int mfd;
 
 	cr_assert_eq(lab_write_str(PATTR("memory_kind"), "ddr"), 0);
 	a = open_new(PARENT, "64M", ua);
+	/* a page retired on the source (and replaced at its reset): that is
+	 * the source's physical page, not the guest's */
+	retired = pool_page(ua, 4);
+	cr_assert_eq(inject(ua, "dbe 4"), 0);
+	cr_assert_eq(mvgpu_dev_reset(a, MVGPU_RESET_REG), 0);
+	cr_assert_eq(reg(a, MVGPU_REG_RETIRED), 1);
 	cr_assert_eq(mvgpu_chan_open(a, 0, 65536, &ch), 0);
 	cr_assert(work(ch, 0));
 	cr_assert_eq(inject(ua, "sbe 1"), 0);
@@ -582,12 +569,20 @@ Test(ecc, state_migrates_and_a_different_mode_is_refused)
 	b = open_new(PARENT, "64M", ub);
 	cr_assert_eq(mvgpu_restore(b, mfd, NULL), 0, "%s", mvgpu_last_error(ctx));
 	close(mfd);
+	/* one SBE before the migration, one during; the DBE before the
+	 * source's reset counts in the aggregate only */
 	cr_assert_eq(reg(b, MVGPU_REG_ECC_SBE_VOL), 2);
 	cr_assert_eq(reg(b, MVGPU_REG_ECC_SBE_AGG), 2);
+	cr_assert_eq(reg(b, MVGPU_REG_ECC_DBE_VOL), 0);
+	cr_assert_eq(reg(b, MVGPU_REG_ECC_DBE_AGG), 1);
 	cr_assert_eq(reg(b, MVGPU_REG_ECC_CTRL), MVGPU_ECC_CTRL_OPT_OUT);
 	cr_assert_eq(reg(b, MVGPU_REG_ECC_STATUS),
 		     MVGPU_ECC_STATUS_SUPPORTED | MVGPU_ECC_STATUS_ENABLED |
 		     MVGPU_ECC_STATUS_PENDING | MVGPU_ECC_STATUS_DDR);
+	/* retirements are physical: the target has its own healthy pages */
+	cr_assert_eq(reg(b, MVGPU_REG_RETIRED), 0);
+	cr_assert_eq(reg(b, MVGPU_REG_RETIRED_PEND), 0);
+	cr_assert(!maps_pool_page(ub, retired), "the target maps retired page %#llx", retired);
 	cr_assert_eq(reg(b, MVGPU_REG_CH(2, MVGPU_CH_FENCE)),
 		     reg(a, MVGPU_REG_CH(2, MVGPU_CH_FENCE)));
 
@@ -605,7 +600,7 @@ Test(ecc, state_migrates_and_a_different_mode_is_refused)
 	cr_assert_eq(reg(b, MVGPU_REG_ECC_SBE_VOL), 2);
 	cr_assert_eq(reg(b, MVGPU_REG_ECC_SBE_AGG), 2);
 	cr_assert_eq(reg(b, MVGPU_REG_ECC_DBE_VOL), 1);
-	cr_assert_eq(reg(b, MVGPU_REG_ECC_DBE_AGG), 1);
+	cr_assert_eq(reg(b, MVGPU_REG_ECC_DBE_AGG), 2);
 	cr_assert_eq(reg(b, MVGPU_REG_ECC_CTRL), MVGPU_ECC_CTRL_OPT_OUT);
 	cr_assert_eq(reg(b, MVGPU_REG_ECC_STATUS),
 		     MVGPU_ECC_STATUS_SUPPORTED | MVGPU_ECC_STATUS_ENABLED |
@@ -638,7 +633,6 @@ Test(ecc, state_migrates_and_a_different_mode_is_refused)
 	cr_assert_eq(mvgpu_mig_set_state(a, MVGPU_MIG_RUNNING, NULL), 0);
 	close_dev(c);
 	cr_assert_eq(lab_remove(uc), 0);
-	parent_defaults(pci_dir);
 }
 
 /* ---- vgpu_params --------------------------------------------------------- */
@@ -808,6 +802,7 @@ static void retire_setup(void)
 {
 	setup();
 	unlink(RETIRED_FILE);
+	unlink(RETIRED_FILE ".new");
 	module_reload("retired_pages_file=" RETIRED_FILE " spare_pages=0");
 }
 
@@ -819,6 +814,7 @@ static void retire_teardown(void)
 	lab_remove_all();
 	module_reload(NULL);
 	unlink(RETIRED_FILE);
+	unlink(RETIRED_FILE ".new");
 }
 
 TestSuite(retire, .init = retire_setup, .fini = retire_teardown, .timeout = 300);
@@ -862,12 +858,25 @@ Test(retire, retired_pages_are_never_given_out_and_outlive_the_module)
 	/* the file is checked: nonsense is skipped, the module loads (the
 	 * nonsense goes in while the module is out: unloading rewrites it) */
 	module_reload_with("retired_pages_file=" RETIRED_FILE " spare_pages=0",
-			   "printf 'mvgpu0 page 0x7fffffff dbe\\nmvgpu0 page 0x10 tbe\\nmvgpu0\\n' >>"
+			   "printf 'mvgpu0 page 0x7fffffff dbe\\nmvgpu0 page 0x10 tbe\\nmvgpu0\\n"
+			   "0000:00:99.0 page 0x5 sbe\\n' >>"
 			   RETIRED_FILE " &&");
-	dmesg_has("retired page 0x7fffffff beyond the pool: skipped");
-	dmesg_has("malformed line skipped");
+	dmesg_has("1 retired page(s) beyond the pool: skipped, kept in the file");
+	dmesg_has("2 malformed line(s) skipped");
 	retired_line(PARENT, page, line, sizeof(line));
 	cr_assert(strstr(line, " dbe retired"), "'%s'", line);
 	retired_line(PARENT, 0x10, line, sizeof(line));
 	cr_assert_str_eq(line, "");
+
+	/* a rewrite loses nothing it could not use: the page beyond this
+	 * pool, another parent's page; the malformed lines go; both copies */
+	module_reload("retired_pages_file=" RETIRED_FILE " spare_pages=0");
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(lab_read_str(i ? RETIRED_FILE ".new" : RETIRED_FILE, file,
+					  sizeof(file)), 0);
+		cr_assert(strstr(file, want), "%s", file);
+		cr_assert(strstr(file, "mvgpu0 page 0x7fffffff dbe\n"), "%s", file);
+		cr_assert(strstr(file, "0000:00:99.0 page 0x5 sbe\n"), "%s", file);
+		cr_assert_null(strstr(file, "tbe"), "%s", file);
+	}
 }

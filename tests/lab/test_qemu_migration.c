@@ -27,6 +27,7 @@
 static void setup(void)
 {
 	lab_remove_all();
+	lab_platform_defaults();
 }
 
 TestSuite(qemu_migration, .init = setup, .fini = nested_fini, .timeout = 500);
@@ -376,4 +377,45 @@ Test(qemu_bench, downtime_and_total_time, .timeout = 7200)
 				if (modes[i].v2 == v2)
 					bench_one(types[t], dirty[d], &modes[i], port++);
 	}
+}
+
+/*
+ * A live migration to a vGPU whose parent runs without ECC, from one with
+ * ECC on: the target's driver refuses the stream at its PLAT record, the
+ * second record, before any page - so the source, told over the return
+ * path, fails the migration while its VM still runs (both stacks: v1 and v2
+ * both send the stream's head in pre-copy).
+ */
+Test(qemu_migration, an_ecc_mismatch_is_refused_while_the_source_runs)
+{
+	static const char *const mvgpu0 = "/sys/class/mdev_bus/mvgpu0";
+	const char *pci = getenv("MVGPU_LAB_PARENT");
+	char ua[37], ub[37], dir[] = "/tmp/mvgpu-qecc.XXXXXX", pdir[256], p[LAB_PATH];
+	struct nested_vm a, b;
+	int kmsg;
+
+	cr_assert_not_null(pci, "no PCI parent in this lab host");
+	snprintf(pdir, sizeof(pdir), "/sys/class/mdev_bus/%s", pci);
+	snprintf(p, sizeof(p), "%s/mvgpu/ecc_mode", pdir);
+	cr_assert_eq(lab_write_str(p, "disabled"), 0);
+	cr_assert_eq(lab_create(mvgpu0, "64M", ua), 0);
+	cr_assert_eq(lab_create(pdir, "64M", ub), 0);
+	cr_assert_not_null(mkdtemp(dir));
+	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	cr_assert_geq(kmsg, 0);
+	lseek(kmsg, 0, SEEK_END);
+
+	nested_start_args(&a, dir, ua, true, NULL, NULL);
+	nested_start_args(&b, dir, ub, true, "defer", NULL);
+	both_hmp(&a, &b, "migrate_set_capability return-path on");
+	cr_assert_null(strstr(nested_hmp(&b, "migrate_incoming tcp:127.0.0.1:4465"), "rror"),
+		       "target: %s", b.out);
+	nested_wait_drawn(&a);
+	nested_hmp(&a, "migrate tcp:127.0.0.1:4465");
+	cr_assert_not_null(strstr(nested_hmp(&a, "info migrate"), "failed"), "source: %s", a.out);
+	cr_assert_not_null(strstr(nested_hmp(&a, "info status"), "running"), "source: %s", a.out);
+	cr_assert(nested_kmsg_has(kmsg, "ECC mode differs: source on, target off"),
+		  "the target's driver did not say why");
+	close(kmsg);
+	nested_quit(&a);
 }
