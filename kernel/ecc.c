@@ -160,8 +160,8 @@ static void ecc_count(struct mvgpu_vgpu *vgpu, bool dbe)
 }
 
 /* Without ECC an error is silent: flip the bit(s) in the framebuffer. */
-static void ecc_flip(struct mvgpu_vgpu *vgpu, unsigned long idx,
-		     unsigned int byte, bool dbe)
+static int ecc_flip(struct mvgpu_vgpu *vgpu, unsigned long idx,
+		    unsigned int byte, bool dbe)
 {
 	struct page *page = READ_ONCE(vgpu->fb_pages[idx]);
 	u8 *va;
@@ -170,7 +170,7 @@ static void ecc_flip(struct mvgpu_vgpu *vgpu, unsigned long idx,
 	if (!page) {
 		page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 		if (!page)
-			return;
+			return -ENOMEM;
 		if (cmpxchg(&vgpu->fb_pages[idx], NULL, page)) {
 			put_page(page);
 			page = READ_ONCE(vgpu->fb_pages[idx]);
@@ -182,60 +182,78 @@ static void ecc_flip(struct mvgpu_vgpu *vgpu, unsigned long idx,
 	va[byte] ^= dbe ? 0x03 : 0x01;
 	kunmap_local(va);
 	mvgpu_fb_mark_dirty(vgpu, ((u64)idx << PAGE_SHIFT) + byte, 1);
+	return 0;
 }
 
-static int ecc_inject(struct mvgpu_vgpu *vgpu, unsigned long idx,
-		      unsigned int byte, bool dbe)
+/*
+ * With ECC: count, retire (a DBE, or a second SBE on the page), and for a
+ * DBE stop the channels.  Caller holds vgpu->lock.  Returns 1 if a page was
+ * retired, 0, or -ENOMEM (nothing counted or changed).
+ */
+static int ecc_detect(struct mvgpu_vgpu *vgpu, unsigned long idx, bool dbe)
 {
 	struct mvgpu_parent *parent = vgpu->parent;
-	bool retired = false, kill = false;
-	unsigned int flags;
-	u32 page;
+	u32 page = vgpu->fb_phys[idx];
+	int ret;
 
-	if (idx >= vgpu->fb_npages || byte >= PAGE_SIZE)
-		return -ERANGE;
-
-	mutex_lock(&vgpu->lock);
-	if (!mvgpu_ecc_enabled(vgpu)) {
-		mutex_unlock(&vgpu->lock);
-		ecc_flip(vgpu, idx, byte, dbe);
-		return 0;
-	}
 	mutex_lock(&parent->lock);
-	page = vgpu->fb_phys[idx];
-	ecc_count(vgpu, dbe);
-	flags = xa_to_value(xa_load(&parent->pages, page) ?: xa_mk_value(0));
-	if (dbe || (flags & MVGPU_PG_SBE)) {
-		retired = mvgpu_pool_retire(parent, page, dbe, true);
-		if (retired)
+	if (dbe || (mvgpu_pool_page_flags(parent, page) & MVGPU_PG_SBE)) {
+		ret = mvgpu_pool_retire(parent, page, dbe, true);
+		if (ret > 0)
 			vgpu->retired_pending++;
-	} else if (xa_err(xa_store(&parent->pages, page,
-				   xa_mk_value(flags | MVGPU_PG_SBE),
-				   GFP_KERNEL))) {
-		dev_warn_ratelimited(parent->dev,
-				     "cannot record pool page %#x\n", page);
+	} else {
+		ret = mvgpu_pool_note_sbe(parent, page);
 	}
+	if (ret >= 0)
+		ecc_count(vgpu, dbe);
 	mutex_unlock(&parent->lock);
+	if (ret < 0)
+		return ret;
 	if (dbe) {
-		kill = !vgpu->ecc_killed;
+		if (!vgpu->ecc_killed)
+			dev_warn_ratelimited(vgpu->vdev.dev,
+					     "double-bit ECC error at framebuffer page %#lx: channels stopped until reset\n",
+					     idx);
 		vgpu->ecc_killed = true;
 		mvgpu_channels_kill(vgpu, MVGPU_ERR_ECC);
 	}
-	mutex_unlock(&vgpu->lock);
-
-	if (kill)
-		dev_warn_ratelimited(vgpu->vdev.dev,
-				     "double-bit ECC error at framebuffer page %#lx: channels stopped until reset\n",
-				     idx);
-	if (retired) {
+	if (ret > 0)
 		dev_info_ratelimited(parent->dev,
 				     "pool page %#x retired (%s), replaced at the next reset of %s\n",
 				     page, dbe ? "double-bit error" :
 				     "repeated single-bit errors",
 				     dev_name(vgpu->vdev.dev));
-		mvgpu_retired_save();
+	return ret;
+}
+
+static int ecc_inject(struct mvgpu_vgpu *vgpu, unsigned long idx,
+		      unsigned int byte, bool dbe)
+{
+	int ret;
+
+	if (idx >= vgpu->fb_npages || byte >= PAGE_SIZE)
+		return -ERANGE;
+
+	/*
+	 * Not while a stream is being loaded: its state would overwrite
+	 * what the error did to the counters and channels.
+	 */
+	mutex_lock(&vgpu->mig_lock);
+	if (vgpu->mig_state == VFIO_DEVICE_STATE_RESUMING) {
+		mutex_unlock(&vgpu->mig_lock);
+		return -EBUSY;
 	}
-	return 0;
+	mutex_lock(&vgpu->lock);
+	if (mvgpu_ecc_enabled(vgpu))
+		ret = ecc_detect(vgpu, idx, dbe);
+	else
+		ret = ecc_flip(vgpu, idx, byte, dbe);
+	mutex_unlock(&vgpu->lock);
+	mutex_unlock(&vgpu->mig_lock);
+
+	if (ret > 0)
+		mvgpu_retired_save();
+	return ret < 0 ? ret : 0;
 }
 
 static ssize_t ecc_inject_write(struct file *file, const char __user *ubuf,

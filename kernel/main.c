@@ -61,6 +61,12 @@ static int __init mvgpu_init(void)
 		pr_err("memory=%s: want hbm or ddr\n", mvgpu_memory_default);
 		return -EINVAL;
 	}
+	if (mvgpu_retired_pages_file && *mvgpu_retired_pages_file &&
+	    mvgpu_retired_pages_file[0] != '/') {
+		pr_err("retired_pages_file=%s: want an absolute path\n",
+		       mvgpu_retired_pages_file);
+		return -EINVAL;
+	}
 	if (virtual_parents > MVGPU_MAX_VPARENTS) {
 		pr_err("virtual_parents=%u is out of range 0..%d\n",
 		       virtual_parents, MVGPU_MAX_VPARENTS);

@@ -724,6 +724,14 @@ int mvgpu_load_commit(struct mvgpu_load *load)
 		return ret;
 	}
 
+	/* a minor-1 source sends PLAT (its ECC mode) with any ECC state */
+	if ((load->st.have & MVGPU_STATE_HAVE_ECC) &&
+	    !(load->st.have & MVGPU_STATE_HAVE_PLAT)) {
+		dev_warn_ratelimited(vgpu->vdev.dev,
+				     "migration stream has ECC state but no PLAT record\n");
+		return -EPROTO;
+	}
+
 	load_apply_fb(load);
 
 	mutex_lock(&vgpu->lock);

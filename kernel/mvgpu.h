@@ -60,8 +60,10 @@ enum mvgpu_mem_kind {
 
 /**
  * struct mvgpu_ecc_counts - ECC error counters.
- * @sbe_vol, @dbe_vol: single/double-bit errors since the last reset.
- * @sbe_agg, @dbe_agg: since creation (a vGPU) or ever (a parent).
+ * @sbe_vol:	single-bit errors since the last reset.
+ * @dbe_vol:	double-bit errors since the last reset.
+ * @sbe_agg:	single-bit errors since creation (a vGPU) or ever (a parent).
+ * @dbe_agg:	double-bit errors, likewise.
  */
 struct mvgpu_ecc_counts {
 	u64 sbe_vol, dbe_vol, sbe_agg, dbe_agg;
@@ -86,7 +88,8 @@ struct mvgpu_ecc_counts {
  * @nr_pending:	retired pages a vGPU still holds until its next reset.
  * @pages:	pool page -> MVGPU_PG_* flags, for pages with a history.
  * @mem_kind:	HBM or DDR.
- * @ecc_on:	ECC mode now; @ecc_pending: after the last vGPU is gone.
+ * @ecc_on:	ECC mode now.
+ * @ecc_pending: ECC mode once the parent has no vGPU.
  * @ecc:	errors of all its vGPUs (aggregate kept in the retired-pages
  *		file).
  * @busy_ns:	time the command processor ran for its vGPUs.
@@ -207,8 +210,9 @@ struct mvgpu_channel {
  * @v1_chunk:	a chunk is in the area and not yet consumed.
  * @fb_phys:	pool page behind each framebuffer page (pool.c); changes
  *		only at a reset, under parent->lock.
- * @retired:	pages of this vGPU retired and replaced; @retired_pending:
- *		retired, replaced at the next reset (parent->lock).
+ * @retired:	pages of this vGPU retired and replaced (parent->lock).
+ * @retired_pending: pages retired, replaced at the next reset
+ *		(parent->lock).
  * @ecc_ctrl:	MVGPU_REG_ECC_CTRL as the guest wrote it.
  * @ecc_optout:	the opt-out in effect (from @ecc_ctrl at the last reset).
  * @ecc_killed:	a double-bit error stopped the channels until a reset.
@@ -312,8 +316,11 @@ u64 mvgpu_pool_usable(struct mvgpu_parent *parent);
 u64 mvgpu_pool_free_bytes(struct mvgpu_parent *parent);
 int mvgpu_pool_map(struct mvgpu_vgpu *vgpu);
 void mvgpu_pool_unmap(struct mvgpu_vgpu *vgpu);
-bool mvgpu_pool_retire(struct mvgpu_parent *parent, unsigned long page,
-		       bool dbe, bool held);
+int mvgpu_pool_retire(struct mvgpu_parent *parent, unsigned long page,
+		      bool dbe, bool held);
+unsigned int mvgpu_pool_page_flags(struct mvgpu_parent *parent,
+				   unsigned long page);
+int mvgpu_pool_note_sbe(struct mvgpu_parent *parent, unsigned long page);
 void mvgpu_pool_replace_pending(struct mvgpu_vgpu *vgpu);
 void mvgpu_pool_debugfs_add(struct mvgpu_vgpu *vgpu, struct dentry *dir);
 

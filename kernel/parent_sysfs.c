@@ -58,8 +58,10 @@ static ssize_t memory_kind_store(struct device *dev,
 		kind = MVGPU_MEM_HBM;
 	else if (sysfs_streq(buf, "ddr"))
 		kind = MVGPU_MEM_DDR;
-	else
+	else {
+		dev_warn_ratelimited(dev, "memory_kind: want hbm or ddr\n");
 		return -EINVAL;
+	}
 	mutex_lock(&parent->lock);
 	if (parent->nr_vgpus) {
 		dev_warn_ratelimited(dev,
@@ -97,8 +99,11 @@ static ssize_t ecc_mode_store(struct device *dev,
 		on = true;
 	else if (sysfs_streq(buf, "disabled") || sysfs_streq(buf, "0"))
 		on = false;
-	else
+	else {
+		dev_warn_ratelimited(dev,
+				     "ecc_mode: want enabled or disabled (1 or 0)\n");
 		return -EINVAL;
+	}
 	mutex_lock(&parent->lock);
 	parent->ecc_pending = on;
 	if (!parent->nr_vgpus)
@@ -160,6 +165,7 @@ static ssize_t retired_pages_show(struct device *dev,
 		/* a sysfs page holds about 150 lines: enough for a status */
 		if (len > PAGE_SIZE - 64)
 			break;
+		cond_resched();
 		len += sysfs_emit_at(buf, len, "%#lx %s %s\n", page,
 				     flags & MVGPU_PG_DBE ? "dbe" : "sbe",
 				     flags & MVGPU_PG_PENDING ? "pending" :

@@ -46,7 +46,9 @@ int mvgpu_pool_init(struct mvgpu_parent *parent)
 {
 	parent->pool_pages = (parent->fb_total >> PAGE_SHIFT) +
 			     mvgpu_spare_pages;
-	parent->pool_busy = bitmap_zalloc(parent->pool_pages, GFP_KERNEL);
+	/* up to 2 MiB for a 64 GiB pool: not physically contiguous */
+	parent->pool_busy = kvcalloc(BITS_TO_LONGS(parent->pool_pages),
+				     sizeof(unsigned long), GFP_KERNEL);
 	if (!parent->pool_busy)
 		return -ENOMEM;
 	xa_init(&parent->pages);
@@ -61,7 +63,7 @@ void mvgpu_pool_free(struct mvgpu_parent *parent)
 {
 	WARN_ON(parent->pool_held);
 	xa_destroy(&parent->pages);
-	bitmap_free(parent->pool_busy);
+	kvfree(parent->pool_busy);
 }
 
 /**
@@ -145,21 +147,51 @@ out:
 	return ret;
 }
 
-static unsigned int page_flags(struct mvgpu_parent *parent, unsigned long page)
+/*
+ * Replacing the value of a page already recorded allocates nothing and
+ * cannot fail; recording a new one can (-ENOMEM), and then nothing may
+ * change: the flags are what the counts of pool.c rely on.
+ */
+static int set_page_flags(struct mvgpu_parent *parent, unsigned long page,
+			  unsigned int flags)
+{
+	int ret = xa_err(xa_store(&parent->pages, page, xa_mk_value(flags),
+				  GFP_KERNEL));
+
+	if (ret)
+		dev_warn_ratelimited(parent->dev,
+				     "cannot record pool page %#lx: %d\n",
+				     page, ret);
+	return ret;
+}
+
+/**
+ * mvgpu_pool_page_flags() - the MVGPU_PG_* flags of a pool page.
+ * @parent: the parent; caller holds parent->lock.
+ * @page: the pool page.
+ *
+ * Return: its flags, 0 for a page without a history.
+ */
+unsigned int mvgpu_pool_page_flags(struct mvgpu_parent *parent,
+				   unsigned long page)
 {
 	void *entry = xa_load(&parent->pages, page);
 
 	return entry ? xa_to_value(entry) : 0;
 }
 
-static void set_page_flags(struct mvgpu_parent *parent, unsigned long page,
-			   unsigned int flags)
+/**
+ * mvgpu_pool_note_sbe() - remember that a pool page had a corrected error.
+ * @parent: the parent; caller holds parent->lock.
+ * @page: the pool page.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int mvgpu_pool_note_sbe(struct mvgpu_parent *parent, unsigned long page)
 {
-	/* GFP_KERNEL under a mutex: a failed store loses only history */
-	if (xa_err(xa_store(&parent->pages, page, xa_mk_value(flags),
-			    GFP_KERNEL)))
-		dev_warn_ratelimited(parent->dev,
-				     "cannot record pool page %#lx\n", page);
+	return set_page_flags(parent, page,
+			      mvgpu_pool_page_flags(parent, page) |
+			      MVGPU_PG_SBE);
 }
 
 /**
@@ -179,7 +211,7 @@ void mvgpu_pool_unmap(struct mvgpu_vgpu *vgpu)
 	mutex_lock(&parent->lock);
 	for (i = 0; i < vgpu->fb_npages; i++) {
 		u32 page = vgpu->fb_phys[i];
-		unsigned int flags = page_flags(parent, page);
+		unsigned int flags = mvgpu_pool_page_flags(parent, page);
 
 		if (flags & MVGPU_PG_PENDING) {
 			set_page_flags(parent, page, flags & ~MVGPU_PG_PENDING);
@@ -207,25 +239,31 @@ void mvgpu_pool_unmap(struct mvgpu_vgpu *vgpu)
  * @dbe: for a double-bit error (else repeated single-bit errors).
  * @held: a vGPU holds it: pending until that vGPU's reset.
  *
- * Return: true if the page was not retired before.
+ * Return: 1 if the page is retired now, 0 if it was before (or is not a
+ * pool page), -ENOMEM if it could not be recorded (nothing changed).
  */
-bool mvgpu_pool_retire(struct mvgpu_parent *parent, unsigned long page,
-		       bool dbe, bool held)
+int mvgpu_pool_retire(struct mvgpu_parent *parent, unsigned long page,
+		      bool dbe, bool held)
 {
-	unsigned int flags = page_flags(parent, page);
+	unsigned int flags;
+	int ret;
 
 	lockdep_assert_held(&parent->lock);
-	if (page >= parent->pool_pages || (flags & MVGPU_PG_RETIRED))
-		return false;
-	flags |= MVGPU_PG_RETIRED | (dbe ? MVGPU_PG_DBE : 0);
-	if (held) {
-		flags |= MVGPU_PG_PENDING;
+	if (page >= parent->pool_pages)
+		return 0;
+	flags = mvgpu_pool_page_flags(parent, page);
+	if (flags & MVGPU_PG_RETIRED)
+		return 0;
+	flags |= MVGPU_PG_RETIRED | (dbe ? MVGPU_PG_DBE : 0) |
+		 (held ? MVGPU_PG_PENDING : 0);
+	ret = set_page_flags(parent, page, flags);
+	if (ret)
+		return ret;
+	if (held)
 		parent->nr_pending++;
-	}
 	set_bit(page, parent->pool_busy);
-	set_page_flags(parent, page, flags);
 	parent->nr_retired++;
-	return true;
+	return 1;
 }
 
 /**
@@ -234,7 +272,8 @@ bool mvgpu_pool_retire(struct mvgpu_parent *parent, unsigned long page,
  * @vgpu: the vGPU; caller holds vgpu->lock, not parent->lock.
  *
  * A page without a free replacement stays mapped and pending (the spares
- * and the free pool are used up); the next reset tries again.
+ * and the free pool are used up); the next reset tries again - and costs
+ * nothing until a page is free, however often a guest resets.
  */
 void mvgpu_pool_replace_pending(struct mvgpu_vgpu *vgpu)
 {
@@ -242,9 +281,13 @@ void mvgpu_pool_replace_pending(struct mvgpu_vgpu *vgpu)
 	unsigned long i, spare;
 
 	mutex_lock(&parent->lock);
+	if (!pool_free_pages(parent)) {
+		mutex_unlock(&parent->lock);
+		return;
+	}
 	for (i = 0; i < vgpu->fb_npages && vgpu->retired_pending; i++) {
 		u32 page = vgpu->fb_phys[i];
-		unsigned int flags = page_flags(parent, page);
+		unsigned int flags = mvgpu_pool_page_flags(parent, page);
 
 		if (!(i % 4096))
 			cond_resched();
@@ -281,6 +324,8 @@ static int pool_pages_show(struct seq_file *m, void *v)
 
 	mutex_lock(&parent->lock);
 	for (i = 1; i <= vgpu->fb_npages; i++) {
+		if (!(i % 4096))
+			cond_resched();
 		if (i < vgpu->fb_npages &&
 		    vgpu->fb_phys[i] == vgpu->fb_phys[i - 1] + 1)
 			continue;

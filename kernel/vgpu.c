@@ -53,7 +53,7 @@ static void mvgpu_vgpu_release_dev(struct vfio_device *vdev)
 {
 	struct mvgpu_vgpu *vgpu = vdev_to_vgpu(vdev);
 
-	mvgpu_pool_unmap(vgpu);
+	mvgpu_pool_unmap(vgpu);		/* done at remove, unless probe failed */
 	mvgpu_dirty_free(vgpu);
 	mvgpu_fb_free(vgpu);
 	mutex_destroy(&vgpu->mig_lock);
@@ -464,6 +464,8 @@ static void mvgpu_vgpu_remove(struct mdev_device *mdev)
 	mvgpu_ecc_debugfs_remove(vgpu);
 	/* Waits for the VFIO user, if any, to close the device. */
 	vfio_unregister_group_dev(&vgpu->vdev);
+	/* now: the last reference may be dropped later than this put */
+	mvgpu_pool_unmap(vgpu);
 	vfio_put_device(&vgpu->vdev);
 	mvgpu_stat_dec(MVGPU_STAT_VGPUS);
 	module_put(THIS_MODULE);
