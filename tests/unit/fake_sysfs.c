@@ -55,6 +55,28 @@ void fake_free(struct fake *f)
 	free(f);
 }
 
+static void keep_warning(void *opaque, const char *msg)
+{
+	struct fake_warnings *w = opaque;
+	size_t used;
+
+	cr_assert_not_null(w, "the warning handler's opaque pointer is lost");
+	w->n++;
+	used = strlen(w->text);
+	if (used + 1 < sizeof(w->text))	/* keep what fits */
+		snprintf(w->text + used, sizeof(w->text) - used, "%s\n", msg);
+}
+
+mvgpu_ctx *fake_ctx(struct fake *f, struct fake_warnings *w)
+{
+	mvgpu_ctx *ctx;
+
+	cr_assert_eq(mvgpu_ctx_create(&ctx, f->root), 0);
+	memset(w, 0, sizeof(*w));
+	mvgpu_set_warn_handler(ctx, keep_warning, w);
+	return ctx;
+}
+
 void fake_mkdirs(struct fake *f, const char *rel)
 {
 	char path[PATH_MAX], *p;
@@ -322,35 +344,36 @@ static void status_vgpu(struct fake *f, const char *parent, const char *uuid,
 
 void fake_status_std(struct fake *f)
 {
+	/* file, its content on the PCI parent, on the virtual one */
+	static const char *const parent_files[][3] = {
+		{ "memory_kind", "ddr\n", "hbm\n" },
+		{ "ecc_mode", "enabled\n", "disabled\n" },
+		{ "ecc_mode_pending", "disabled\n", "disabled\n" },
+		{ "ecc_errors",
+		  "sbe_volatile=5 dbe_volatile=0 sbe_aggregate=12 dbe_aggregate=1\n",
+		  "sbe_volatile=0 dbe_volatile=0 sbe_aggregate=0 dbe_aggregate=0\n" },
+		{ "retired_pages",
+		  "0x1a2b sbe retired\n0x3c4d dbe retired\n0x5e6f sbe pending\n",
+		  "" },
+		{ "fb_total", "1073741824\n", "1073741824\n" },
+		/* PCI: 1024 MiB - 1/16 for ECC - 2 retired pages */
+		{ "fb_usable", "1006624768\n", "1073741824\n" },
+		{ "fb_used", "335544320\n", "268435456\n" },
+		{ "busy_ns", "1000000000\n", "0\n" },
+	};
 	const char *pci = "0000:00:04.0", *virt = "mvgpu0";
+	size_t i;
 
 	fake_std(f);
 	fake_mkdirs(f, "bus/pci");
 	fake_symlink(f, "../../../bus/pci",
 		     "devices/pci0000:00/0000:00:04.0/subsystem");
-	fake_parent_file(f, pci, "memory_kind", "ddr\n");
-	fake_parent_file(f, pci, "ecc_mode", "enabled\n");
-	fake_parent_file(f, pci, "ecc_mode_pending", "disabled\n");
-	fake_parent_file(f, pci, "ecc_errors",
-			 "sbe_volatile=5 dbe_volatile=0 sbe_aggregate=12 dbe_aggregate=1\n");
-	fake_parent_file(f, pci, "retired_pages",
-			 "0x1a2b sbe retired\n0x3c4d dbe retired\n0x5e6f sbe pending\n");
-	fake_parent_file(f, pci, "fb_total", "1073741824\n");
-	/* 1024 MiB - 1/16 for ECC - 2 retired pages */
-	fake_parent_file(f, pci, "fb_usable", "1006624768\n");
-	fake_parent_file(f, pci, "fb_used", "335544320\n");
-	fake_parent_file(f, pci, "busy_ns", "1000000000\n");
-
-	fake_parent_file(f, virt, "memory_kind", "hbm\n");
-	fake_parent_file(f, virt, "ecc_mode", "disabled\n");
-	fake_parent_file(f, virt, "ecc_mode_pending", "disabled\n");
-	fake_parent_file(f, virt, "ecc_errors",
-			 "sbe_volatile=0 dbe_volatile=0 sbe_aggregate=0 dbe_aggregate=0\n");
-	fake_parent_file(f, virt, "retired_pages", "");
-	fake_parent_file(f, virt, "fb_total", "1073741824\n");
-	fake_parent_file(f, virt, "fb_usable", "1073741824\n");
-	fake_parent_file(f, virt, "fb_used", "268435456\n");
-	fake_parent_file(f, virt, "busy_ns", "0\n");
+	for (i = 0; i < sizeof(parent_files) / sizeof(parent_files[0]); i++) {
+		fake_parent_file(f, pci, parent_files[i][0],
+				 parent_files[i][1]);
+		fake_parent_file(f, virt, parent_files[i][0],
+				 parent_files[i][2]);
+	}
 
 	fake_add_vgpu(f, pci, "mvgpu-256M", FS_U1, 13, "1\n");
 	status_vgpu(f, pci, FS_U1,

@@ -19,6 +19,8 @@
 #include <limits.h>
 #include <stddef.h>
 
+#include "mvgpu.h"
+
 struct fake {
 	char root[PATH_MAX / 4];
 };
@@ -28,6 +30,15 @@ struct fake {
 struct fake *fake_new(void);
 /* Remove the tree and free @f. */
 void fake_free(struct fake *f);
+
+/* The warnings a library context gave (fake_ctx()). */
+struct fake_warnings {
+	char text[8192];	/* each one and a newline, as many as fit */
+	int n;			/* how many */
+};
+
+/* A library context on @f's tree whose warnings go to @w (emptied). */
+mvgpu_ctx *fake_ctx(struct fake *f, struct fake_warnings *w);
 
 /* Helpers on paths relative to the root. */
 void fake_mkdirs(struct fake *f, const char *rel);

@@ -116,9 +116,16 @@ static void run(const char *first, ...)
 		     R.code, (code_), R.out, R.err)
 #define has(s, sub) \
 	cr_assert(strstr((s), (sub)), "missing '%s' in:\n%s", (sub), (s))
+/* exit @code_, and @sub on stdout or @msg on stderr */
+#define expect_out(code_, sub) \
+	do { expect(code_); has(R.out, (sub)); } while (0)
+#define expect_err(code_, msg) \
+	do { expect(code_); has(R.err, (msg)); } while (0)
 
-static void expect_json(void)
+/* exit @code, and one JSON document on stdout */
+static void expect_json(int code)
 {
+	expect(code);
 	cr_assert(json_valid(R.out, strlen(R.out)), "not one JSON document:\n%s",
 		  R.out);
 }
@@ -144,16 +151,14 @@ Test(cli, version)
 	expect(0);
 	cr_assert_str_eq(R.out, "mvgpu 0.1.0\n");
 	run("--json", "--version");
-	expect(0);
-	expect_json();
+	expect_json(0);
 	has(R.out, "\"version\": \"0.1.0\"");
 }
 
 Test(cli, help_documents_commands_and_exit_codes)
 {
 	run("help");
-	expect(0);
-	has(R.out, "types");
+	expect_out(0, "types");
 	has(R.out, "list");
 	has(R.out, "create");
 	has(R.out, "remove");
@@ -167,21 +172,16 @@ Test(cli, help_documents_commands_and_exit_codes)
 	has(R.out, "MVGPU_SYSFS");
 	has(R.out, "MVGPU_RUN_DIR");
 	run("--help");
-	expect(0);
-	has(R.out, "Exit status:");
+	expect_out(0, "Exit status:");
 	run("help", "create");
-	expect(0);
-	has(R.out, "--uuid UUID");
+	expect_out(0, "--uuid UUID");
 	run("create", "--help");
-	expect(0);
-	has(R.out, "--parent PARENT");
+	expect_out(0, "--parent PARENT");
 	run("help", "migrate");
-	expect(0);
-	has(R.out, "Exit 3: in doubt");
+	expect_out(0, "Exit 3: in doubt");
 	has(R.out, "mvgpu status UUID");
 	run("help", "status");
-	expect(0);
-	has(R.out, "runs_here");
+	expect_out(0, "runs_here");
 	run("help", "nope");
 	expect(2);
 }
@@ -189,24 +189,18 @@ Test(cli, help_documents_commands_and_exit_codes)
 Test(cli, usage_errors_exit_2)
 {
 	run("");
-	expect(2);
-	has(R.err, "unknown command ''");
+	expect_err(2, "unknown command ''");
 	run("frobnicate");
-	expect(2);
-	has(R.err, "unknown command 'frobnicate'");
+	expect_err(2, "unknown command 'frobnicate'");
 	has(R.err, "mvgpu help");
 	run("--bogus");
-	expect(2);
-	has(R.err, "unknown option '--bogus'");
+	expect_err(2, "unknown option '--bogus'");
 	run("types", "--bogus");
-	expect(2);
-	has(R.err, "types: unknown option '--bogus'");
+	expect_err(2, "types: unknown option '--bogus'");
 	run("types", "--parent");
-	expect(2);
-	has(R.err, "needs a value");
+	expect_err(2, "needs a value");
 	run("list", "extra");
-	expect(2);
-	has(R.err, "unexpected argument 'extra'");
+	expect_err(2, "unexpected argument 'extra'");
 	run("remove", "--force=yes", U1);
 	expect(2);
 }
@@ -214,8 +208,7 @@ Test(cli, usage_errors_exit_2)
 Test(cli, no_arguments)
 {
 	run(NULL);
-	expect(2);
-	has(R.err, "missing command");
+	expect_err(2, "missing command");
 	has(R.err, "usage:");
 	cr_assert_str_eq(R.out, "");
 }
@@ -263,8 +256,7 @@ Test(cli, types_filtered_by_parent)
 	run("types", "--parent=mvgpu0");
 	expect(0);
 	run("types", "--parent", "mvgpu9");
-	expect(1);
-	has(R.err, "no mvgpu parent 'mvgpu9'; known parents: 0000:00:04.0, mvgpu0");
+	expect_err(1, "no mvgpu parent 'mvgpu9'; known parents: 0000:00:04.0, mvgpu0");
 	run("types", "--parent", "../..");
 	expect(2);
 }
@@ -283,8 +275,7 @@ Test(cli, types_json)
 {
 	fake_std(F);
 	run("--json", "types");
-	expect(0);
-	expect_json();
+	expect_json(0);
 	has(R.out, "\"ok\": true");
 	has(R.out, "\"type\": \"mvgpu-1G\"");
 	has(R.out, "\"parent\": \"0000:00:04.0\"");
@@ -293,8 +284,7 @@ Test(cli, types_json)
 	has(R.out, "\"available_instances\": 16");
 	/* --json is accepted after the command too */
 	run("types", "--json");
-	expect(0);
-	expect_json();
+	expect_json(0);
 }
 
 Test(cli, json_escapes_sysfs_strings)
@@ -305,8 +295,7 @@ Test(cli, json_escapes_sysfs_strings)
 	fake_type_attr("mvgpu0", "mvgpu-256M", "name", p, sizeof(p));
 	fake_write(F, p, "MVGPU \"256\" \\ fast\n");
 	run("--json", "types", "--parent", "mvgpu0");
-	expect(0);
-	expect_json();
+	expect_json(0);
 	has(R.out, "\"name\": \"MVGPU \\\"256\\\" \\\\ fast\"");
 }
 
@@ -319,14 +308,12 @@ Test(cli, malformed_type_warns_and_lists_the_rest)
 		       sizeof(p));
 	fake_write(F, p, "\x1b[2Jlots\n");
 	run("types");
-	expect(0);
-	has(R.err, "mvgpu: warning: skipping type mvgpu-512M on mvgpu0");
+	expect_err(0, "mvgpu: warning: skipping type mvgpu-512M on mvgpu0");
 	cr_assert_null(strchr(R.err, '\x1b'), "raw escape on stderr");
 	has(R.out, "0000:00:04.0  mvgpu-512M");
 	cr_assert_null(strstr(R.out, "mvgpu0        mvgpu-512M"));
 	run("--json", "types");
-	expect(0);
-	expect_json();
+	expect_json(0);
 	has(R.out, "\"skipped\": 1");
 }
 
@@ -336,8 +323,7 @@ Test(cli, only_malformed_types)
 	fake_add_type(F, "mvgpu0", "mvgpu-64M", "MVGPU-64M\n", "garbage\n",
 		      "vfio-pci\n", "1\n");
 	run("types");
-	expect(1);
-	has(R.err, "no usable vGPU types: 1 malformed type(s) skipped");
+	expect_err(1, "no usable vGPU types: 1 malformed type(s) skipped");
 }
 
 /* ---- list ------------------------------------------------------------- */
@@ -346,11 +332,9 @@ Test(cli, list_empty)
 {
 	fake_std(F);
 	run("list");
-	expect(0);
-	has(R.out, "no vGPUs");
+	expect_out(0, "no vGPUs");
 	run("--json", "list");
-	expect(0);
-	expect_json();
+	expect_json(0);
 	has(R.out, "\"vgpus\": []");
 }
 
@@ -366,8 +350,7 @@ Test(cli, list_table_and_json)
 		U1 "  0000:00:04.0  mvgpu-64M   13           no\n"
 		U2 "  mvgpu0        mvgpu-256M  14           yes\n");
 	run("--json", "list");
-	expect(0);
-	expect_json();
+	expect_json(0);
 	has(R.out, "\"uuid\": \"" U2 "\"");
 	has(R.out, "\"iommu_group\": 14");
 	has(R.out, "\"in_use\": true");
@@ -404,8 +387,7 @@ Test(cli, create_json)
 	fake_std(F);
 	run("--json", "create", "--type", "mvgpu-512M", "--uuid",
 	    "ABCDEF01-2345-4789-8BCD-EF0123456789");
-	expect(0);
-	expect_json();
+	expect_json(0);
 	has(R.out, "\"action\": \"create\"");
 	has(R.out, "\"uuid\": \"abcdef01-2345-4789-8bcd-ef0123456789\"");
 	has(R.out, "\"parent\": \"0000:00:04.0\"");
@@ -417,8 +399,7 @@ Test(cli, create_invalid_uuid_is_usage_error)
 {
 	fake_std(F);
 	run("create", "--type", "mvgpu-64M", "--uuid", "1234");
-	expect(2);
-	has(R.err, "invalid UUID '1234'");
+	expect_err(2, "invalid UUID '1234'");
 	cr_assert_str_eq(R.out, "");
 	cr_assert_str_eq(created("0000:00:04.0", "mvgpu-64M"), "");
 	cr_assert_str_eq(created("mvgpu0", "mvgpu-64M"), "");
@@ -428,23 +409,19 @@ Test(cli, create_needs_type)
 {
 	fake_std(F);
 	run("create");
-	expect(2);
-	has(R.err, "--type TYPE is required; known types: mvgpu-64M, mvgpu-256M, mvgpu-512M, mvgpu-1G");
+	expect_err(2, "--type TYPE is required; known types: mvgpu-64M, mvgpu-256M, mvgpu-512M, mvgpu-1G");
 }
 
 Test(cli, create_unknown_type_lists_known)
 {
 	fake_std(F);
 	run("create", "--type", "mvgpu-3G");
-	expect(1);
-	has(R.err, "mvgpu: unknown vGPU type 'mvgpu-3G'; known types: "
-	    "mvgpu-64M, mvgpu-256M, mvgpu-512M, mvgpu-1G");
+	expect_err(1, "mvgpu: unknown vGPU type 'mvgpu-3G'; known types: "
+		   "mvgpu-64M, mvgpu-256M, mvgpu-512M, mvgpu-1G");
 	run("create", "--type", "mvgpu-3G", "--parent", "mvgpu0");
-	expect(1);
-	has(R.err, "parent mvgpu0 has no vGPU type 'mvgpu-3G'; its types: mvgpu-64M");
+	expect_err(1, "parent mvgpu0 has no vGPU type 'mvgpu-3G'; its types: mvgpu-64M");
 	run("create", "--type", "mvgpu-64M", "--parent", "gpu7");
-	expect(1);
-	has(R.err, "no mvgpu parent 'gpu7'; known parents: 0000:00:04.0, mvgpu0");
+	expect_err(1, "no mvgpu parent 'gpu7'; known parents: 0000:00:04.0, mvgpu0");
 }
 
 Test(cli, create_pool_exhausted)
@@ -466,8 +443,7 @@ Test(cli, create_pool_exhausted)
 		"smaller type\n");
 	cr_assert_str_eq(R.out, "");
 	run("--json", "create", "--type", "mvgpu-1G");
-	expect(1);
-	expect_json();
+	expect_json(1);
 	has(R.out, "\"ok\": false");
 	has(R.out, "\"errno\": \"ENOSPC\"");
 	has(R.out, "\"exit_code\": 1");
@@ -480,15 +456,13 @@ Test(cli, create_existing_uuid)
 	fake_std(F);
 	fake_add_vgpu(F, "mvgpu0", "mvgpu-64M", U1, 3, "0\n");
 	run("create", "--type", "mvgpu-64M", "--uuid", U1);
-	expect(1);
-	has(R.err, "a vGPU with UUID " U1 " already exists");
+	expect_err(1, "a vGPU with UUID " U1 " already exists");
 }
 
 Test(cli, create_no_module)
 {
 	run("create", "--type", "mvgpu-64M");
-	expect(1);
-	has(R.err, "is the mvgpu module loaded?");
+	expect_err(1, "is the mvgpu module loaded?");
 }
 
 /* ---- remove ----------------------------------------------------------- */
@@ -527,8 +501,7 @@ Test(cli, remove_idle_json)
 	fake_std(F);
 	fake_add_vgpu(F, "mvgpu0", "mvgpu-256M", U1, 4, "0\n");
 	run("--json", "remove", U1);
-	expect(0);
-	expect_json();
+	expect_json(0);
 	has(R.out, "\"ok\": true");
 	has(R.out, "\"action\": \"remove\"");
 	has(R.out, "\"forced\": false");
@@ -539,18 +512,14 @@ Test(cli, remove_errors)
 {
 	fake_std(F);
 	run("remove", U2);
-	expect(1);
-	has(R.err, "no vGPU " U2 "; see 'mvgpu list'");
+	expect_err(1, "no vGPU " U2 "; see 'mvgpu list'");
 	run("--json", "remove", U2);
-	expect(1);
-	expect_json();
+	expect_json(1);
 	has(R.out, "\"errno\": \"ENOENT\"");
 	run("remove", "not-a-uuid");
-	expect(2);
-	has(R.err, "invalid UUID 'not-a-uuid'");
+	expect_err(2, "invalid UUID 'not-a-uuid'");
 	run("remove");
-	expect(2);
-	has(R.err, "missing UUID");
+	expect_err(2, "missing UUID");
 	run("remove", U1, U2);
 	expect(2);
 }
@@ -560,8 +529,7 @@ Test(cli, remove_unknown_in_use_state)
 	fake_std(F);
 	fake_add_vgpu(F, "mvgpu0", "mvgpu-256M", U1, 4, NULL);
 	run("remove", U1);
-	expect(1);
-	has(R.err, "cannot tell whether vGPU " U1 " is in use");
+	expect_err(1, "cannot tell whether vGPU " U1 " is in use");
 	has(R.err, "pass --force");
 	cr_assert_str_eq(remove_file("mvgpu0", U1), "");
 	run("remove", "--force", U1);
@@ -592,21 +560,18 @@ Test(cli, status_table)
 
 	/* sampled (the counters stand still here): 0 % */
 	run("status", "--interval=1");
-	expect(0);
-	has(R.out, "0/1          2      0%\n");
+	expect_out(0, "0/1          2      0%\n");
 	has(R.out, "0/0          0%\n");
 	/* and the default interval */
 	run("status");
-	expect(0);
-	has(R.out, "0/1          2      0%\n");
+	expect_out(0, "0/1          2      0%\n");
 }
 
 Test(cli, status_json)
 {
 	fake_status_std(F);
 	run("--json", "status", "--interval", "0");
-	expect(0);
-	expect_json();
+	expect_json(0);
 	cr_assert_str_eq(R.err, "");
 	has(R.out, "\"ok\": true");
 	has(R.out, "\"interval_ms\": 0");
@@ -665,8 +630,7 @@ Test(cli, status_json)
 	has(R.out, "\"skipped_vgpus\": 0");
 	has(R.out, "\"warnings\": []");
 	run("status", "--json", "--interval", "1");
-	expect(0);
-	expect_json();
+	expect_json(0);
 	has(R.out, "\"busy_percent\": 0.0");
 }
 
@@ -733,8 +697,7 @@ Test(cli, status_query)
 	/* the long form, any case, sampled */
 	run("status", "--query", "33333333-3333-4333-8333-333333333333",
 	    "--interval", "1");
-	expect(0);
-	has(R.out, "vGPU " FS_U3 "\n");
+	expect_out(0, "vGPU " FS_U3 "\n");
 	has(R.out, "    Frame Rate Limiter                : -\n");
 	has(R.out, "        Busy                          : 0 %\n");
 	has(R.out, "        Sample Period                 : 1 ms\n");
@@ -742,8 +705,7 @@ Test(cli, status_query)
 	cr_assert_null(strstr(R.out, "        Pages\n"));
 
 	run("--json", "status", "-q", FS_U1, "--interval", "0");
-	expect(0);
-	expect_json();
+	expect_json(0);
 	has(R.out, "\"vgpu\": {\n    \"uuid\": \"" FS_U1 "\"");
 	has(R.out, "\"channels_active\": 2");
 	has(R.out, "\"parent\": {\n    \"parent\": \"0000:00:04.0\"");
@@ -772,8 +734,7 @@ Test(cli, status_older_module)
 		"UUID                                  PARENT        TYPE        FB_MIB  CHANNELS  IN_USE  MIGRATION  ECC  SBE_VOL/AGG  DBE_VOL/AGG  BUSY\n"
 		FS_U1 "  0000:00:04.0  mvgpu-256M  256     -         yes     -          -    -            -            -\n");
 	run("--json", "status");
-	expect(0);
-	expect_json();
+	expect_json(0);
 	has(R.out, "\"memory_kind\": null");
 	has(R.out, "\"ecc_errors\": null");
 	has(R.out, "\"fb_total\": null");
@@ -782,19 +743,16 @@ Test(cli, status_older_module)
 	has(R.out, "\"migration_state\": null");
 	has(R.out, "\"warnings\": []");
 	run("status", "-q", FS_U1);
-	expect(0);
-	has(R.out, "    Migration State                   : -\n");
+	expect_out(0, "    Migration State                   : -\n");
 	has(R.out, "        Total                         : -\n");
 	run("--json", "status", "-q", FS_U1);
-	expect(0);
-	expect_json();
+	expect_json(0);
 	has(R.out, "\"retired_page_list\": null");
 
 	/* parents without vGPUs */
 	fake_unlink(F, "bus/mdev/devices/" FS_U1);
 	run("status");
-	expect(0);
-	has(R.out, "\nno vGPUs; create one with 'mvgpu create --type TYPE'");
+	expect_out(0, "\nno vGPUs; create one with 'mvgpu create --type TYPE'");
 }
 
 Test(cli, status_malformed_files)
@@ -809,8 +767,7 @@ Test(cli, status_malformed_files)
 	big[sizeof(big) - 1] = '\0';
 	fake_vgpu_file(F, "mvgpu0", FS_U3, "ecc_status", big);
 	run("status", "--interval", "0");
-	expect(0);
-	has(R.err, "mvgpu: warning: parent 0000:00:04.0: ");
+	expect_err(0, "mvgpu: warning: parent 0000:00:04.0: ");
 	has(R.err, "/class/mdev_bus/0000:00:04.0/mvgpu/fb_used: malformed: '12abc' (not a decimal number)\n");
 	has(R.err, "mvgpu: warning: parent mvgpu0: ");
 	has(R.err, "/mvgpu/ecc_errors: malformed: 'sbe_volatile=1 dbe_volatile=zero ");
@@ -826,8 +783,7 @@ Test(cli, status_malformed_files)
 	has(R.out, FS_U3 "  mvgpu0        mvgpu-256M  256     0         no      stop       ?  ");
 
 	run("--json", "status", "--interval", "0");
-	expect(0);
-	expect_json();
+	expect_json(0);
 	has(R.out, "\"fb_used\": null");
 	has(R.out, "\"fb_usable\": 1006624768");
 	has(R.out, "\"channels_active\": null");
@@ -837,8 +793,7 @@ Test(cli, status_malformed_files)
 
 	/* -q too: the file named, the value '?', exit 0 */
 	run("status", "-q", FS_U1, "--interval", "0");
-	expect(0);
-	has(R.err, "channels_active: unexpected byte 0x1b");
+	expect_err(0, "channels_active: unexpected byte 0x1b");
 	has(R.err, "fb_used: malformed: '12abc'");
 	has(R.out, "    Channels Active                   : ?\n");
 	has(R.out, "        Used                          : ?\n");
@@ -848,47 +803,36 @@ Test(cli, status_malformed_files)
 	/* a malformed retired_pages line */
 	fake_parent_file(F, PCI, "retired_pages", "0x10 sbe retired\n0x11 ecc retired\n");
 	run("status", "-q", FS_U2, "--interval", "0");
-	expect(0);
-	has(R.err, "retired_pages: malformed: '0x10 sbe retired?0x11 ecc retired' (line 2: cause 'ecc': expected sbe or dbe)");
+	expect_err(0, "retired_pages: malformed: '0x10 sbe retired?0x11 ecc retired' (line 2: cause 'ecc': expected sbe or dbe)");
 	has(R.out, "        Single Bit ECC                : ?\n");
 }
 
 Test(cli, status_errors_and_usage)
 {
 	run("status");
-	expect(1);
-	has(R.err, "is the mvgpu module loaded?");
+	expect_err(1, "is the mvgpu module loaded?");
 	run("--json", "status");
-	expect(1);
-	expect_json();
+	expect_json(1);
 	has(R.out, "\"errno\": \"ENODEV\"");
 
 	fake_status_std(F);
 	run("status", "-q", "44444444-4444-4444-8444-444444444444");
-	expect(1);
-	has(R.err, "no vGPU 44444444-4444-4444-8444-444444444444; see 'mvgpu list'");
+	expect_err(1, "no vGPU 44444444-4444-4444-8444-444444444444; see 'mvgpu list'");
 	run("--json", "status", "-q", "44444444-4444-4444-8444-444444444444");
-	expect(1);
-	expect_json();
+	expect_json(1);
 	has(R.out, "\"errno\": \"ENOENT\"");
 	run("status", "-q", "nope");
-	expect(2);
-	has(R.err, "invalid UUID 'nope'");
+	expect_err(2, "invalid UUID 'nope'");
 	run("status", "-q");
-	expect(2);
-	has(R.err, "option '--query' needs a value");
+	expect_err(2, "option '--query' needs a value");
 	run("status", FS_U1, "-q", FS_U2);
-	expect(2);
-	has(R.err, "status: give the vGPU either to -q or alone, not both");
+	expect_err(2, "status: give the vGPU either to -q or alone, not both");
 	run("status", "--timeout", "3");
-	expect(2);
-	has(R.err, "--timeout goes with 'mvgpu status UUID'");
+	expect_err(2, "--timeout goes with 'mvgpu status UUID'");
 	run("status", FS_U1, "--interval", "100");
-	expect(2);
-	has(R.err, "--interval goes with 'mvgpu status' and 'mvgpu status -q UUID'");
+	expect_err(2, "--interval goes with 'mvgpu status' and 'mvgpu status -q UUID'");
 	run("status", "--interval", "x");
-	expect(2);
-	has(R.err, "--interval: expected 0 to 60000 milliseconds, got 'x'");
+	expect_err(2, "--interval: expected 0 to 60000 milliseconds, got 'x'");
 	run("status", "--interval", "60001");
 	expect(2);
 	run("status", "--interval", "-1");
@@ -906,27 +850,22 @@ Test(cli, status_uuid_still_says_whether_it_runs_here)
 	expect(0);
 	cr_assert_str_eq(R.out, "vGPU " FS_U3 " (mvgpu-256M on mvgpu0): does not run here: nothing has it open\n");
 	run("status", FS_U1, "--timeout", "1");
-	expect(0);
-	has(R.out, "vGPU " FS_U1 " (mvgpu-256M on 0000:00:04.0): not known here: ");
+	expect_out(0, "vGPU " FS_U1 " (mvgpu-256M on 0000:00:04.0): not known here: ");
 	run("--json", "status", "44444444-4444-4444-8444-444444444444");
-	expect(0);
-	expect_json();
+	expect_json(0);
 	has(R.out, "\"runs_here\": false");
 	run("status", "not-a-uuid");
-	expect(2);
-	has(R.err, "invalid UUID 'not-a-uuid'");
+	expect_err(2, "invalid UUID 'not-a-uuid'");
 	rmdir(dir);
 }
 
 Test(cli, status_help)
 {
 	run("help", "status");
-	expect(0);
-	has(R.out, "-q, --query UUID");
+	expect_out(0, "-q, --query UUID");
 	has(R.out, "--interval MS");
 	has(R.out, "runs_here");
 	has(R.out, "docs/status.md");
 	run("help");
-	expect(0);
-	has(R.out, "status   show GPUs and vGPUs (as nvidia-smi), or whether a vGPU runs here\n");
+	expect_out(0, "status   show GPUs and vGPUs (as nvidia-smi), or whether a vGPU runs here\n");
 }

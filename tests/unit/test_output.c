@@ -2,6 +2,7 @@
  * test_output.c - CLI output layer: JSON string escaping, the JSON writer,
  * aligned tables and size formatting.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,6 +194,27 @@ Test(table, hostile_cells_sanitised)
 	table_free(&t);
 	cr_assert(strstr(out(), "?[2Jevil?  caf??\n"), "%s", buf);
 	cr_assert_null(strchr(buf, '\x1b'));
+}
+
+Test(table, end_prints_unless_a_row_was_lost)
+{
+	static const char *const hdr[] = { "A", "B" };
+	static const char *const r1[] = { "x", "y" };
+	struct table t;
+
+	cr_assert_eq(table_init(&t, 2, hdr), 0);
+	cr_assert_eq(table_add(&t, r1), 0);
+	cr_assert_eq(table_end(&t, mem), 0);
+	cr_assert_null(t.cells);
+	cr_assert_str_eq(out(), "A  B\nx  y\n");
+
+	cr_assert_eq(table_init(&t, 2, hdr), 0);
+	t.lost = 1;	/* as a failed allocation in table_add() leaves it */
+	cr_assert_eq(table_add(&t, r1), -ENOMEM);
+	cr_assert_eq(t.nrows, 1);
+	cr_assert_eq(table_end(&t, mem), -ENOMEM);
+	cr_assert_null(t.cells);
+	cr_assert_str_eq(out(), "A  B\nx  y\n", "printed a lost table");
 }
 
 Test(table, size_format)

@@ -25,27 +25,12 @@
 
 static struct fake *F;
 static mvgpu_ctx *C;
-static char warnings[8192];
-static int nwarn;
-
-static void on_warn(void *opaque, const char *msg)
-{
-	size_t used;
-
-	(void)opaque;
-	nwarn++;
-	used = strlen(warnings);
-	if (used + 1 < sizeof(warnings))
-		snprintf(warnings + used, sizeof(warnings) - used, "%s\n", msg);
-}
+static struct fake_warnings W;
 
 static void setup(void)
 {
 	F = fake_new();
-	cr_assert_eq(mvgpu_ctx_create(&C, F->root), 0);
-	mvgpu_set_warn_handler(C, on_warn, NULL);
-	warnings[0] = '\0';
-	nwarn = 0;
+	C = fake_ctx(F, &W);
 }
 
 static void teardown(void)
@@ -62,6 +47,26 @@ TestSuite(status, .init = setup, .fini = teardown, .timeout = 60);
 static int near(double a, double b)
 {
 	return a - b < 1e-9 && b - a < 1e-9;
+}
+
+static void assert_ecc(const mvgpu_ecc_counts *c, uint64_t sbe_volatile,
+		       uint64_t dbe_volatile, uint64_t sbe_aggregate,
+		       uint64_t dbe_aggregate)
+{
+	cr_assert_eq(c->sbe_volatile, sbe_volatile);
+	cr_assert_eq(c->dbe_volatile, dbe_volatile);
+	cr_assert_eq(c->sbe_aggregate, sbe_aggregate);
+	cr_assert_eq(c->dbe_aggregate, dbe_aggregate);
+}
+
+/* A parent's retired_pages, counted. */
+static void assert_pages(const mvgpu_parent_status_info *s, unsigned retired,
+			 unsigned pending, unsigned sbe, unsigned dbe)
+{
+	cr_assert_eq(s->pages_retired, retired);
+	cr_assert_eq(s->pages_pending, pending);
+	cr_assert_eq(s->pages_sbe, sbe);
+	cr_assert_eq(s->pages_dbe, dbe);
 }
 
 #define PST_ALL (MVGPU_PST_MEMORY_KIND | MVGPU_PST_ECC_MODE | \
@@ -87,21 +92,15 @@ Test(status, pci_parent_every_field)
 	cr_assert_str_eq(s.memory_kind, "ddr");
 	cr_assert_eq(s.ecc_mode, 1);
 	cr_assert_eq(s.ecc_mode_pending, 0);
-	cr_assert_eq(s.ecc.sbe_volatile, 5);
-	cr_assert_eq(s.ecc.dbe_volatile, 0);
-	cr_assert_eq(s.ecc.sbe_aggregate, 12);
-	cr_assert_eq(s.ecc.dbe_aggregate, 1);
-	cr_assert_eq(s.pages_retired, 2);
-	cr_assert_eq(s.pages_pending, 1);
-	cr_assert_eq(s.pages_sbe, 2);
-	cr_assert_eq(s.pages_dbe, 1);
+	assert_ecc(&s.ecc, 5, 0, 12, 1);
+	assert_pages(&s, 2, 1, 2, 1);
 	cr_assert_eq(s.fb_total, 1073741824ull);
 	cr_assert_eq(s.fb_usable, 1006624768ull);
 	cr_assert_eq(s.fb_used, 335544320ull);
 	cr_assert_eq(s.busy_ns, 1000000000ull);
 	cr_assert_eq(s.vgpus, 2);
 	cr_assert(near(s.busy_pct, -1));
-	cr_assert_eq(nwarn, 0, "%s", warnings);
+	cr_assert_eq(W.n, 0, "%s", W.text);
 	cr_assert_str_empty(mvgpu_last_error(C));
 }
 
@@ -169,7 +168,7 @@ Test(status, older_module_has_none_of_the_files)
 	cr_assert_eq(v.framebuffer, 256ull << 20);
 	cr_assert_eq(v.info.in_use, 0);
 	cr_assert_eq(v.frame_rate_limiter, -1);
-	cr_assert_eq(nwarn, 0, "%s", warnings);
+	cr_assert_eq(W.n, 0, "%s", W.text);
 }
 
 Test(status, list_parents)
@@ -211,8 +210,7 @@ Test(status, vgpu_every_field)
 	cr_assert_eq(s.ecc_mode, 1);
 	cr_assert_eq(s.ecc_optout, 0);
 	cr_assert_eq(s.ecc_killed, 0);
-	cr_assert_eq(s.ecc.sbe_volatile, 3);
-	cr_assert_eq(s.ecc.sbe_aggregate, 7);
+	assert_ecc(&s.ecc, 3, 0, 7, 0);
 	cr_assert_eq(s.pages_retired, 1);
 	cr_assert_eq(s.pages_pending, 0);
 	cr_assert_str_eq(s.params, "frame_rate_limiter=1");
@@ -227,7 +225,7 @@ Test(status, vgpu_every_field)
 	cr_assert_eq(s.have, VST_ALL);
 	cr_assert_eq(s.ecc_optout_pending, 1);
 	cr_assert_eq(s.ecc_killed, 1);
-	cr_assert_eq(s.ecc.dbe_volatile, 1);
+	assert_ecc(&s.ecc, 2, 1, 5, 1);
 	cr_assert_eq(s.pages_pending, 1);
 	cr_assert_str_eq(s.params, "frame_rate_limiter=0, disable_vnc=1");
 	cr_assert_eq(s.frame_rate_limiter, 0);
@@ -239,7 +237,7 @@ Test(status, vgpu_every_field)
 	cr_assert_str_eq(s.params, "");
 	cr_assert_eq(s.frame_rate_limiter, -1);
 	cr_assert_eq(s.migration_state, MVGPU_MIG_STOP);
-	cr_assert_eq(nwarn, 0, "%s", warnings);
+	cr_assert_eq(W.n, 0, "%s", W.text);
 }
 
 Test(status, vgpu_errors)
@@ -346,14 +344,9 @@ Test(status, malformed_files_are_reported_not_fatal)
 
 	for (i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
 		c = &bad_cases[i];
-		fake_free(F);
-		F = fake_new();
-		mvgpu_ctx_free(C);
-		cr_assert_eq(mvgpu_ctx_create(&C, F->root), 0);
-		mvgpu_set_warn_handler(C, on_warn, NULL);
+		teardown();	/* a new tree and context for each case */
+		setup();
 		fake_status_std(F);
-		warnings[0] = '\0';
-		nwarn = 0;
 		if (c->vgpu && c->bit) {
 			fake_vgpu_file(F, PCI, FS_U1, c->file, c->content);
 			ret = mvgpu_vgpu_status(C, FS_U1, &v);
@@ -362,7 +355,7 @@ Test(status, malformed_files_are_reported_not_fatal)
 			cr_assert_eq(v.have, VST_ALL & ~c->bit, "%s", c->file);
 			snprintf(path, sizeof(path), "%s/mvgpu/%s: malformed: ",
 				 FS_U1, c->file);
-			has(warnings, "vGPU " FS_U1 ": ");
+			has(W.text, "vGPU " FS_U1 ": ");
 		} else {
 			/* the parent's own file; the last case: a control
 			 * byte, reported by the attribute reader */
@@ -380,11 +373,11 @@ Test(status, malformed_files_are_reported_not_fatal)
 				snprintf(path, sizeof(path), PCI "/mvgpu/%s: ",
 					 c->file);
 			}
-			has(warnings, "parent " PCI ": ");
+			has(W.text, "parent " PCI ": ");
 		}
-		cr_assert_eq(nwarn, 1, "%s", warnings);
-		has(warnings, path);
-		has(warnings, c->why);
+		cr_assert_eq(W.n, 1, "%s", W.text);
+		has(W.text, path);
+		has(W.text, c->why);
 		/* the last error names the file too */
 		has(mvgpu_last_error(C), path);
 	}
@@ -402,8 +395,8 @@ Test(status, overlong_file)
 	fake_parent_file(F, PCI, "fb_total", big);
 	cr_assert_eq(mvgpu_parent_status(C, PCI, &p), 2);
 	cr_assert_eq(p.bad, MVGPU_PST_ECC_ERRORS | MVGPU_PST_FB_TOTAL);
-	has(warnings, "ecc_errors: value longer than");
-	has(warnings, "fb_total: value longer than");
+	has(W.text, "ecc_errors: value longer than");
+	has(W.text, "fb_total: value longer than");
 }
 
 Test(status, malformed_entries_stay_in_lists)
@@ -420,10 +413,10 @@ Test(status, malformed_entries_stay_in_lists)
 	cr_assert_eq(mvgpu_list_vgpu_status(C, &vl), 0);
 	cr_assert_eq(vl.count, 3);
 	cr_assert_eq(vl.items[2].bad, MVGPU_VST_CHANNELS);
-	cr_assert_eq(nwarn, 2, "%s", warnings);
-	has(warnings, "parent mvgpu0: ");
-	has(warnings, "mvgpu/ecc_mode: malformed: 'sometimes'");
-	has(warnings, "vGPU " FS_U3 ": ");
+	cr_assert_eq(W.n, 2, "%s", W.text);
+	has(W.text, "parent mvgpu0: ");
+	has(W.text, "mvgpu/ecc_mode: malformed: 'sometimes'");
+	has(W.text, "vGPU " FS_U3 ": ");
 	mvgpu_parent_status_list_free(&pl);
 	mvgpu_vgpu_status_list_free(&vl);
 }
@@ -437,15 +430,9 @@ Test(status, unknown_keys_and_layout_tolerated)
 			 "  dbe_aggregate=4   future=x=y sbe_volatile=1 sbe_aggregate=2  dbe_volatile=3 other=\n");
 	fake_parent_file(F, PCI, "retired_pages",
 			 "0xABC dbe pending since=12\n\n  0x0 sbe retired\n");
-	cr_assert_eq(mvgpu_parent_status(C, PCI, &p), 0, "%s", warnings);
-	cr_assert_eq(p.ecc.sbe_volatile, 1);
-	cr_assert_eq(p.ecc.sbe_aggregate, 2);
-	cr_assert_eq(p.ecc.dbe_volatile, 3);
-	cr_assert_eq(p.ecc.dbe_aggregate, 4);
-	cr_assert_eq(p.pages_pending, 1);
-	cr_assert_eq(p.pages_retired, 1);
-	cr_assert_eq(p.pages_dbe, 1);
-	cr_assert_eq(p.pages_sbe, 1);
+	cr_assert_eq(mvgpu_parent_status(C, PCI, &p), 0, "%s", W.text);
+	assert_ecc(&p.ecc, 1, 3, 2, 4);
+	assert_pages(&p, 1, 1, 1, 1);
 }
 
 /* ---- retired pages ------------------------------------------------------ */
@@ -567,8 +554,8 @@ Test(status, sample_on_a_fake_clock)
 	/* garbage: reported, not measured */
 	cr_assert(near(vl.items[0].busy_pct, -1));
 	cr_assert_eq(vl.items[0].bad, MVGPU_VST_BUSY);
-	cr_assert_eq(nwarn, 1, "%s", warnings);
-	has(warnings, FS_U2 "/mvgpu/busy_ns: malformed: 'soon' (not a decimal number)");
+	cr_assert_eq(W.n, 1, "%s", W.text);
+	has(W.text, FS_U2 "/mvgpu/busy_ns: malformed: 'soon' (not a decimal number)");
 	/* vanished: not measured, no warning */
 	cr_assert(near(vl.items[2].busy_pct, -1));
 	cr_assert_eq(vl.items[2].bad, 0);

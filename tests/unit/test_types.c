@@ -13,27 +13,12 @@
 
 static struct fake *F;
 static mvgpu_ctx *C;
-static char warnings[8192];
-static int nwarn;
-
-static void on_warn(void *opaque, const char *msg)
-{
-	size_t used;
-
-	cr_assert_eq(opaque, &nwarn);
-	nwarn++;
-	used = strlen(warnings);
-	if (used + 1 < sizeof(warnings))	/* keep what fits */
-		snprintf(warnings + used, sizeof(warnings) - used, "%s\n", msg);
-}
+static struct fake_warnings W;
 
 static void setup(void)
 {
 	F = fake_new();
-	cr_assert_eq(mvgpu_ctx_create(&C, F->root), 0);
-	mvgpu_set_warn_handler(C, on_warn, &nwarn);
-	warnings[0] = '\0';
-	nwarn = 0;
+	C = fake_ctx(F, &W);
 }
 
 static void teardown(void)
@@ -91,7 +76,7 @@ Test(types, two_parents_four_types_sorted)
 	cr_assert_eq(mvgpu_list_types(C, NULL, &l), 0);
 	cr_assert_eq(l.count, 8, "got %zu types", l.count);
 	cr_assert_eq(l.skipped, 0);
-	cr_assert_eq(nwarn, 0, "warnings: %s", warnings);
+	cr_assert_eq(W.n, 0, "warnings: %s", W.text);
 	for (i = 0; i < 8; i++) {
 		cr_assert_str_eq(l.items[i].parent,
 				 i < 4 ? "0000:00:04.0" : "mvgpu0");
@@ -141,7 +126,7 @@ Test(types, foreign_parents_and_types_ignored)
 	cr_assert_eq(l.count, 8);
 	cr_assert_null(find(&l, "0000:00:05.0", "nvidia-63"));
 	cr_assert_null(find(&l, "mvgpu0", "i915-GVTg_V5_4"));
-	cr_assert_eq(nwarn, 0, "warnings: %s", warnings);
+	cr_assert_eq(W.n, 0, "warnings: %s", W.text);
 	mvgpu_type_list_free(&l);
 	cr_assert_eq(mvgpu_list_types(C, "0000:00:05.0", &l), -ENODEV);
 	cr_assert_eq(l.count, 0);
@@ -222,9 +207,9 @@ static void expect_skipped(const char *attr, const void *data, size_t len,
 	cr_assert_eq(l.skipped, 1);
 	cr_assert_null(find(&l, "mvgpu0", "mvgpu-256M"));
 	cr_assert_not_null(find(&l, "0000:00:04.0", "mvgpu-256M"));
-	cr_assert_eq(nwarn, 1);
-	cr_assert(strstr(warnings, "mvgpu-256M") && strstr(warnings, attr),
-		  "warning does not name type and file: %s", warnings);
+	cr_assert_eq(W.n, 1);
+	cr_assert(strstr(W.text, "mvgpu-256M") && strstr(W.text, attr),
+		  "warning does not name type and file: %s", W.text);
 	mvgpu_type_list_free(&l);
 	cr_assert_eq(mvgpu_get_type(C, "mvgpu0", "mvgpu-256M", &t), expect_err);
 	cr_assert(strstr(mvgpu_last_error(C), attr), "%s",
@@ -324,12 +309,12 @@ Test(types, unusable_type_dir_name_skipped)
 	cr_assert_eq(mvgpu_list_types(C, NULL, &l), 0);
 	cr_assert_eq(l.count, 1);
 	cr_assert_eq(l.skipped, 1);
-	cr_assert_eq(nwarn, 1);
-	/* The hostile name is quoted: the only newline is the one on_warn
-	 * appended. */
-	cr_assert_eq(strchr(warnings, '\n'), warnings + strlen(warnings) - 1,
-		     "raw newline in warning: %s", warnings);
-	cr_assert(strstr(warnings, "mvgpu-bad name?"), "%s", warnings);
+	cr_assert_eq(W.n, 1);
+	/* The hostile name is quoted: the only newline is the one
+	 * fake_ctx()'s handler appended. */
+	cr_assert_eq(strchr(W.text, '\n'), W.text + strlen(W.text) - 1,
+		     "raw newline in warning: %s", W.text);
+	cr_assert(strstr(W.text, "mvgpu-bad name?"), "%s", W.text);
 	mvgpu_type_list_free(&l);
 }
 
@@ -342,7 +327,7 @@ Test(types, parent_without_types_dir_is_not_a_parent)
 	fake_write(F, "class/mdev_bus/stray-file", "x");
 	cr_assert_eq(mvgpu_list_types(C, NULL, &l), 0);
 	cr_assert_eq(l.count, 0);
-	cr_assert_eq(nwarn, 0, "%s", warnings);
+	cr_assert_eq(W.n, 0, "%s", W.text);
 	cr_assert_eq(mvgpu_list_types(C, "mvgpu0", &l), -ENODEV);
 }
 
@@ -361,6 +346,13 @@ Test(types, get_type)
 	cr_assert_eq(mvgpu_get_type(C, "0000:00:05.0", "nvidia-63", &t), -ENODEV);
 	cr_assert_eq(mvgpu_get_type(C, "mvgpu0", "../mvgpu-1G", &t), -EINVAL);
 	cr_assert_eq(mvgpu_get_type(C, "..", "mvgpu-1G", &t), -EINVAL);
+	/* the parent's name is checked first, then the type id, then
+	 * whether the parent is there */
+	cr_assert_eq(mvgpu_get_type(C, "..", "../mvgpu-1G", &t), -EINVAL);
+	cr_assert_str_eq(mvgpu_last_error(C), "invalid parent name '..'");
+	cr_assert_eq(mvgpu_get_type(C, "mvgpu9", "../mvgpu-1G", &t), -EINVAL);
+	cr_assert_str_eq(mvgpu_last_error(C),
+			 "invalid type id '../mvgpu-1G'");
 }
 
 /* Random junk (fixed seed) in every attribute of one type: discovery must

@@ -18,28 +18,13 @@
 
 static struct fake *F;
 static mvgpu_ctx *C;
-static char warnings[8192];
-static int nwarn;
-
-static void on_warn(void *opaque, const char *msg)
-{
-	size_t used;
-
-	(void)opaque;
-	nwarn++;
-	used = strlen(warnings);
-	if (used + 1 < sizeof(warnings))	/* keep what fits */
-		snprintf(warnings + used, sizeof(warnings) - used, "%s\n", msg);
-}
+static struct fake_warnings W;
 
 static void setup(void)
 {
 	F = fake_new();
 	fake_std(F);
-	cr_assert_eq(mvgpu_ctx_create(&C, F->root), 0);
-	mvgpu_set_warn_handler(C, on_warn, NULL);
-	warnings[0] = '\0';
-	nwarn = 0;
+	C = fake_ctx(F, &W);
 }
 
 static void teardown(void)
@@ -80,7 +65,7 @@ Test(vgpus, listed_sorted_with_fields)
 	fake_add_vgpu(F, "0000:00:04.0", "mvgpu-1G", U2, 11, "0\n");
 	cr_assert_eq(mvgpu_list_vgpus(C, &l), 0);
 	cr_assert_eq(l.count, 3);
-	cr_assert_eq(nwarn, 0, "%s", warnings);
+	cr_assert_eq(W.n, 0, "%s", W.text);
 	/* parent, then type id, then uuid */
 	cr_assert_str_eq(l.items[0].uuid, U2);
 	cr_assert_str_eq(l.items[0].parent, "0000:00:04.0");
@@ -122,8 +107,8 @@ Test(vgpus, non_uuid_entry_skipped_with_warning)
 	cr_assert_eq(mvgpu_list_vgpus(C, &l), 0);
 	cr_assert_eq(l.count, 1);
 	cr_assert_eq(l.skipped, 2);
-	cr_assert_eq(nwarn, 2);
-	cr_assert(strstr(warnings, "not-a-uuid"));
+	cr_assert_eq(W.n, 2);
+	cr_assert(strstr(W.text, "not-a-uuid"));
 	mvgpu_vgpu_list_free(&l);
 }
 
@@ -139,8 +124,8 @@ Test(vgpus, missing_or_malformed_in_use_is_unknown)
 	cr_assert_eq(l.items[0].in_use, -1);
 	cr_assert_eq(l.items[1].in_use, -1);
 	cr_assert_eq(l.items[2].in_use, -1);
-	cr_assert_eq(nwarn, 3, "%s", warnings);
-	cr_assert(strstr(warnings, "in_use"), "%s", warnings);
+	cr_assert_eq(W.n, 3, "%s", W.text);
+	cr_assert(strstr(W.text, "in_use"), "%s", W.text);
 	mvgpu_vgpu_list_free(&l);
 }
 
@@ -158,7 +143,7 @@ Test(vgpus, missing_or_bad_iommu_group)
 	cr_assert_eq(l.count, 2);
 	cr_assert_eq(l.items[0].iommu_group, -1);
 	cr_assert_eq(l.items[1].iommu_group, -1);
-	cr_assert_eq(nwarn, 1, "only the bad link warns: %s", warnings);
+	cr_assert_eq(W.n, 1, "only the bad link warns: %s", W.text);
 	mvgpu_vgpu_list_free(&l);
 }
 

@@ -47,8 +47,7 @@ static int print_table(const mvgpu_vgpu_list *l)
 	char group[16];
 	size_t i;
 
-	if (table_init(&t, 5, hdr) < 0)
-		return -ENOMEM;
+	table_init(&t, 5, hdr);
 	for (i = 0; i < l->count; i++) {
 		const mvgpu_vgpu_info *v = &l->items[i];
 		const char *row[5];
@@ -62,14 +61,9 @@ static int print_table(const mvgpu_vgpu_list *l)
 		row[2] = v->type_id;
 		row[3] = group;
 		row[4] = v->in_use > 0 ? "yes" : v->in_use == 0 ? "no" : "?";
-		if (table_add(&t, row) < 0) {
-			table_free(&t);
-			return -ENOMEM;
-		}
+		table_add(&t, row);
 	}
-	table_print(&t, stdout);
-	table_free(&t);
-	return 0;
+	return table_end(&t, stdout);
 }
 
 int cmd_list(struct cli *cli, int argc, char **argv)

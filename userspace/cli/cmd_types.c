@@ -49,8 +49,7 @@ static int print_table(const mvgpu_type_list *l)
 	struct table t;
 	size_t i;
 
-	if (table_init(&t, 7, hdr) < 0)
-		return -ENOMEM;
+	table_init(&t, 7, hdr);
 	for (i = 0; i < l->count; i++) {
 		const mvgpu_type_info *ti = &l->items[i];
 		const char *row[7];
@@ -75,14 +74,9 @@ static int print_table(const mvgpu_type_list *l)
 		row[4] = heads;
 		row[5] = res;
 		row[6] = avail;
-		if (table_add(&t, row) < 0) {
-			table_free(&t);
-			return -ENOMEM;
-		}
+		table_add(&t, row);
 	}
-	table_print(&t, stdout);
-	table_free(&t);
-	return 0;
+	return table_end(&t, stdout);
 }
 
 int cmd_types(struct cli *cli, int argc, char **argv)

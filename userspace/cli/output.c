@@ -36,12 +36,14 @@ int table_add(struct table *t, const char *const *cells)
 	size_t i, base;
 	char **nc;
 
+	if (t->lost)
+		return -ENOMEM;
 	if (t->nrows == t->cap) {
 		size_t ncap = t->cap ? t->cap * 2 : 16;
 
 		nc = realloc(t->cells, ncap * t->ncols * sizeof(*nc));
 		if (!nc)
-			return -ENOMEM;
+			goto lost;
 		t->cells = nc;
 		t->cap = ncap;
 	}
@@ -51,11 +53,14 @@ int table_add(struct table *t, const char *const *cells)
 		if (!t->cells[base + i]) {
 			while (i--)
 				free(t->cells[base + i]);
-			return -ENOMEM;
+			goto lost;
 		}
 	}
 	t->nrows++;
 	return 0;
+lost:
+	t->lost = 1;
+	return -ENOMEM;
 }
 
 int table_init(struct table *t, size_t ncols, const char *const *headers)
@@ -98,6 +103,16 @@ void table_free(struct table *t)
 			free(t->cells[i]);
 	free(t->cells);
 	memset(t, 0, sizeof(*t));
+}
+
+int table_end(struct table *t, FILE *f)
+{
+	int ret = t->lost ? -ENOMEM : 0;
+
+	if (!ret)
+		table_print(t, f);
+	table_free(t);
+	return ret;
 }
 
 /* ---- JSON ------------------------------------------------------------ */

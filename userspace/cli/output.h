@@ -17,13 +17,19 @@ struct table {
 	size_t nrows;		/* including the header row */
 	size_t cap;
 	char **cells;		/* nrows * ncols */
+	int lost;		/* a table_add() failed: a row is missing */
 };
 
+/* @headers: the first row.  @return 0 or -ENOMEM, as table_add(). */
 int table_init(struct table *t, size_t ncols, const char *const *headers);
-/* @cells: ncols strings (NULL prints as "-").  @return 0 or -ENOMEM. */
+/* @cells: ncols strings (NULL prints as "-").  @return 0 or -ENOMEM (then
+ * the table is lost: later rows are not added either, table_end() fails). */
 int table_add(struct table *t, const char *const *cells);
 void table_print(const struct table *t, FILE *f);
 void table_free(struct table *t);
+/* Print @t to @f, unless a row was lost, and free it.  @return 0, or
+ * -ENOMEM (nothing printed). */
+int table_end(struct table *t, FILE *f);
 
 /* ---- JSON ------------------------------------------------------------ */
 

@@ -80,6 +80,13 @@ static const char *absent(unsigned bad, unsigned bit)
 	return (bad & bit) ? BAD : NA;
 }
 
+/* @v if the file of @bit was read, else "-" or "?". */
+static const char *had(unsigned have, unsigned bad, unsigned bit,
+		       const char *v)
+{
+	return (have & bit) ? v : absent(bad, bit);
+}
+
 static const char *mode_name(int on)
 {
 	return on ? "enabled" : "disabled";
@@ -137,6 +144,22 @@ static void fmt_busy(char *buf, size_t len, double pct, unsigned bad,
 		snprintf(buf, len, "%s", absent(bad, bit));
 }
 
+/* The SBE_VOL/AGG and DBE_VOL/AGG cells (@len bytes each) of @c. */
+static void fmt_ecc_cells(char *sbe, char *dbe, size_t len,
+			  const mvgpu_ecc_counts *c, unsigned have,
+			  unsigned bad, unsigned bit)
+{
+	if (have & bit) {
+		snprintf(sbe, len, "%" PRIu64 "/%" PRIu64, c->sbe_volatile,
+			 c->sbe_aggregate);
+		snprintf(dbe, len, "%" PRIu64 "/%" PRIu64, c->dbe_volatile,
+			 c->dbe_aggregate);
+	} else {
+		snprintf(sbe, len, "%s", absent(bad, bit));
+		snprintf(dbe, len, "%s", sbe);
+	}
+}
+
 /* The vGPU's ECC: its mode, then marks: "enabled", "disabled[opt-out]",
  * "enabled[opt-out-pending]", "disabled[opt-out,killed]". */
 static void fmt_vgpu_ecc(char *buf, size_t len,
@@ -170,21 +193,23 @@ static int parents_table(const mvgpu_parent_status_list *l)
 		"SBE_VOL/AGG", "DBE_VOL/AGG", "VGPUS", "BUSY" };
 	char ecc[40], fb[3][24], fbs[80], pages[40], sbe[48], dbe[48];
 	char nv[16], busy[16];
-	const char *parts[3], *row[10];
+	const char *parts[3];
 	struct table t;
 	size_t i;
 
-	if (table_init(&t, 10, hdr) < 0)
-		return -ENOMEM;
+	table_init(&t, 10, hdr);
 	for (i = 0; i < l->count; i++) {
 		const mvgpu_parent_status_info *s = &l->items[i];
+		const char *row[10] = { s->parent,
+			s->bus_id[0] ? s->bus_id : NA,
+			had(s->have, s->bad, MVGPU_PST_MEMORY_KIND,
+			    s->memory_kind),
+			ecc, fbs, pages, sbe, dbe, nv, busy };
 
-		parts[0] = (s->have & MVGPU_PST_ECC_MODE) ?
-			   mode_name(s->ecc_mode) :
-			   absent(s->bad, MVGPU_PST_ECC_MODE);
-		parts[1] = (s->have & MVGPU_PST_ECC_PENDING) ?
-			   mode_name(s->ecc_mode_pending) :
-			   absent(s->bad, MVGPU_PST_ECC_PENDING);
+		parts[0] = had(s->have, s->bad, MVGPU_PST_ECC_MODE,
+			       mode_name(s->ecc_mode));
+		parts[1] = had(s->have, s->bad, MVGPU_PST_ECC_PENDING,
+			       mode_name(s->ecc_mode_pending));
 		join(ecc, sizeof(ecc), parts, 2);
 		fmt_mib(fb[0], sizeof(fb[0]), s->have, s->bad,
 			MVGPU_PST_FB_USED, s->fb_used);
@@ -202,38 +227,14 @@ static int parents_table(const mvgpu_parent_status_list *l)
 		else
 			snprintf(pages, sizeof(pages), "%s",
 				 absent(s->bad, MVGPU_PST_RETIRED));
-		if (s->have & MVGPU_PST_ECC_ERRORS) {
-			snprintf(sbe, sizeof(sbe), "%" PRIu64 "/%" PRIu64,
-				 s->ecc.sbe_volatile, s->ecc.sbe_aggregate);
-			snprintf(dbe, sizeof(dbe), "%" PRIu64 "/%" PRIu64,
-				 s->ecc.dbe_volatile, s->ecc.dbe_aggregate);
-		} else {
-			snprintf(sbe, sizeof(sbe), "%s",
-				 absent(s->bad, MVGPU_PST_ECC_ERRORS));
-			snprintf(dbe, sizeof(dbe), "%s", sbe);
-		}
+		fmt_ecc_cells(sbe, dbe, sizeof(sbe), &s->ecc, s->have, s->bad,
+			      MVGPU_PST_ECC_ERRORS);
 		snprintf(nv, sizeof(nv), "%u", s->vgpus);
 		fmt_busy(busy, sizeof(busy), s->busy_pct, s->bad,
 			 MVGPU_PST_BUSY);
-		row[0] = s->parent;
-		row[1] = s->bus_id[0] ? s->bus_id : NA;
-		row[2] = (s->have & MVGPU_PST_MEMORY_KIND) ? s->memory_kind :
-			 absent(s->bad, MVGPU_PST_MEMORY_KIND);
-		row[3] = ecc;
-		row[4] = fbs;
-		row[5] = pages;
-		row[6] = sbe;
-		row[7] = dbe;
-		row[8] = nv;
-		row[9] = busy;
-		if (table_add(&t, row) < 0) {
-			table_free(&t);
-			return -ENOMEM;
-		}
+		table_add(&t, row);
 	}
-	table_print(&t, stdout);
-	table_free(&t);
-	return 0;
+	return table_end(&t, stdout);
 }
 
 static int vgpus_table(const mvgpu_vgpu_status_list *l)
@@ -242,57 +243,32 @@ static int vgpus_table(const mvgpu_vgpu_status_list *l)
 		"FB_MIB", "CHANNELS", "IN_USE", "MIGRATION", "ECC",
 		"SBE_VOL/AGG", "DBE_VOL/AGG", "BUSY" };
 	char fb[24], ch[16], mig[32], ecc[96], sbe[48], dbe[48], busy[16];
-	const char *row[11];
 	struct table t;
 	size_t i;
 
-	if (table_init(&t, 11, hdr) < 0)
-		return -ENOMEM;
+	table_init(&t, 11, hdr);
 	for (i = 0; i < l->count; i++) {
 		const mvgpu_vgpu_status_info *s = &l->items[i];
+		const char *row[11] = { s->info.uuid, s->info.parent,
+			s->info.type_id, fb, ch,
+			s->info.in_use > 0 ? "yes" :
+			s->info.in_use == 0 ? "no" : BAD,
+			had(s->have, s->bad, MVGPU_VST_MIGRATION,
+			    mig_name(s->migration_state, mig, sizeof(mig))),
+			ecc, sbe, dbe, busy };
 
 		fmt_mib(fb, sizeof(fb), s->have, s->bad, MVGPU_VST_FRAMEBUFFER,
 			s->framebuffer);
 		fmt_u64(ch, sizeof(ch), s->have, s->bad, MVGPU_VST_CHANNELS,
 			s->channels_active);
-		if (s->have & MVGPU_VST_MIGRATION)
-			mig_name(s->migration_state, mig, sizeof(mig));
-		else
-			snprintf(mig, sizeof(mig), "%s",
-				 absent(s->bad, MVGPU_VST_MIGRATION));
 		fmt_vgpu_ecc(ecc, sizeof(ecc), s);
-		if (s->have & MVGPU_VST_ECC) {
-			snprintf(sbe, sizeof(sbe), "%" PRIu64 "/%" PRIu64,
-				 s->ecc.sbe_volatile, s->ecc.sbe_aggregate);
-			snprintf(dbe, sizeof(dbe), "%" PRIu64 "/%" PRIu64,
-				 s->ecc.dbe_volatile, s->ecc.dbe_aggregate);
-		} else {
-			snprintf(sbe, sizeof(sbe), "%s",
-				 absent(s->bad, MVGPU_VST_ECC));
-			snprintf(dbe, sizeof(dbe), "%s", sbe);
-		}
+		fmt_ecc_cells(sbe, dbe, sizeof(sbe), &s->ecc, s->have, s->bad,
+			      MVGPU_VST_ECC);
 		fmt_busy(busy, sizeof(busy), s->busy_pct, s->bad,
 			 MVGPU_VST_BUSY);
-		row[0] = s->info.uuid;
-		row[1] = s->info.parent;
-		row[2] = s->info.type_id;
-		row[3] = fb;
-		row[4] = ch;
-		row[5] = s->info.in_use > 0 ? "yes" :
-			 s->info.in_use == 0 ? "no" : BAD;
-		row[6] = mig;
-		row[7] = ecc;
-		row[8] = sbe;
-		row[9] = dbe;
-		row[10] = busy;
-		if (table_add(&t, row) < 0) {
-			table_free(&t);
-			return -ENOMEM;
-		}
+		table_add(&t, row);
 	}
-	table_print(&t, stdout);
-	table_free(&t);
-	return 0;
+	return table_end(&t, stdout);
 }
 
 /* ---- JSON --------------------------------------------------------------- */
@@ -314,6 +290,16 @@ static void json_ecc_counts(struct json *j, const mvgpu_ecc_counts *c)
 	json_u64(j, "dbe_aggregate", c->dbe_aggregate);
 }
 
+/* Begin the object @key if @ok (@return 1); else write null (0). */
+static int json_obj_if(struct json *j, const char *key, int ok)
+{
+	if (ok)
+		json_obj_begin(j, key);
+	else
+		json_null(j, key);
+	return ok;
+}
+
 static void json_busy(struct json *j, unsigned have, unsigned bit,
 		      uint64_t busy_ns, double pct)
 {
@@ -324,9 +310,36 @@ static void json_busy(struct json *j, unsigned have, unsigned bit,
 		json_null(j, "busy_percent");
 }
 
-/* One parent's members (inside an object). */
-static void json_parent(struct json *j, const mvgpu_parent_status_info *s)
+static void json_pages(struct json *j, const mvgpu_retired_page_list *pages,
+		       int have)
 {
+	char page[24];
+	size_t i;
+
+	if (!have) {
+		json_null(j, "retired_page_list");
+		return;
+	}
+	json_arr_begin(j, "retired_page_list");
+	for (i = 0; i < pages->count; i++) {
+		snprintf(page, sizeof(page), "0x%" PRIx64, pages->items[i].page);
+		json_obj_begin(j, NULL);
+		json_str(j, "page", page);
+		json_str(j, "cause", pages->items[i].dbe ? "dbe" : "sbe");
+		json_str(j, "state", pages->items[i].pending ? "pending" :
+			 "retired");
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+/* One parent, the object @key (NULL: in an array); with its
+ * retired_page_list (json_pages()) unless @pages is NULL. */
+static void json_parent(struct json *j, const char *key,
+			const mvgpu_parent_status_info *s,
+			const mvgpu_retired_page_list *pages, int have_pages)
+{
+	json_obj_begin(j, key);
 	json_str(j, "parent", s->parent);
 	json_str(j, "bus_id", s->bus_id[0] ? s->bus_id : NULL);
 	json_str(j, "memory_kind", (s->have & MVGPU_PST_MEMORY_KIND) ?
@@ -335,22 +348,16 @@ static void json_parent(struct json *j, const mvgpu_parent_status_info *s)
 		 mode_name(s->ecc_mode) : NULL);
 	json_str(j, "ecc_mode_pending", (s->have & MVGPU_PST_ECC_PENDING) ?
 		 mode_name(s->ecc_mode_pending) : NULL);
-	if (s->have & MVGPU_PST_ECC_ERRORS) {
-		json_obj_begin(j, "ecc_errors");
+	if (json_obj_if(j, "ecc_errors", s->have & MVGPU_PST_ECC_ERRORS)) {
 		json_ecc_counts(j, &s->ecc);
 		json_obj_end(j);
-	} else {
-		json_null(j, "ecc_errors");
 	}
-	if (s->have & MVGPU_PST_RETIRED) {
-		json_obj_begin(j, "retired_pages");
+	if (json_obj_if(j, "retired_pages", s->have & MVGPU_PST_RETIRED)) {
 		json_u64(j, "retired", s->pages_retired);
 		json_u64(j, "pending", s->pages_pending);
 		json_u64(j, "sbe", s->pages_sbe);
 		json_u64(j, "dbe", s->pages_dbe);
 		json_obj_end(j);
-	} else {
-		json_null(j, "retired_pages");
 	}
 	json_opt_u64(j, "fb_total", s->have, MVGPU_PST_FB_TOTAL, s->fb_total);
 	json_opt_u64(j, "fb_usable", s->have, MVGPU_PST_FB_USABLE,
@@ -358,13 +365,18 @@ static void json_parent(struct json *j, const mvgpu_parent_status_info *s)
 	json_opt_u64(j, "fb_used", s->have, MVGPU_PST_FB_USED, s->fb_used);
 	json_u64(j, "vgpus", s->vgpus);
 	json_busy(j, s->have, MVGPU_PST_BUSY, s->busy_ns, s->busy_pct);
+	if (pages)
+		json_pages(j, pages, have_pages);
+	json_obj_end(j);
 }
 
-/* One vGPU's members (inside an object). */
-static void json_vgpu(struct json *j, const mvgpu_vgpu_status_info *s)
+/* One vGPU, the object @key (NULL: in an array). */
+static void json_vgpu(struct json *j, const char *key,
+		      const mvgpu_vgpu_status_info *s)
 {
 	char mig[32];
 
+	json_obj_begin(j, key);
 	json_str(j, "uuid", s->info.uuid);
 	json_str(j, "parent", s->info.parent);
 	json_str(j, "type", s->info.type_id);
@@ -382,8 +394,7 @@ static void json_vgpu(struct json *j, const mvgpu_vgpu_status_info *s)
 		     s->channels_active);
 	json_str(j, "migration_state", (s->have & MVGPU_VST_MIGRATION) ?
 		 mig_name(s->migration_state, mig, sizeof(mig)) : NULL);
-	if (s->have & MVGPU_VST_ECC) {
-		json_obj_begin(j, "ecc");
+	if (json_obj_if(j, "ecc", s->have & MVGPU_VST_ECC)) {
 		json_str(j, "mode", mode_name(s->ecc_mode));
 		json_bool(j, "optout", s->ecc_optout);
 		json_bool(j, "optout_pending", s->ecc_optout_pending);
@@ -392,8 +403,6 @@ static void json_vgpu(struct json *j, const mvgpu_vgpu_status_info *s)
 		json_u64(j, "retired", s->pages_retired);
 		json_u64(j, "retired_pending", s->pages_pending);
 		json_obj_end(j);
-	} else {
-		json_null(j, "ecc");
 	}
 	json_str(j, "vgpu_params", (s->have & MVGPU_VST_PARAMS) ?
 		 s->params : NULL);
@@ -402,6 +411,26 @@ static void json_vgpu(struct json *j, const mvgpu_vgpu_status_info *s)
 	else
 		json_null(j, "frame_rate_limiter");
 	json_busy(j, s->have, MVGPU_VST_BUSY, s->busy_ns, s->busy_pct);
+	json_obj_end(j);
+}
+
+/* The document's start: {"ok": true, "interval_ms": N, ... */
+static void json_doc_begin(struct json *j, unsigned interval_ms)
+{
+	json_init(j, stdout);
+	json_obj_begin(j, NULL);
+	json_bool(j, "ok", 1);
+	json_u64(j, "interval_ms", interval_ms);
+}
+
+/* ... "warnings": [...]}: its end. */
+static void json_doc_end(struct cli *cli, struct json *j,
+			 const struct warnings *w)
+{
+	json_warnings(j, w);
+	json_obj_end(j);
+	json_end(j);
+	cli->doc_written = 1;
 }
 
 /* ---- common ------------------------------------------------------------- */
@@ -457,30 +486,18 @@ int status_overview(struct cli *cli, unsigned interval_ms)
 	if (ret)
 		goto out;
 	if (cli->json) {
-		json_init(&j, stdout);
-		json_obj_begin(&j, NULL);
-		json_bool(&j, "ok", 1);
-		json_u64(&j, "interval_ms", interval_ms);
+		json_doc_begin(&j, interval_ms);
 		json_arr_begin(&j, "parents");
-		for (i = 0; i < pl.count; i++) {
-			json_obj_begin(&j, NULL);
-			json_parent(&j, &pl.items[i]);
-			json_obj_end(&j);
-		}
+		for (i = 0; i < pl.count; i++)
+			json_parent(&j, NULL, &pl.items[i], NULL, 0);
 		json_arr_end(&j);
 		json_arr_begin(&j, "vgpus");
-		for (i = 0; i < vl.count; i++) {
-			json_obj_begin(&j, NULL);
-			json_vgpu(&j, &vl.items[i]);
-			json_obj_end(&j);
-		}
+		for (i = 0; i < vl.count; i++)
+			json_vgpu(&j, NULL, &vl.items[i]);
 		json_arr_end(&j);
 		json_u64(&j, "skipped_parents", pl.skipped);
 		json_u64(&j, "skipped_vgpus", vl.skipped);
-		json_warnings(&j, &w);
-		json_obj_end(&j);
-		json_end(&j);
-		cli->doc_written = 1;
+		json_doc_end(cli, &j, &w);
 		ret = EXIT_OK;
 		goto out;
 	}
@@ -541,6 +558,13 @@ static void kv_u64(int level, const char *key, unsigned have, unsigned bad,
 		kv(level, key, "%s", absent(bad, bit));
 }
 
+/* A string field, "-" or "?". */
+static void kv_str(int level, const char *key, unsigned have, unsigned bad,
+		   unsigned bit, const char *v)
+{
+	kv(level, key, "%s", had(have, bad, bit, v));
+}
+
 static const char *yes_no(int v)
 {
 	return v ? "Yes" : "No";
@@ -551,25 +575,16 @@ static const char *on_off(int v)
 	return v ? "Enabled" : "Disabled";
 }
 
-static void q_ecc_counts(const mvgpu_ecc_counts *c, int ok, const char *na)
+static void q_ecc_counts(const mvgpu_ecc_counts *c, unsigned have,
+			 unsigned bad, unsigned bit)
 {
 	head(1, "ECC Errors");
 	head(2, "Volatile");
-	if (ok) {
-		kv(3, "Single Bit", "%" PRIu64, c->sbe_volatile);
-		kv(3, "Double Bit", "%" PRIu64, c->dbe_volatile);
-	} else {
-		kv(3, "Single Bit", "%s", na);
-		kv(3, "Double Bit", "%s", na);
-	}
+	kv_u64(3, "Single Bit", have, bad, bit, c->sbe_volatile, "");
+	kv_u64(3, "Double Bit", have, bad, bit, c->dbe_volatile, "");
 	head(2, "Aggregate");
-	if (ok) {
-		kv(3, "Single Bit", "%" PRIu64, c->sbe_aggregate);
-		kv(3, "Double Bit", "%" PRIu64, c->dbe_aggregate);
-	} else {
-		kv(3, "Single Bit", "%s", na);
-		kv(3, "Double Bit", "%s", na);
-	}
+	kv_u64(3, "Single Bit", have, bad, bit, c->sbe_aggregate, "");
+	kv_u64(3, "Double Bit", have, bad, bit, c->dbe_aggregate, "");
 }
 
 static void q_busy(double pct, unsigned have, unsigned bad, unsigned bit,
@@ -596,33 +611,23 @@ static void q_vgpu(const mvgpu_vgpu_status_info *s, unsigned interval_ms)
 	head(0, "vGPU %s", s->info.uuid);
 	kv(1, "Parent", "%s", s->info.parent);
 	kv(1, "Type", "%s", s->info.type_id);
-	if (s->have & MVGPU_VST_FRAMEBUFFER)
-		kv(1, "Framebuffer", "%" PRIu64 " MiB", s->framebuffer >> 20);
-	else
-		kv(1, "Framebuffer", "%s",
-		   absent(s->bad, MVGPU_VST_FRAMEBUFFER));
+	kv_u64(1, "Framebuffer", s->have, s->bad, MVGPU_VST_FRAMEBUFFER,
+	       s->framebuffer >> 20, " MiB");
 	if (s->info.iommu_group >= 0)
 		kv(1, "IOMMU Group", "%d", s->info.iommu_group);
 	else
 		kv(1, "IOMMU Group", "%s", NA);
 	kv(1, "In Use", "%s", s->info.in_use < 0 ? BAD :
 	   yes_no(s->info.in_use));
-	kv(1, "Migration State", "%s", (s->have & MVGPU_VST_MIGRATION) ?
-	   mig_name(s->migration_state, mig, sizeof(mig)) :
-	   absent(s->bad, MVGPU_VST_MIGRATION));
+	kv_str(1, "Migration State", s->have, s->bad, MVGPU_VST_MIGRATION,
+	       mig_name(s->migration_state, mig, sizeof(mig)));
 	kv_u64(1, "Channels Active", s->have, s->bad, MVGPU_VST_CHANNELS,
 	       s->channels_active, "");
-	if (s->have & MVGPU_VST_PARAMS) {
-		kv(1, "vGPU Parameters", "%s", s->params[0] ? s->params : NA);
-		kv(1, "Frame Rate Limiter", "%s",
-		   s->frame_rate_limiter < 0 ? NA :
-		   on_off(s->frame_rate_limiter));
-	} else {
-		kv(1, "vGPU Parameters", "%s",
-		   absent(s->bad, MVGPU_VST_PARAMS));
-		kv(1, "Frame Rate Limiter", "%s",
-		   absent(s->bad, MVGPU_VST_PARAMS));
-	}
+	kv_str(1, "vGPU Parameters", s->have, s->bad, MVGPU_VST_PARAMS,
+	       s->params[0] ? s->params : NA);
+	kv_str(1, "Frame Rate Limiter", s->have, s->bad, MVGPU_VST_PARAMS,
+	       s->frame_rate_limiter < 0 ? NA :
+	       on_off(s->frame_rate_limiter));
 	q_busy(s->busy_pct, s->have, s->bad, MVGPU_VST_BUSY, s->busy_ns,
 	       interval_ms);
 	head(1, "ECC Mode");
@@ -631,7 +636,7 @@ static void q_vgpu(const mvgpu_vgpu_status_info *s, unsigned interval_ms)
 	kv(2, "Guest Opt-out Pending", "%s",
 	   ecc ? yes_no(s->ecc_optout_pending) : na_ecc);
 	kv(2, "Killed by a DBE", "%s", ecc ? yes_no(s->ecc_killed) : na_ecc);
-	q_ecc_counts(&s->ecc, ecc, na_ecc);
+	q_ecc_counts(&s->ecc, s->have, s->bad, MVGPU_VST_ECC);
 	head(1, "Retired Pages");
 	kv_u64(2, "Retired", s->have, s->bad, MVGPU_VST_ECC, s->pages_retired,
 	       "");
@@ -642,16 +647,13 @@ static void q_vgpu(const mvgpu_vgpu_status_info *s, unsigned interval_ms)
 static void q_parent(const mvgpu_parent_status_info *s,
 		     const mvgpu_retired_page_list *pages, unsigned interval_ms)
 {
-	const char *na_ecc = absent(s->bad, MVGPU_PST_ECC_ERRORS);
-	const char *na_pages = absent(s->bad, MVGPU_PST_RETIRED);
-	int retired = !!(s->have & MVGPU_PST_RETIRED);
 	unsigned fb = MVGPU_PST_FB_USABLE | MVGPU_PST_FB_USED;
 	size_t i;
 
 	head(0, "Parent %s", s->parent);
 	kv(1, "Bus Id", "%s", s->bus_id[0] ? s->bus_id : NA);
-	kv(1, "Memory Kind", "%s", (s->have & MVGPU_PST_MEMORY_KIND) ?
-	   s->memory_kind : absent(s->bad, MVGPU_PST_MEMORY_KIND));
+	kv_str(1, "Memory Kind", s->have, s->bad, MVGPU_PST_MEMORY_KIND,
+	       s->memory_kind);
 	kv(1, "vGPUs", "%u", s->vgpus);
 	head(1, "FB Memory Usage");
 	kv_u64(2, "Total", s->have, s->bad, MVGPU_PST_FB_TOTAL,
@@ -666,27 +668,22 @@ static void q_parent(const mvgpu_parent_status_info *s,
 	else
 		kv(2, "Free", "%s", (s->bad & fb) ? BAD : NA);
 	head(1, "ECC Mode");
-	kv(2, "Current", "%s", (s->have & MVGPU_PST_ECC_MODE) ?
-	   on_off(s->ecc_mode) : absent(s->bad, MVGPU_PST_ECC_MODE));
-	kv(2, "Pending", "%s", (s->have & MVGPU_PST_ECC_PENDING) ?
-	   on_off(s->ecc_mode_pending) :
-	   absent(s->bad, MVGPU_PST_ECC_PENDING));
-	q_ecc_counts(&s->ecc, !!(s->have & MVGPU_PST_ECC_ERRORS), na_ecc);
+	kv_str(2, "Current", s->have, s->bad, MVGPU_PST_ECC_MODE,
+	       on_off(s->ecc_mode));
+	kv_str(2, "Pending", s->have, s->bad, MVGPU_PST_ECC_PENDING,
+	       on_off(s->ecc_mode_pending));
+	q_ecc_counts(&s->ecc, s->have, s->bad, MVGPU_PST_ECC_ERRORS);
 	head(1, "Retired Pages");
-	if (retired) {
-		kv(2, "Single Bit ECC", "%u", s->pages_sbe);
-		kv(2, "Double Bit ECC", "%u", s->pages_dbe);
-		kv(2, "Retired", "%u", s->pages_retired);
-		kv(2, "Pending", "%u", s->pages_pending);
-		kv(2, "Pending Page Retirement", "%s",
-		   yes_no(s->pages_pending > 0));
-	} else {
-		kv(2, "Single Bit ECC", "%s", na_pages);
-		kv(2, "Double Bit ECC", "%s", na_pages);
-		kv(2, "Retired", "%s", na_pages);
-		kv(2, "Pending", "%s", na_pages);
-		kv(2, "Pending Page Retirement", "%s", na_pages);
-	}
+	kv_u64(2, "Single Bit ECC", s->have, s->bad, MVGPU_PST_RETIRED,
+	       s->pages_sbe, "");
+	kv_u64(2, "Double Bit ECC", s->have, s->bad, MVGPU_PST_RETIRED,
+	       s->pages_dbe, "");
+	kv_u64(2, "Retired", s->have, s->bad, MVGPU_PST_RETIRED,
+	       s->pages_retired, "");
+	kv_u64(2, "Pending", s->have, s->bad, MVGPU_PST_RETIRED,
+	       s->pages_pending, "");
+	kv_str(2, "Pending Page Retirement", s->have, s->bad,
+	       MVGPU_PST_RETIRED, yes_no(s->pages_pending > 0));
 	if (pages && pages->count) {
 		head(2, "Pages");
 		for (i = 0; i < pages->count; i++) {
@@ -700,29 +697,6 @@ static void q_parent(const mvgpu_parent_status_info *s,
 	}
 	q_busy(s->busy_pct, s->have, s->bad, MVGPU_PST_BUSY, s->busy_ns,
 	       interval_ms);
-}
-
-static void json_pages(struct json *j, const mvgpu_retired_page_list *pages,
-		       int have)
-{
-	char page[24];
-	size_t i;
-
-	if (!have) {
-		json_null(j, "retired_page_list");
-		return;
-	}
-	json_arr_begin(j, "retired_page_list");
-	for (i = 0; i < pages->count; i++) {
-		snprintf(page, sizeof(page), "0x%" PRIx64, pages->items[i].page);
-		json_obj_begin(j, NULL);
-		json_str(j, "page", page);
-		json_str(j, "cause", pages->items[i].dbe ? "dbe" : "sbe");
-		json_str(j, "state", pages->items[i].pending ? "pending" :
-			 "retired");
-		json_obj_end(j);
-	}
-	json_arr_end(j);
 }
 
 int status_query(struct cli *cli, const char *uuid, unsigned interval_ms)
@@ -769,21 +743,10 @@ int status_query(struct cli *cli, const char *uuid, unsigned interval_ms)
 	if (ret)
 		goto out;
 	if (cli->json) {
-		json_init(&j, stdout);
-		json_obj_begin(&j, NULL);
-		json_bool(&j, "ok", 1);
-		json_u64(&j, "interval_ms", interval_ms);
-		json_obj_begin(&j, "vgpu");
-		json_vgpu(&j, &vs);
-		json_obj_end(&j);
-		json_obj_begin(&j, "parent");
-		json_parent(&j, &ps);
-		json_pages(&j, &pages, have_pages);
-		json_obj_end(&j);
-		json_warnings(&j, &w);
-		json_obj_end(&j);
-		json_end(&j);
-		cli->doc_written = 1;
+		json_doc_begin(&j, interval_ms);
+		json_vgpu(&j, "vgpu", &vs);
+		json_parent(&j, "parent", &ps, &pages, have_pages);
+		json_doc_end(cli, &j, &w);
 	} else {
 		q_vgpu(&vs, interval_ms);
 		putchar('\n');

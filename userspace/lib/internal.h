@@ -59,6 +59,23 @@ int mvgpu__write_attr(mvgpu_ctx *ctx, const char *path, const char *s);
 int mvgpu__list_dir(mvgpu_ctx *ctx, const char *path, char ***names,
 		    size_t *count);
 void mvgpu__free_names(char **names, size_t count);
+/* Room for one more item after the @count items (@size bytes each) of
+ * @items, whose capacity is *@cap (@first items when it is 0): @items, or
+ * the array it moved to (*@cap updated); NULL if out of memory (@items
+ * stays as it was). */
+void *mvgpu__grow(void *items, size_t count, size_t *cap, size_t size,
+		  size_t first);
+/* Read an item (@size bytes) for every entry of directory @dir (relative
+ * to the root; missing: no entries) with @read(ctx, name, item), which
+ * fills @item and returns MVGPU__KEEP, MVGPU__IGNORE (not one of ours),
+ * MVGPU__SKIPPED (unusable, warned about: counted in *@skipped), or -errno
+ * (stop).  *@items: the kept ones, in mvgpu__list_dir() order (NULL if
+ * none; free()).  @return 0; -errno ("out of memory" for -ENOMEM), with
+ * nothing kept; -EINVAL without @ctx. */
+enum { MVGPU__KEEP, MVGPU__IGNORE, MVGPU__SKIPPED };
+int mvgpu__collect(mvgpu_ctx *ctx, const char *dir, size_t size, size_t first,
+		   int (*read)(mvgpu_ctx *ctx, const char *name, void *item),
+		   void **items, size_t *count, size_t *skipped);
 /* 1 if @path exists (lstat), 0 if not, -errno on other errors. */
 int mvgpu__exists(const char *path);
 /* Basename of the target of symlink @path into @out. */
@@ -79,9 +96,18 @@ int mvgpu__uuid_generate(char out[MVGPU_UUID_LEN]);
 int mvgpu__uuid_is_canonical(const char *s);
 
 /* types.c */
+/* 1 if @s is an mvgpu type id (MVGPU_TYPE_PREFIX). */
+int mvgpu__is_mvgpu_type_id(const char *s);
 int mvgpu__read_type(mvgpu_ctx *ctx, const char *parent, const char *type_id,
 		     mvgpu_type_info *t);
 int mvgpu__type_cmp(const void *a, const void *b);
+/* The type dirs of @parent (mvgpu__list_dir()); none if it has no
+ * mdev_supported_types. */
+int mvgpu__list_parent_types(mvgpu_ctx *ctx, const char *parent,
+			     char ***names, size_t *count);
+/* 0 if @parent is a valid name of an mvgpu parent; -EINVAL (invalid
+ * name), -ENODEV (no such mvgpu parent), -errno, with ctx->err set. */
+int mvgpu__check_parent(mvgpu_ctx *ctx, const char *parent);
 /* 1 if @parent (a class/mdev_bus entry) has an mvgpu- type, 0 if not,
  * -errno if its types cannot be listed. */
 int mvgpu__is_mvgpu_parent(mvgpu_ctx *ctx, const char *parent);

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #define MDEV_BUS      "/class/mdev_bus"
 #define MDEV_DEVICES  "/bus/mdev/devices"
 #define WHY_MAX       128
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- one object's status files ----------------------------------------- */
 
@@ -72,19 +74,30 @@ static int read_opt(mvgpu_ctx *ctx, const char *path, char *buf, size_t len,
 	return ret < 0 ? ret : 1;
 }
 
-/* Settle the outcome @ret of reading the file of @bit: a bad file is
- * marked and reported.  @return -ENOMEM (give up), else 0. */
+/* The file of @bit of @what @name is unusable (ctx->err says why): mark
+ * it bad and warn. */
+static void report_bad(mvgpu_ctx *ctx, unsigned *have, unsigned *bad,
+		       unsigned bit, const char *what, const char *name)
+{
+	*have &= ~bit;
+	*bad |= bit;
+	mvgpu__warn(ctx, "%s %s: %s", what, name, ctx->err);
+}
+
+/* Settle the outcome @ret of reading the file of @bit: a file read (1) is
+ * had, a bad one is marked and reported.  @return -ENOMEM (give up), else
+ * 0. */
 static int settle(struct obj *o, unsigned bit, int ret)
 {
 	if (ret == -ENOMEM)
 		return ret;
+	if (ret > 0)
+		*o->have |= bit;
 	if (ret >= 0)
 		return 0;
-	*o->have &= ~bit;
-	*o->bad |= bit;
 	o->nbad++;
 	snprintf(o->last, sizeof(o->last), "%s", o->ctx->err);
-	mvgpu__warn(o->ctx, "%s %s: %s", o->what, o->name, o->last);
+	report_bad(o->ctx, o->have, o->bad, bit, o->what, o->name);
 	return 0;
 }
 
@@ -95,18 +108,25 @@ static int obj_done(struct obj *o)
 	return o->nbad;
 }
 
-/* A decimal file.  @return 1, 0 (missing), -errno. */
-static int read_u64_file(struct obj *o, const char *file, unsigned bit,
-			 uint64_t max, uint64_t *out)
+/* Read @o's @file into @buf; @path (PATH_MAX bytes) gets its path.
+ * @return 1; 0 (missing); -errno. */
+static int obj_read(struct obj *o, const char *file, char *path, char *buf,
+		    size_t len)
 {
-	char path[PATH_MAX], buf[64], why[WHY_MAX];
+	int ret = obj_path(o, file, path, PATH_MAX);
+
+	return ret < 0 ? ret : read_opt(o->ctx, path, buf, len, 0);
+}
+
+/* The decimal file @path, <= @max.  @return 1, 0 (missing), -errno. */
+static int read_number(mvgpu_ctx *ctx, const char *path, uint64_t max,
+		       uint64_t *out)
+{
+	char buf[64], why[WHY_MAX];
 	uint64_t v;
 	int ret;
 
-	ret = obj_path(o, file, path, sizeof(path));
-	if (ret < 0)
-		return ret;
-	ret = read_opt(o->ctx, path, buf, sizeof(buf), 0);
+	ret = read_opt(ctx, path, buf, sizeof(buf), 0);
 	if (ret <= 0)
 		return ret;
 	if (mvgpu__parse_u64(buf, max, &v) < 0) {
@@ -115,41 +135,102 @@ static int read_u64_file(struct obj *o, const char *file, unsigned bit,
 		else
 			snprintf(why, sizeof(why), "not a decimal number <= %llu",
 				 (unsigned long long)max);
-		return malformed(o->ctx, path, buf, why);
+		return malformed(ctx, path, buf, why);
 	}
 	*out = v;
-	*o->have |= bit;
 	return 1;
 }
 
-static int parse_mode(const char *s, int *out)
+/* @s is the word @w0 (*@out 0) or @w1 (1).  @return 0, or -EBADMSG. */
+static int parse_word(const char *s, const char *w0, const char *w1,
+		      int *out)
 {
-	if (!strcmp(s, "enabled"))
-		*out = 1;
-	else if (!strcmp(s, "disabled"))
+	if (!strcmp(s, w0))
 		*out = 0;
+	else if (!strcmp(s, w1))
+		*out = 1;
 	else
 		return -EBADMSG;
 	return 0;
 }
 
-/* "enabled" / "disabled". */
-static int read_mode_file(struct obj *o, const char *file, unsigned bit,
-			  int *out)
+static int parse_mode(const char *s, int *out)
+{
+	return parse_word(s, "disabled", "enabled", out);
+}
+
+/* ---- the files, table-driven ------------------------------------------- */
+
+/* A status file of a parent or vGPU, and how it is read into a member of
+ * its status struct (mvgpu_parent_status_info, mvgpu_vgpu_status_info). */
+struct field {
+	const char *file;
+	unsigned bit;
+	/* @return 1 (read), 0 (missing), -errno (ctx->err says why) */
+	int (*read)(struct obj *o, const struct field *f, void *s);
+	size_t off;		/* the member's offset */
+	uint64_t max;		/* read_u64(), read_uint() */
+};
+
+#define MEMBER(s, f, type) ((type *)((char *)(s) + (f)->off))
+
+/* Read the files @f[@n] of @o, in @dir/<its name>/mvgpu, into @s
+ * (settle() each).  @return the number of bad files, or -errno. */
+static int read_fields(struct obj *o, const char *dir, const struct field *f,
+		       size_t n, void *s)
+{
+	size_t i;
+	int ret;
+
+	ret = mvgpu__path(o->ctx, o->dir, sizeof(o->dir), "%s/%s/mvgpu", dir,
+			  o->name);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < n; i++) {
+		ret = settle(o, f[i].bit, f[i].read(o, &f[i], s));
+		if (ret)
+			return ret;
+	}
+	return obj_done(o);
+}
+
+static int field_number(struct obj *o, const struct field *f, uint64_t *v)
+{
+	char path[PATH_MAX];
+	int ret = obj_path(o, f->file, path, sizeof(path));
+
+	return ret < 0 ? ret : read_number(o->ctx, path, f->max, v);
+}
+
+/* A decimal file into a uint64_t member. */
+static int read_u64(struct obj *o, const struct field *f, void *s)
+{
+	return field_number(o, f, MEMBER(s, f, uint64_t));
+}
+
+/* A decimal file (@max fits) into an unsigned member. */
+static int read_uint(struct obj *o, const struct field *f, void *s)
+{
+	uint64_t v;
+	int ret = field_number(o, f, &v);
+
+	if (ret > 0)
+		*MEMBER(s, f, unsigned) = (unsigned)v;
+	return ret;
+}
+
+/* "enabled" / "disabled" into an int member. */
+static int read_mode(struct obj *o, const struct field *f, void *s)
 {
 	char path[PATH_MAX], buf[32];
 	int ret;
 
-	ret = obj_path(o, file, path, sizeof(path));
-	if (ret < 0)
-		return ret;
-	ret = read_opt(o->ctx, path, buf, sizeof(buf), 0);
+	ret = obj_read(o, f->file, path, buf, sizeof(buf));
 	if (ret <= 0)
 		return ret;
-	if (parse_mode(buf, out) < 0)
+	if (parse_mode(buf, MEMBER(s, f, int)) < 0)
 		return malformed(o->ctx, path, buf,
 				 "expected enabled or disabled");
-	*o->have |= bit;
 	return 1;
 }
 
@@ -165,6 +246,27 @@ struct kv {
 	int *i;			/* KV_BOOL (0|1), KV_MODE (enabled|disabled) */
 };
 
+/* The next key=value item of @s (modified; NULL after the first call, as
+ * strtok_r()), items separated by any of @seps.  @return 1 (*@key,
+ * *@val), 0 (no more), or -EBADMSG with @why. */
+static int next_kv(char *s, const char *seps, char **save, char **key,
+		   char **val, char *why, size_t whylen)
+{
+	char *tok = strtok_r(s, seps, save), *eq;
+
+	if (!tok)
+		return 0;
+	eq = strchr(tok, '=');
+	if (!eq || eq == tok) {
+		snprintf(why, whylen, "'%.32s' is not key=value", tok);
+		return -EBADMSG;
+	}
+	*eq = '\0';
+	*key = tok;
+	*val = eq + 1;
+	return 1;
+}
+
 /* Parse the key=value items of @s (modified), separated by any of @seps.
  * Unknown keys are ignored; each of @kv must come exactly once.
  * @return 0, or -EBADMSG with @why. */
@@ -172,20 +274,15 @@ static int parse_kv(char *s, const char *seps, const struct kv *kv, size_t n,
 		    char *why, size_t whylen)
 {
 	unsigned long seen = 0;
-	char *tok, *save = NULL, *eq;
+	char *save = NULL, *key, *val;
 	uint64_t v;
 	size_t i;
+	int ret;
 
-	for (tok = strtok_r(s, seps, &save); tok;
-	     tok = strtok_r(NULL, seps, &save)) {
-		eq = strchr(tok, '=');
-		if (!eq || eq == tok) {
-			snprintf(why, whylen, "'%.32s' is not key=value", tok);
-			return -EBADMSG;
-		}
-		*eq = '\0';
+	for (; (ret = next_kv(s, seps, &save, &key, &val, why, whylen)) > 0;
+	     s = NULL) {
 		for (i = 0; i < n; i++)
-			if (!strcmp(kv[i].key, tok))
+			if (!strcmp(kv[i].key, key))
 				break;
 		if (i == n)
 			continue;	/* a later module's key */
@@ -196,28 +293,30 @@ static int parse_kv(char *s, const char *seps, const struct kv *kv, size_t n,
 		seen |= 1ul << i;
 		switch (kv[i].kind) {
 		case KV_U64:
-			if (mvgpu__parse_u64(eq + 1, kv[i].max, &v) < 0)
+			if (mvgpu__parse_u64(val, kv[i].max, &v) < 0)
 				goto bad_value;
 			*kv[i].u = v;
 			break;
 		case KV_BOOL:
-			if (mvgpu__parse_u64(eq + 1, 1, &v) < 0)
+			if (mvgpu__parse_u64(val, 1, &v) < 0)
 				goto bad_value;
 			*kv[i].i = (int)v;
 			break;
 		case KV_MODE:
-			if (parse_mode(eq + 1, kv[i].i) < 0)
+			if (parse_mode(val, kv[i].i) < 0)
 				goto bad_value;
 			break;
 		}
 		continue;
 bad_value:
-		snprintf(why, whylen, "%s=%.32s: %s", kv[i].key, eq + 1,
+		snprintf(why, whylen, "%s=%.32s: %s", kv[i].key, val,
 			 kv[i].kind == KV_U64 ? "not a decimal number" :
 			 kv[i].kind == KV_BOOL ? "expected 0 or 1" :
 			 "expected enabled or disabled");
 		return -EBADMSG;
 	}
+	if (ret < 0)
+		return ret;
 	for (i = 0; i < n; i++)
 		if (!(seen & (1ul << i))) {
 			snprintf(why, whylen, "no %s", kv[i].key);
@@ -227,23 +326,19 @@ bad_value:
 }
 
 /* Read and parse a one-line key=value file.  @return 1, 0, -errno. */
-static int read_kv_file(struct obj *o, const char *file, unsigned bit,
-			const struct kv *kv, size_t n)
+static int read_kv_file(struct obj *o, const char *file, const struct kv *kv,
+			size_t n)
 {
 	char path[PATH_MAX], buf[MVGPU_ATTR_MAX], copy[MVGPU_ATTR_MAX];
 	char why[WHY_MAX];
 	int ret;
 
-	ret = obj_path(o, file, path, sizeof(path));
-	if (ret < 0)
-		return ret;
-	ret = read_opt(o->ctx, path, buf, sizeof(buf), 0);
+	ret = obj_read(o, file, path, buf, sizeof(buf));
 	if (ret <= 0)
 		return ret;
 	memcpy(copy, buf, sizeof(copy));
 	if (parse_kv(copy, " \t", kv, n, why, sizeof(why)) < 0)
 		return malformed(o->ctx, path, buf, why);
-	*o->have |= bit;
 	return 1;
 }
 
@@ -257,6 +352,20 @@ static void ecc_kv(struct kv *kv, mvgpu_ecc_counts *c)
 			     &c->sbe_aggregate, NULL };
 	kv[3] = (struct kv){ "dbe_aggregate", KV_U64, UINT64_MAX,
 			     &c->dbe_aggregate, NULL };
+}
+
+/* A parent's ecc_errors into a mvgpu_ecc_counts member. */
+static int read_ecc_errors(struct obj *o, const struct field *f, void *s)
+{
+	mvgpu_ecc_counts ecc = { 0 };
+	struct kv kv[4];
+	int ret;
+
+	ecc_kv(kv, &ecc);
+	ret = read_kv_file(o, f->file, kv, 4);
+	if (ret > 0)
+		*MEMBER(s, f, mvgpu_ecc_counts) = ecc;
+	return ret;
 }
 
 /* ---- parents ----------------------------------------------------------- */
@@ -319,13 +428,10 @@ static unsigned count_vgpus(mvgpu_ctx *ctx, const char *parent)
 	size_t nt, nd, i;
 	unsigned count = 0;
 
-	if (mvgpu__path(ctx, path, sizeof(path),
-			MDEV_BUS "/%s/mdev_supported_types", parent) < 0 ||
-	    mvgpu__list_dir(ctx, path, &types, &nt) < 0)
+	if (mvgpu__list_parent_types(ctx, parent, &types, &nt) < 0)
 		return 0;
 	for (i = 0; i < nt; i++) {
-		if (strncmp(types[i], MVGPU_TYPE_PREFIX,
-			    strlen(MVGPU_TYPE_PREFIX)) ||
+		if (!mvgpu__is_mvgpu_type_id(types[i]) ||
 		    mvgpu__path(ctx, path, sizeof(path),
 				MDEV_BUS "/%s/mdev_supported_types/%s/devices",
 				parent, types[i]) < 0 ||
@@ -376,20 +482,12 @@ static int parse_page_line(char *line, mvgpu_retired_page *p, char *why,
 		v = v << 4 | (uint64_t)d;
 	}
 	p->page = v;
-	if (!strcmp(tok[1], "sbe"))
-		p->dbe = 0;
-	else if (!strcmp(tok[1], "dbe"))
-		p->dbe = 1;
-	else {
+	if (parse_word(tok[1], "sbe", "dbe", &p->dbe) < 0) {
 		snprintf(why, whylen, "cause '%.16s': expected sbe or dbe",
 			 tok[1]);
 		return -EBADMSG;
 	}
-	if (!strcmp(tok[2], "retired"))
-		p->pending = 0;
-	else if (!strcmp(tok[2], "pending"))
-		p->pending = 1;
-	else {
+	if (parse_word(tok[2], "retired", "pending", &p->pending) < 0) {
 		snprintf(why, whylen,
 			 "state '%.16s': expected retired or pending", tok[2]);
 		return -EBADMSG;
@@ -422,15 +520,12 @@ static int parse_pages(char *text, mvgpu_retired_page_list *l, char *why,
 			mvgpu_retired_page_list_free(l);
 			return -EBADMSG;
 		}
-		if (l->count == cap) {
-			cap = cap ? cap * 2 : 16;
-			nv = realloc(l->items, cap * sizeof(*nv));
-			if (!nv) {
-				mvgpu_retired_page_list_free(l);
-				return -ENOMEM;
-			}
-			l->items = nv;
+		nv = mvgpu__grow(l->items, l->count, &cap, sizeof(*nv), 16);
+		if (!nv) {
+			mvgpu_retired_page_list_free(l);
+			return -ENOMEM;
 		}
+		l->items = nv;
 		l->items[l->count++] = p;
 	}
 	return 0;
@@ -456,14 +551,15 @@ static int read_pages(mvgpu_ctx *ctx, const char *path,
 	return 1;
 }
 
-static int read_parent_pages(struct obj *o, mvgpu_parent_status_info *s)
+static int read_parent_pages(struct obj *o, const struct field *f, void *sp)
 {
+	mvgpu_parent_status_info *s = sp;
 	mvgpu_retired_page_list l;
 	char path[PATH_MAX];
 	size_t i;
 	int ret;
 
-	ret = obj_path(o, "retired_pages", path, sizeof(path));
+	ret = obj_path(o, f->file, path, sizeof(path));
 	if (ret < 0)
 		return ret;
 	ret = read_pages(o->ctx, path, &l);
@@ -480,30 +576,44 @@ static int read_parent_pages(struct obj *o, mvgpu_parent_status_info *s)
 			s->pages_sbe++;
 	}
 	mvgpu_retired_page_list_free(&l);
-	s->have |= MVGPU_PST_RETIRED;
 	return 1;
 }
 
-static int read_memory_kind(struct obj *o, mvgpu_parent_status_info *s)
+/* A lower-case name into a char[MVGPU_MEMORY_KIND_MAX] member. */
+static int read_memory_kind(struct obj *o, const struct field *f, void *s)
 {
 	char path[PATH_MAX], buf[MVGPU_MEMORY_KIND_MAX];
 	size_t n;
 	int ret;
 
-	ret = obj_path(o, "memory_kind", path, sizeof(path));
-	if (ret < 0)
-		return ret;
-	ret = read_opt(o->ctx, path, buf, sizeof(buf), 0);
+	ret = obj_read(o, f->file, path, buf, sizeof(buf));
 	if (ret <= 0)
 		return ret;
 	n = strspn(buf, "abcdefghijklmnopqrstuvwxyz0123456789_");
 	if (!n || buf[n])
 		return malformed(o->ctx, path, buf,
 				 "expected a name such as hbm or ddr");
-	strcpy(s->memory_kind, buf);
-	s->have |= MVGPU_PST_MEMORY_KIND;
+	strcpy(MEMBER(s, f, char), buf);
 	return 1;
 }
+
+#define PST(m) offsetof(mvgpu_parent_status_info, m)
+
+/* In the order read (and reported). */
+static const struct field parent_fields[] = {
+	{ "memory_kind", MVGPU_PST_MEMORY_KIND, read_memory_kind,
+	  PST(memory_kind), 0 },
+	{ "ecc_mode", MVGPU_PST_ECC_MODE, read_mode, PST(ecc_mode), 0 },
+	{ "ecc_mode_pending", MVGPU_PST_ECC_PENDING, read_mode,
+	  PST(ecc_mode_pending), 0 },
+	{ "ecc_errors", MVGPU_PST_ECC_ERRORS, read_ecc_errors, PST(ecc), 0 },
+	{ "retired_pages", MVGPU_PST_RETIRED, read_parent_pages, 0, 0 },
+	{ "fb_total", MVGPU_PST_FB_TOTAL, read_u64, PST(fb_total), UINT64_MAX },
+	{ "fb_usable", MVGPU_PST_FB_USABLE, read_u64, PST(fb_usable),
+	  UINT64_MAX },
+	{ "fb_used", MVGPU_PST_FB_USED, read_u64, PST(fb_used), UINT64_MAX },
+	{ "busy_ns", MVGPU_PST_BUSY, read_u64, PST(busy_ns), UINT64_MAX },
+};
 
 static void parent_zero(mvgpu_parent_status_info *s)
 {
@@ -516,69 +626,15 @@ static void parent_zero(mvgpu_parent_status_info *s)
 static int read_parent(mvgpu_ctx *ctx, const char *parent,
 		       mvgpu_parent_status_info *s)
 {
-	struct obj o = { .ctx = ctx, .what = "parent", .name = parent };
-	mvgpu_ecc_counts ecc = { 0 };
-	struct kv kv[4];
-	int ret;
+	struct obj o = { .ctx = ctx, .what = "parent", .name = parent,
+			 .have = &s->have, .bad = &s->bad };
 
 	parent_zero(s);
-	o.have = &s->have;
-	o.bad = &s->bad;
 	strcpy(s->parent, parent);	/* a valid id: fits */
 	read_bus_id(ctx, parent, s->bus_id, sizeof(s->bus_id));
 	s->vgpus = count_vgpus(ctx, parent);
-	ret = mvgpu__path(ctx, o.dir, sizeof(o.dir), MDEV_BUS "/%s/mvgpu",
-			  parent);
-	if (ret < 0)
-		return ret;
-
-	ecc_kv(kv, &ecc);
-	if ((ret = settle(&o, MVGPU_PST_MEMORY_KIND, read_memory_kind(&o, s))) ||
-	    (ret = settle(&o, MVGPU_PST_ECC_MODE,
-			  read_mode_file(&o, "ecc_mode", MVGPU_PST_ECC_MODE,
-					 &s->ecc_mode))) ||
-	    (ret = settle(&o, MVGPU_PST_ECC_PENDING,
-			  read_mode_file(&o, "ecc_mode_pending",
-					 MVGPU_PST_ECC_PENDING,
-					 &s->ecc_mode_pending))) ||
-	    (ret = settle(&o, MVGPU_PST_ECC_ERRORS,
-			  read_kv_file(&o, "ecc_errors", MVGPU_PST_ECC_ERRORS,
-				       kv, 4))) ||
-	    (ret = settle(&o, MVGPU_PST_RETIRED, read_parent_pages(&o, s))) ||
-	    (ret = settle(&o, MVGPU_PST_FB_TOTAL,
-			  read_u64_file(&o, "fb_total", MVGPU_PST_FB_TOTAL,
-					UINT64_MAX, &s->fb_total))) ||
-	    (ret = settle(&o, MVGPU_PST_FB_USABLE,
-			  read_u64_file(&o, "fb_usable", MVGPU_PST_FB_USABLE,
-					UINT64_MAX, &s->fb_usable))) ||
-	    (ret = settle(&o, MVGPU_PST_FB_USED,
-			  read_u64_file(&o, "fb_used", MVGPU_PST_FB_USED,
-					UINT64_MAX, &s->fb_used))) ||
-	    (ret = settle(&o, MVGPU_PST_BUSY,
-			  read_u64_file(&o, "busy_ns", MVGPU_PST_BUSY,
-					UINT64_MAX, &s->busy_ns))))
-		return ret;
-	if (s->have & MVGPU_PST_ECC_ERRORS)
-		s->ecc = ecc;
-	return obj_done(&o);
-}
-
-/* Check @parent names an mvgpu parent.  @return 0 or -errno. */
-static int check_parent(mvgpu_ctx *ctx, const char *parent)
-{
-	char q[64];
-	int ret;
-
-	if (!mvgpu__valid_id(parent)) {
-		mvgpu__quote(q, sizeof(q), parent);
-		return mvgpu__err(ctx, -EINVAL, "invalid parent name '%s'", q);
-	}
-	ret = mvgpu__is_mvgpu_parent(ctx, parent);
-	if (ret < 0)
-		return ret;
-	if (!ret)
-		return mvgpu__err(ctx, -ENODEV, "no mvgpu parent '%s'", parent);
-	return 0;
+	return read_fields(&o, MDEV_BUS, parent_fields,
+			   ARRAY_SIZE(parent_fields), s);
 }
 
 int mvgpu_parent_status(mvgpu_ctx *ctx, const char *parent,
@@ -591,7 +647,7 @@ int mvgpu_parent_status(mvgpu_ctx *ctx, const char *parent,
 	parent_zero(out);
 	if (!ctx || !parent)
 		return -EINVAL;
-	ret = check_parent(ctx, parent);
+	ret = mvgpu__check_parent(ctx, parent);
 	if (ret < 0)
 		return ret;
 	ret = read_parent(ctx, parent, out);
@@ -600,66 +656,44 @@ int mvgpu_parent_status(mvgpu_ctx *ctx, const char *parent,
 	return ret;
 }
 
+/* mvgpu__collect()'s reader of a class/mdev_bus entry. */
+static int collect_parent(mvgpu_ctx *ctx, const char *name, void *item)
+{
+	char q[64];
+	int ret;
+
+	ret = mvgpu__is_mvgpu_parent(ctx, name);
+	if (ret == -ENOMEM)
+		return ret;
+	if (ret < 0) {
+		mvgpu__quote(q, sizeof(q), name);
+		mvgpu__warn(ctx, "skipping parent '%s': %s", q, ctx->err);
+		return MVGPU__SKIPPED;
+	}
+	if (!ret)
+		return MVGPU__IGNORE;	/* another driver's */
+	if (!mvgpu__valid_id(name)) {
+		mvgpu__quote(q, sizeof(q), name);
+		mvgpu__warn(ctx, "skipping parent '%s': unusable name", q);
+		return MVGPU__SKIPPED;
+	}
+	ret = read_parent(ctx, name, item);
+	return ret < 0 ? ret : MVGPU__KEEP;
+}
+
 int mvgpu_list_parent_status(mvgpu_ctx *ctx, mvgpu_parent_status_list *out)
 {
-	mvgpu_parent_status_info *nv;
-	char path[PATH_MAX], q[64], **names;
-	size_t n, i, cap = 0;
+	void *items;
 	int ret;
 
 	if (!out)
 		return -EINVAL;
-	memset(out, 0, sizeof(*out));
-	if (!ctx)
-		return -EINVAL;
-	ret = mvgpu__path(ctx, path, sizeof(path), MDEV_BUS);
-	if (ret < 0)
-		return ret;
-	ret = mvgpu__list_dir(ctx, path, &names, &n);
-	if (ret == -ENOENT || ret == -ENOTDIR)
-		return 0;
-	if (ret < 0)
-		return ret;
-	for (i = 0; i < n; i++) {
-		ret = mvgpu__is_mvgpu_parent(ctx, names[i]);
-		if (ret == -ENOMEM)
-			goto fail;
-		if (ret < 0) {
-			mvgpu__quote(q, sizeof(q), names[i]);
-			mvgpu__warn(ctx, "skipping parent '%s': %s", q,
-				    ctx->err);
-			out->skipped++;
-			continue;
-		}
-		if (!ret)
-			continue;	/* another driver's */
-		if (!mvgpu__valid_id(names[i])) {
-			mvgpu__quote(q, sizeof(q), names[i]);
-			mvgpu__warn(ctx, "skipping parent '%s': unusable name",
-				    q);
-			out->skipped++;
-			continue;
-		}
-		if (out->count == cap) {
-			cap = cap ? cap * 2 : 4;
-			nv = realloc(out->items, cap * sizeof(*nv));
-			if (!nv) {
-				ret = -ENOMEM;
-				goto fail;
-			}
-			out->items = nv;
-		}
-		ret = read_parent(ctx, names[i], &out->items[out->count]);
-		if (ret < 0)
-			goto fail;
-		out->count++;
-	}
-	mvgpu__free_names(names, n);
-	return 0;	/* list order: mvgpu__list_dir()'s natural order */
-fail:
-	mvgpu__free_names(names, n);
-	mvgpu_parent_status_list_free(out);
-	return ret == -ENOMEM ? mvgpu__err(ctx, ret, "out of memory") : ret;
+	/* list order: mvgpu__list_dir()'s natural order */
+	ret = mvgpu__collect(ctx, MDEV_BUS, sizeof(*out->items), 4,
+			     collect_parent, &items, &out->count,
+			     &out->skipped);
+	out->items = items;
+	return ret;
 }
 
 void mvgpu_parent_status_list_free(mvgpu_parent_status_list *list)
@@ -681,7 +715,7 @@ int mvgpu_retired_pages(mvgpu_ctx *ctx, const char *parent,
 	memset(out, 0, sizeof(*out));
 	if (!ctx || !parent)
 		return -EINVAL;
-	ret = check_parent(ctx, parent);
+	ret = mvgpu__check_parent(ctx, parent);
 	if (ret < 0)
 		return ret;
 	ret = mvgpu__path(ctx, path, sizeof(path),
@@ -705,9 +739,11 @@ void mvgpu_retired_page_list_free(mvgpu_retired_page_list *list)
 
 /* ---- vGPUs ------------------------------------------------------------- */
 
-/* Its type's framebuffer= (the type's description). */
-static int read_vgpu_fb(struct obj *o, mvgpu_vgpu_status_info *s)
+/* Its type's framebuffer= (the type's description, not a file of its
+ * own). */
+static int read_vgpu_fb(struct obj *o, const struct field *f, void *sp)
 {
+	mvgpu_vgpu_status_info *s = sp;
 	char path[PATH_MAX], buf[MVGPU_ATTR_MAX];
 	mvgpu_type_info t = { 0 };
 	int ret;
@@ -725,49 +761,42 @@ static int read_vgpu_fb(struct obj *o, mvgpu_vgpu_status_info *s)
 				 "not a type description");
 	if (!t.framebuffer)
 		return 0;	/* it does not say */
-	s->framebuffer = t.framebuffer;
-	s->have |= MVGPU_VST_FRAMEBUFFER;
+	*MEMBER(s, f, uint64_t) = t.framebuffer;
 	return 1;
 }
 
-static int read_params(struct obj *o, mvgpu_vgpu_status_info *s)
+static int read_params(struct obj *o, const struct field *f, void *sp)
 {
+	mvgpu_vgpu_status_info *s = sp;
 	char path[PATH_MAX], buf[MVGPU_PARAMS_MAX], copy[MVGPU_PARAMS_MAX];
-	char why[WHY_MAX], *tok, *save = NULL, *eq;
+	char why[WHY_MAX], *next, *save = NULL, *key, *val;
 	int frl = -1;
 	uint64_t v;
 	int ret;
 
-	ret = obj_path(o, "vgpu_params", path, sizeof(path));
-	if (ret < 0)
-		return ret;
-	ret = read_opt(o->ctx, path, buf, sizeof(buf), 0);
+	ret = obj_read(o, f->file, path, buf, sizeof(buf));
 	if (ret <= 0)
 		return ret;
 	memcpy(copy, buf, sizeof(copy));
-	for (tok = strtok_r(copy, " \t,", &save); tok;
-	     tok = strtok_r(NULL, " \t,", &save)) {
-		eq = strchr(tok, '=');
-		if (!eq || eq == tok) {
-			snprintf(why, sizeof(why), "'%.32s' is not key=value",
-				 tok);
-			return malformed(o->ctx, path, buf, why);
-		}
-		*eq = '\0';
-		if (strcmp(tok, "frame_rate_limiter"))
+	for (next = copy; (ret = next_kv(next, " \t,", &save, &key, &val, why,
+					 sizeof(why))) > 0; next = NULL) {
+		if (strcmp(key, "frame_rate_limiter"))
 			continue;	/* a parameter we show as it is */
-		if (mvgpu__parse_u64(eq + 1, 1, &v) < 0)
+		if (mvgpu__parse_u64(val, 1, &v) < 0)
 			return malformed(o->ctx, path, buf,
 					 "frame_rate_limiter: expected 0 or 1");
 		frl = (int)v;
 	}
+	if (ret < 0)
+		return malformed(o->ctx, path, buf, why);
 	strcpy(s->params, buf);
 	s->frame_rate_limiter = frl;
-	s->have |= MVGPU_VST_PARAMS;
 	return 1;
 }
 
-static int read_migration_state(struct obj *o, mvgpu_vgpu_status_info *s)
+/* An MVGPU_MIG_* state, by its lower-case name, into an int member. */
+static int read_migration_state(struct obj *o, const struct field *f,
+				void *s)
 {
 	char path[PATH_MAX], buf[32], name[32];
 	const char *n;
@@ -775,10 +804,7 @@ static int read_migration_state(struct obj *o, mvgpu_vgpu_status_info *s)
 	size_t i;
 	int ret;
 
-	ret = obj_path(o, "migration_state", path, sizeof(path));
-	if (ret < 0)
-		return ret;
-	ret = read_opt(o->ctx, path, buf, sizeof(buf), 0);
+	ret = obj_read(o, f->file, path, buf, sizeof(buf));
 	if (ret <= 0)
 		return ret;
 	for (st = 0; st <= MVGPU_MIG_PRE_COPY_P2P; st++) {
@@ -788,16 +814,16 @@ static int read_migration_state(struct obj *o, mvgpu_vgpu_status_info *s)
 					 n[i] - 'A' + 'a' : n[i]);
 		name[i] = '\0';
 		if (!strcmp(buf, name)) {
-			s->migration_state = (int)st;
-			s->have |= MVGPU_VST_MIGRATION;
+			*MEMBER(s, f, int) = (int)st;
 			return 1;
 		}
 	}
 	return malformed(o->ctx, path, buf, "not a migration state");
 }
 
-static int read_ecc_status(struct obj *o, mvgpu_vgpu_status_info *s)
+static int read_ecc_status(struct obj *o, const struct field *f, void *sp)
 {
+	mvgpu_vgpu_status_info *s = sp;
 	mvgpu_ecc_counts ecc = { 0 };
 	uint64_t retired = 0, pending = 0;
 	int mode = 0, optout = 0, optout_pending = 0, killed = 0;
@@ -813,7 +839,7 @@ static int read_ecc_status(struct obj *o, mvgpu_vgpu_status_info *s)
 	kv[8] = (struct kv){ "retired", KV_U64, UINT32_MAX, &retired, NULL };
 	kv[9] = (struct kv){ "retired_pending", KV_U64, UINT32_MAX, &pending,
 			     NULL };
-	ret = read_kv_file(o, "ecc_status", MVGPU_VST_ECC, kv, 10);
+	ret = read_kv_file(o, f->file, kv, 10);
 	if (ret <= 0)
 		return ret;
 	s->ecc_mode = mode;
@@ -825,6 +851,20 @@ static int read_ecc_status(struct obj *o, mvgpu_vgpu_status_info *s)
 	s->pages_pending = (unsigned)pending;
 	return 1;
 }
+
+#define VST(m) offsetof(mvgpu_vgpu_status_info, m)
+
+/* In the order read (and reported). */
+static const struct field vgpu_fields[] = {
+	{ NULL, MVGPU_VST_FRAMEBUFFER, read_vgpu_fb, VST(framebuffer), 0 },
+	{ "ecc_status", MVGPU_VST_ECC, read_ecc_status, 0, 0 },
+	{ "vgpu_params", MVGPU_VST_PARAMS, read_params, 0, 0 },
+	{ "channels_active", MVGPU_VST_CHANNELS, read_uint,
+	  VST(channels_active), MVGPU_NUM_CHANNELS },
+	{ "busy_ns", MVGPU_VST_BUSY, read_u64, VST(busy_ns), UINT64_MAX },
+	{ "migration_state", MVGPU_VST_MIGRATION, read_migration_state,
+	  VST(migration_state), 0 },
+};
 
 static void vgpu_zero(mvgpu_vgpu_status_info *s)
 {
@@ -839,34 +879,13 @@ static void vgpu_zero(mvgpu_vgpu_status_info *s)
 static int read_vgpu(mvgpu_ctx *ctx, const mvgpu_vgpu_info *v,
 		     mvgpu_vgpu_status_info *s)
 {
-	struct obj o = { .ctx = ctx, .what = "vGPU" };
-	uint64_t channels = 0;
-	int ret;
+	struct obj o = { .ctx = ctx, .what = "vGPU", .name = s->info.uuid,
+			 .have = &s->have, .bad = &s->bad };
 
 	vgpu_zero(s);
 	s->info = *v;
-	o.name = s->info.uuid;
-	o.have = &s->have;
-	o.bad = &s->bad;
-	ret = mvgpu__path(ctx, o.dir, sizeof(o.dir), MDEV_DEVICES "/%s/mvgpu",
-			  v->uuid);
-	if (ret < 0)
-		return ret;
-	if ((ret = settle(&o, MVGPU_VST_FRAMEBUFFER, read_vgpu_fb(&o, s))) ||
-	    (ret = settle(&o, MVGPU_VST_ECC, read_ecc_status(&o, s))) ||
-	    (ret = settle(&o, MVGPU_VST_PARAMS, read_params(&o, s))) ||
-	    (ret = settle(&o, MVGPU_VST_CHANNELS,
-			  read_u64_file(&o, "channels_active",
-					MVGPU_VST_CHANNELS, MVGPU_NUM_CHANNELS,
-					&channels))) ||
-	    (ret = settle(&o, MVGPU_VST_BUSY,
-			  read_u64_file(&o, "busy_ns", MVGPU_VST_BUSY,
-					UINT64_MAX, &s->busy_ns))) ||
-	    (ret = settle(&o, MVGPU_VST_MIGRATION,
-			  read_migration_state(&o, s))))
-		return ret;
-	s->channels_active = (unsigned)channels;
-	return obj_done(&o);
+	return read_fields(&o, MDEV_DEVICES, vgpu_fields,
+			   ARRAY_SIZE(vgpu_fields), s);
 }
 
 int mvgpu_vgpu_status(mvgpu_ctx *ctx, const char *uuid,
@@ -1003,22 +1022,27 @@ struct probe {
 	int ok;
 };
 
+/* @p (its members but the path filled) for the busy_ns of @p->name under
+ * @dir, if it has one (its @bit in @have).  @return 1 (@p is to be
+ * sampled), 0. */
+static int probe_init(mvgpu_ctx *ctx, struct probe *p, const char *dir)
+{
+	*p->pct = -1;
+	return (*p->have & p->bit) &&
+	       mvgpu__path(ctx, p->path, sizeof(p->path), "%s/%s/mvgpu/busy_ns",
+			   dir, p->name) == 0;
+}
+
 /* Read @p's counter.  @return 0 and *@v, or -1 (gone, or malformed:
  * reported). */
 static int probe_read(mvgpu_ctx *ctx, struct probe *p, uint64_t *v)
 {
-	char buf[64];
-	int ret = read_opt(ctx, p->path, buf, sizeof(buf), 0);
+	int ret = read_number(ctx, p->path, UINT64_MAX, v);
 
-	if (ret > 0 && mvgpu__parse_u64(buf, UINT64_MAX, v) == 0)
-		return 0;
 	if (ret > 0)
-		ret = malformed(ctx, p->path, buf, "not a decimal number");
-	if (ret < 0) {
-		*p->have &= ~p->bit;
-		*p->bad |= p->bit;
-		mvgpu__warn(ctx, "%s %s: %s", p->what, p->name, ctx->err);
-	}
+		return 0;
+	if (ret < 0)
+		report_bad(ctx, p->have, p->bad, p->bit, p->what, p->name);
 	return -1;
 }
 
@@ -1042,37 +1066,20 @@ int mvgpu_status_sample(mvgpu_ctx *ctx, unsigned interval_ms,
 	for (i = 0; i < np; i++) {
 		mvgpu_parent_status_info *s = &parents->items[i];
 
-		s->busy_pct = -1;
-		if (!(s->have & MVGPU_PST_BUSY) ||
-		    mvgpu__path(ctx, pr[n].path, sizeof(pr[n].path),
-				MDEV_BUS "/%s/mvgpu/busy_ns", s->parent) < 0)
-			continue;
-		pr[n].busy_ns = &s->busy_ns;
-		pr[n].pct = &s->busy_pct;
-		pr[n].have = &s->have;
-		pr[n].bad = &s->bad;
-		pr[n].bit = MVGPU_PST_BUSY;
-		pr[n].what = "parent";
-		pr[n].name = s->parent;
-		n++;
+		pr[n] = (struct probe){ .busy_ns = &s->busy_ns,
+			.pct = &s->busy_pct, .have = &s->have, .bad = &s->bad,
+			.bit = MVGPU_PST_BUSY, .what = "parent",
+			.name = s->parent };
+		n += probe_init(ctx, &pr[n], MDEV_BUS);
 	}
 	for (i = 0; i < nv; i++) {
 		mvgpu_vgpu_status_info *s = &vgpus->items[i];
 
-		s->busy_pct = -1;
-		if (!(s->have & MVGPU_VST_BUSY) ||
-		    mvgpu__path(ctx, pr[n].path, sizeof(pr[n].path),
-				MDEV_DEVICES "/%s/mvgpu/busy_ns",
-				s->info.uuid) < 0)
-			continue;
-		pr[n].busy_ns = &s->busy_ns;
-		pr[n].pct = &s->busy_pct;
-		pr[n].have = &s->have;
-		pr[n].bad = &s->bad;
-		pr[n].bit = MVGPU_VST_BUSY;
-		pr[n].what = "vGPU";
-		pr[n].name = s->info.uuid;
-		n++;
+		pr[n] = (struct probe){ .busy_ns = &s->busy_ns,
+			.pct = &s->busy_pct, .have = &s->have, .bad = &s->bad,
+			.bit = MVGPU_VST_BUSY, .what = "vGPU",
+			.name = s->info.uuid };
+		n += probe_init(ctx, &pr[n], MDEV_DEVICES);
 	}
 	if (!n)
 		goto out;	/* nothing counts busy time: no wait */

@@ -204,13 +204,10 @@ int mvgpu__list_dir(mvgpu_ctx *ctx, const char *path, char ***names,
 		}
 		if (de->d_name[0] == '.')
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv)
-				goto nomem;
-			v = nv;
-		}
+		nv = mvgpu__grow(v, n, &cap, sizeof(*v), 16);
+		if (!nv)
+			goto nomem;
+		v = nv;
 		v[n] = strdup(de->d_name);
 		if (!v[n])
 			goto nomem;
@@ -226,6 +223,71 @@ nomem:
 	closedir(d);
 	mvgpu__free_names(v, n);
 	return mvgpu__err(ctx, -ENOMEM, "out of memory listing %s", path);
+}
+
+void *mvgpu__grow(void *items, size_t count, size_t *cap, size_t size,
+		  size_t first)
+{
+	size_t ncap;
+	void *nv;
+
+	if (count < *cap)
+		return items;
+	ncap = *cap ? *cap * 2 : first;
+	nv = realloc(items, ncap * size);
+	if (nv)
+		*cap = ncap;
+	return nv;
+}
+
+int mvgpu__collect(mvgpu_ctx *ctx, const char *dir, size_t size, size_t first,
+		   int (*read)(mvgpu_ctx *ctx, const char *name, void *item),
+		   void **items, size_t *count, size_t *skipped)
+{
+	char path[PATH_MAX], **names, *v = NULL, *nv;
+	size_t n, i, cap = 0;
+	int ret;
+
+	*items = NULL;
+	*count = 0;
+	*skipped = 0;
+	if (!ctx)
+		return -EINVAL;
+	ret = mvgpu__path(ctx, path, sizeof(path), "%s", dir);
+	if (ret < 0)
+		return ret;
+	ret = mvgpu__list_dir(ctx, path, &names, &n);
+	if (ret == -ENOENT || ret == -ENOTDIR)
+		return 0;
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < n; i++) {
+		nv = mvgpu__grow(v, *count, &cap, size, first);
+		if (!nv) {
+			ret = -ENOMEM;
+			goto fail;
+		}
+		v = nv;
+		ret = read(ctx, names[i], v + *count * size);
+		if (ret < 0)
+			goto fail;
+		if (ret == MVGPU__KEEP)
+			(*count)++;
+		else if (ret == MVGPU__SKIPPED)
+			(*skipped)++;
+	}
+	mvgpu__free_names(names, n);
+	if (*count)
+		*items = v;
+	else
+		free(v);	/* none kept: no array */
+	return 0;
+fail:
+	mvgpu__free_names(names, n);
+	free(v);
+	*count = 0;
+	*skipped = 0;
+	return ret == -ENOMEM ? mvgpu__err(ctx, ret, "out of memory") : ret;
 }
 
 int mvgpu__exists(const char *path)

@@ -10,7 +10,7 @@
 
 #define MDEV_BUS "/class/mdev_bus"
 
-static int is_mvgpu_type_id(const char *s)
+int mvgpu__is_mvgpu_type_id(const char *s)
 {
 	return strncmp(s, MVGPU_TYPE_PREFIX, strlen(MVGPU_TYPE_PREFIX)) == 0;
 }
@@ -90,9 +90,9 @@ int mvgpu__type_cmp(const void *a, const void *b)
 	return strverscmp(x->type_id, y->type_id);
 }
 
-/* List the type dirs of @parent.  A parent without mdev_supported_types is
- * not an error: it just has no types. */
-static int list_parent_types(mvgpu_ctx *ctx, const char *parent,
+/* A parent without mdev_supported_types is not an error: it just has no
+ * types. */
+int mvgpu__list_parent_types(mvgpu_ctx *ctx, const char *parent,
 			     char ***names, size_t *count)
 {
 	char path[PATH_MAX];
@@ -114,7 +114,7 @@ static int count_mvgpu_types(char **names, size_t n)
 	int c = 0;
 
 	for (i = 0; i < n; i++)
-		c += is_mvgpu_type_id(names[i]);
+		c += mvgpu__is_mvgpu_type_id(names[i]);
 	return c;
 }
 
@@ -124,12 +124,29 @@ int mvgpu__is_mvgpu_parent(mvgpu_ctx *ctx, const char *parent)
 	size_t n;
 	int ret;
 
-	ret = list_parent_types(ctx, parent, &names, &n);
+	ret = mvgpu__list_parent_types(ctx, parent, &names, &n);
 	if (ret < 0)
 		return ret;
 	ret = count_mvgpu_types(names, n) > 0;
 	mvgpu__free_names(names, n);
 	return ret;
+}
+
+int mvgpu__check_parent(mvgpu_ctx *ctx, const char *parent)
+{
+	char q[64];
+	int ret;
+
+	if (!mvgpu__valid_id(parent)) {
+		mvgpu__quote(q, sizeof(q), parent);
+		return mvgpu__err(ctx, -EINVAL, "invalid parent name '%s'", q);
+	}
+	ret = mvgpu__is_mvgpu_parent(ctx, parent);
+	if (ret < 0)
+		return ret;
+	if (!ret)
+		return mvgpu__err(ctx, -ENODEV, "no mvgpu parent '%s'", parent);
+	return 0;
 }
 
 int mvgpu_get_type(mvgpu_ctx *ctx, const char *parent, const char *type_id,
@@ -140,25 +157,20 @@ int mvgpu_get_type(mvgpu_ctx *ctx, const char *parent, const char *type_id,
 
 	if (!ctx || !out || !parent || !type_id)
 		return -EINVAL;
-	if (!mvgpu__valid_id(parent)) {
-		mvgpu__quote(q, sizeof(q), parent);
-		return mvgpu__err(ctx, -EINVAL, "invalid parent name '%s'", q);
-	}
-	if (!mvgpu__valid_id(type_id)) {
+	/* an invalid parent name is said first */
+	if (mvgpu__valid_id(parent) && !mvgpu__valid_id(type_id)) {
 		mvgpu__quote(q, sizeof(q), type_id);
 		return mvgpu__err(ctx, -EINVAL, "invalid type id '%s'", q);
 	}
-	ret = mvgpu__is_mvgpu_parent(ctx, parent);
+	ret = mvgpu__check_parent(ctx, parent);
 	if (ret < 0)
 		return ret;
-	if (!ret)
-		return mvgpu__err(ctx, -ENODEV, "no mvgpu parent '%s'", parent);
 	ret = mvgpu__path(ctx, path, sizeof(path),
 			  MDEV_BUS "/%s/mdev_supported_types/%s", parent,
 			  type_id);
 	if (ret < 0)
 		return ret;
-	if (!is_mvgpu_type_id(type_id) || mvgpu__exists(path) != 1)
+	if (!mvgpu__is_mvgpu_type_id(type_id) || mvgpu__exists(path) != 1)
 		return mvgpu__err(ctx, -ENOENT, "parent '%s' has no type '%s'",
 				  parent, type_id);
 	return mvgpu__read_type(ctx, parent, type_id, out);
@@ -169,15 +181,10 @@ static int push_type(mvgpu_type_list *l, size_t *cap,
 {
 	mvgpu_type_info *v;
 
-	if (l->count == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
-
-		v = realloc(l->items, ncap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		l->items = v;
-		*cap = ncap;
-	}
+	v = mvgpu__grow(l->items, l->count, cap, sizeof(*v), 8);
+	if (!v)
+		return -ENOMEM;
+	l->items = v;
 	l->items[l->count++] = *t;
 	return 0;
 }
@@ -193,7 +200,7 @@ static int add_parent(mvgpu_ctx *ctx, const char *parent, mvgpu_type_list *out,
 	size_t n, i;
 	int ret, found;
 
-	ret = list_parent_types(ctx, parent, &names, &n);
+	ret = mvgpu__list_parent_types(ctx, parent, &names, &n);
 	if (ret < 0) {
 		if (ret == -ENOMEM)
 			return ret;
@@ -210,7 +217,7 @@ static int add_parent(mvgpu_ctx *ctx, const char *parent, mvgpu_type_list *out,
 		return found;
 	}
 	for (i = 0; i < n; i++) {
-		if (!is_mvgpu_type_id(names[i]))
+		if (!mvgpu__is_mvgpu_type_id(names[i]))
 			continue;
 		if (!mvgpu__valid_id(names[i])) {
 			mvgpu__quote(q, sizeof(q), names[i]);

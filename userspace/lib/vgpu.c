@@ -11,11 +11,6 @@
 
 #define MDEV_DEVICES "/bus/mdev/devices"
 
-static int is_mvgpu_type_id(const char *s)
-{
-	return strncmp(s, MVGPU_TYPE_PREFIX, strlen(MVGPU_TYPE_PREFIX)) == 0;
-}
-
 /* Split the resolved ".../<parent>/mdev_supported_types/<type>" path. */
 static int split_type_path(char *real, const char **parent, const char **type)
 {
@@ -126,7 +121,7 @@ int mvgpu__read_vgpu(mvgpu_ctx *ctx, const char *uuid, mvgpu_vgpu_info *v)
 				  "%s: does not point to a supported type: '%s'",
 				  mt, q);
 	}
-	if (!is_mvgpu_type_id(type)) {
+	if (!mvgpu__is_mvgpu_type_id(type)) {
 		free(real);
 		return 1;
 	}
@@ -157,65 +152,43 @@ static int vgpu_cmp(const void *a, const void *b)
 	return strcmp(x->uuid, y->uuid);
 }
 
+/* mvgpu__collect()'s reader of a bus/mdev/devices entry. */
+static int collect_vgpu(mvgpu_ctx *ctx, const char *name, void *item)
+{
+	char q[64];
+	int ret;
+
+	if (!mvgpu__uuid_is_canonical(name)) {
+		mvgpu__quote(q, sizeof(q), name);
+		mvgpu__warn(ctx, "skipping mdev device '%s': name is not a canonical UUID",
+			    q);
+		return MVGPU__SKIPPED;
+	}
+	ret = mvgpu__read_vgpu(ctx, name, item);
+	if (ret == 1)
+		return MVGPU__IGNORE;	/* another driver's */
+	if (ret == -ENOMEM)
+		return ret;
+	if (ret < 0) {
+		mvgpu__warn(ctx, "skipping vGPU %s: %s", name, ctx->err);
+		return MVGPU__SKIPPED;
+	}
+	return MVGPU__KEEP;
+}
+
 int mvgpu_list_vgpus(mvgpu_ctx *ctx, mvgpu_vgpu_list *out)
 {
-	char path[PATH_MAX], q[64];
-	char **names;
-	size_t n, i, cap = 0;
-	mvgpu_vgpu_info v, *nv;
+	void *items;
 	int ret;
 
 	if (!out)
 		return -EINVAL;
-	memset(out, 0, sizeof(*out));
-	if (!ctx)
-		return -EINVAL;
-	ret = mvgpu__path(ctx, path, sizeof(path), MDEV_DEVICES);
-	if (ret < 0)
-		return ret;
-	ret = mvgpu__list_dir(ctx, path, &names, &n);
-	if (ret == -ENOENT || ret == -ENOTDIR)
-		return 0;
-	if (ret < 0)
-		return ret;
-	for (i = 0; i < n; i++) {
-		if (!mvgpu__uuid_is_canonical(names[i])) {
-			mvgpu__quote(q, sizeof(q), names[i]);
-			mvgpu__warn(ctx, "skipping mdev device '%s': name is not a canonical UUID",
-				    q);
-			out->skipped++;
-			continue;
-		}
-		ret = mvgpu__read_vgpu(ctx, names[i], &v);
-		if (ret == 1)
-			continue;
-		if (ret == -ENOMEM)
-			goto fail;
-		if (ret < 0) {
-			mvgpu__warn(ctx, "skipping vGPU %s: %s", names[i],
-				    ctx->err);
-			out->skipped++;
-			continue;
-		}
-		if (out->count == cap) {
-			cap = cap ? cap * 2 : 8;
-			nv = realloc(out->items, cap * sizeof(*nv));
-			if (!nv) {
-				ret = -ENOMEM;
-				goto fail;
-			}
-			out->items = nv;
-		}
-		out->items[out->count++] = v;
-	}
-	mvgpu__free_names(names, n);
+	ret = mvgpu__collect(ctx, MDEV_DEVICES, sizeof(*out->items), 8,
+			     collect_vgpu, &items, &out->count, &out->skipped);
+	out->items = items;
 	if (out->count > 1)
 		qsort(out->items, out->count, sizeof(*out->items), vgpu_cmp);
-	return 0;
-fail:
-	mvgpu__free_names(names, n);
-	mvgpu_vgpu_list_free(out);
-	return mvgpu__err(ctx, ret, "out of memory");
+	return ret;
 }
 
 void mvgpu_vgpu_list_free(mvgpu_vgpu_list *list)
