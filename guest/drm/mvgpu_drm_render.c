@@ -379,7 +379,8 @@ static int job_publish_fence(struct mvgpu_drm_job *job)
 
 /* Puts the job's commands and its FENCE on the ring and rings the doorbell. */
 static int job_emit(struct mvgpu_drm_chan *chan, struct mvgpu_drm_job *job,
-		    const struct mvgpu_drm_xcmd *x, const u64 *vram, u32 count)
+		    const struct mvgpu_drm_xcmd *x, const u64 *vram, u32 count,
+		    bool frame)
 {
 	struct mvgpu_drm_device *mdev = chan->mdev;
 	u32 need = (count + 2) * MVGPU_CMD_SIZE, i;	/* + FENCE, + injected */
@@ -424,7 +425,9 @@ static int job_emit(struct mvgpu_drm_chan *chan, struct mvgpu_drm_job *job,
 
 	dma_fence_init(&job->base, &mvgpu_fence_ops, &chan->lock,
 		       chan->fence_context, ++chan->emitted);
-	ring_emit(chan, MVGPU_OP_FENCE, MVGPU_CMD_F_IRQ,
+	/* a frame's FENCE: the host's frame-rate limiter may hold it */
+	ring_emit(chan, MVGPU_OP_FENCE,
+		  MVGPU_CMD_F_IRQ | (frame ? MVGPU_CMD_F_FRAME : 0),
 		  lower_32_bits(job->base.seqno), 0, 0);
 	dma_fence_get(&job->base);	/* the pending list's */
 
@@ -488,7 +491,7 @@ int mvgpu_drm_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *
 	int r;
 
 	if (!args->count || args->count > MVGPU_DRM_MAX_CMDS ||
-	    args->flags & ~DRM_MVGPU_SUBMIT_WAIT)
+	    args->flags & ~(DRM_MVGPU_SUBMIT_WAIT | DRM_MVGPU_SUBMIT_FRAME))
 		return -EINVAL;
 	chan = chan_get(mdev, mfile);
 	if (!chan)
@@ -539,7 +542,8 @@ int mvgpu_drm_ioctl_submit(struct drm_device *drm, void *data, struct drm_file *
 	}
 
 	mutex_lock(&chan->submit_lock);
-	r = job_emit(chan, job, x, vram, args->count);
+	r = job_emit(chan, job, x, vram, args->count,
+		     args->flags & DRM_MVGPU_SUBMIT_FRAME);
 	if (!r) {
 		emitted = true;
 		args->seqno = job->base.seqno;

@@ -9,6 +9,11 @@
  *   MVGPU-GUEST-RESET-OK            a context whose channel failed gets
  *                                   -EIO, others carry on, a new one works
  *                                   (once per vGPU)
+ *   MVGPU-GUEST-FRAMES card<m> fps=<f>
+ *                                   30 frames (submits with
+ *                                   DRM_MVGPU_SUBMIT_FRAME) back to back:
+ *                                   the rate the host's frame-rate limiter
+ *                                   let through (once per vGPU)
  *   MVGPU-GUEST-OK <n> irqs=<k> msi|intx cards=<c>
  *                                   check round n passed on all c vGPUs,
  *                                   each interrupted (k: their total)
@@ -243,6 +248,32 @@ static void inject_error(int minor)
  * A context whose channel fails is lost, and only it: B's work fails with
  * EIO from then on, A (already running) and a new context C are served.
  */
+/*
+ * Frames as a compositor would submit them: a FILL of the scratch buffer
+ * ending a frame, 31 of them back to back, the last waited for.  The host's
+ * frame-rate limiter (vgpu_params, on by default: 60 fps for every type)
+ * holds each frame's end until its slot.
+ */
+static void frames(const struct card *k)
+{
+	struct timespec t0, t1;
+	struct drm_mvgpu_cmd c;
+	double s;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i <= 30; i++) {
+		c = fill(k->scr.handle, 768u << 10, 4096, 0x00010101u * i);	/* unused by the rounds */
+		r = submit(k->fd, &c, 1, DRM_MVGPU_SUBMIT_FRAME |
+			   (i == 30 ? DRM_MVGPU_SUBMIT_WAIT : 0), NULL);
+		if (r)
+			fail("frame %d: %s", i, strerror(-r));
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("MVGPU-GUEST-FRAMES card%d fps=%.1f\n", k->minor, 30 / s);
+}
+
 static void reset_path(const struct card *k)
 {
 	int fd_a = k->fd, fd_b = open(k->path, O_RDWR | O_CLOEXEC), fd_c, r;
@@ -397,6 +428,7 @@ int main(int argc, char **argv)
 		draw_picture(k->fd, &k->pic);
 		reset_path(k);
 		draw_picture(k->fd, &k->pic);	/* reset_path drew over a corner */
+		frames(k);
 	}
 	for (int i = 0; i < n; i++)
 		irqs0[i] = irq_count(&cards[i], &msi);

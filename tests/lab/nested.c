@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../nested/draw.h"
@@ -264,6 +265,23 @@ const char *nested_hmp(struct nested_vm *vm, const char *cmd)
 	cr_assert(nested_read_until(vm->mon, vm->out, sizeof(vm->out), &vm->got, "(qemu)"),
 		  "%s: %s", cmd, vm->out);
 	return vm->out;
+}
+
+const char *nested_migrate(struct nested_vm *vm, const char *cmd)
+{
+	struct timespec t0, t;
+
+	nested_hmp(vm, cmd);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		nested_hmp(vm, "info migrate");
+		if (strstr(vm->out, "completed") || strstr(vm->out, "failed") ||
+		    strstr(vm->out, "cancelled"))
+			return vm->out;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		cr_assert_lt(t.tv_sec - t0.tv_sec, 120, "the migration did not end: %s", vm->out);
+		usleep(50 * 1000);	/* polling QEMU's status, not a sync by time */
+	}
 }
 
 void nested_quit(struct nested_vm *vm)

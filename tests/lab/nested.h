@@ -70,6 +70,14 @@ const char *nested_migration_prop(void);
 void nested_wait_drawn(struct nested_vm *vm);
 /* One HMP command; returns its output. */
 const char *nested_hmp(struct nested_vm *vm, const char *cmd);
+/*
+ * HMP @cmd, a `migrate` without -d, then `info migrate` until the migration
+ * ended (completed, failed or cancelled; 120 s at most): QEMU's HMP returns
+ * from `migrate` when the status is no longer setup or active, so also in
+ * QEMU >= 9's "device" phase, before the end.  Returns the last `info
+ * migrate`.
+ */
+const char *nested_migrate(struct nested_vm *vm, const char *cmd);
 void nested_quit(struct nested_vm *vm);
 /* Waits until QEMU exits by itself; its wait status, stderr into @err. */
 int nested_wait_exit(struct nested_vm *vm, char *err, size_t len);

@@ -96,8 +96,9 @@ static unsigned long last_round(const char *s)
 /*
  * The console of the source and then the target, as one: every round from
  * 1 to the last appears (none lost or repeated at the switch), the guest
- * booted once, and its kernel logged no error but the one the workload
- * provokes (its reset-path check), no warning, no oops, no hang.
+ * booted once, its kernel logged no error but the one the workload
+ * provokes (its reset-path check), no warning, no oops, no hang, and each
+ * vGPU's frames were paced by the host's frame-rate limiter.
  */
 static void check_console(const char *src, const char *dst, unsigned long switch_at,
 			  int cards)
@@ -135,6 +136,20 @@ static void check_console(const char *src, const char *dst, unsigned long switch
 	cr_assert_eq(errors, cards, "%d errors in the guest's kernel log (%d provoked)", errors,
 		     cards);
 	cr_assert_lt(strstr(all, "*ERROR*"), strstr(all, "MVGPU-GUEST-RESET-OK"));
+	/* the guest's frames went through the host's frame-rate limiter
+	 * (vgpu_params default, 60 fps): 30 frame intervals, never faster */
+	k = 0;
+	for (p = all; (p = strstr(p, "MVGPU-GUEST-FRAMES card")); p++) {
+		const char *f = strstr(p, " fps=");
+		double fps = f ? strtod(f + 5, NULL) : 1e9;
+
+		k++;
+		cr_assert_leq(fps, 60.5, "the guest's frames were not limited: %.60s", p);
+		if (k == 1)
+			printf("linux_guest: the guest's frames at %.1f fps (limiter on)\n", fps);
+	}
+	cr_assert_eq(k, (unsigned long)cards, "%lu MVGPU-GUEST-FRAMES lines for %d vGPUs", k,
+		     cards);
 	for (const char *const *bad = (const char *const[]){ "WARNING:", "BUG:", "Oops",
 		"hung_task", "blocked for more than", "Call Trace", "MVGPU-GUEST-FAIL", NULL };
 	     *bad; bad++)
@@ -289,8 +304,7 @@ static void refuse_and_resume(struct guest *a, const char *dir, const char *ub,
 	nested_hmp(&a->vm, "cont");
 	guest_wait_round(a, at + 2);
 	snprintf(cmd, sizeof(cmd), "migrate \"exec:cat > %s/vm.mig\"", dir);
-	nested_hmp(&a->vm, cmd);
-	cr_assert_not_null(strstr(nested_hmp(&a->vm, "info migrate"), "completed"),
+	cr_assert_not_null(strstr(nested_migrate(&a->vm, cmd), "completed"),
 			   "source: %s", a->vm.out);
 	guest_drain(a);
 }
@@ -319,8 +333,7 @@ static void refuse_live(struct guest *a, const char *dir, const char *ub)
 	 * migration, which then runs on, also after its stop-copy began */
 	cr_assert_null(strstr(nested_hmp(&bad, "migrate_set_capability return-path on"), "rror"));
 	cr_assert_null(strstr(nested_hmp(&a->vm, "migrate_set_capability return-path on"), "rror"));
-	nested_hmp(&a->vm, "migrate tcp:127.0.0.1:4473");
-	cr_assert_not_null(strstr(nested_hmp(&a->vm, "info migrate"), "failed"),
+	cr_assert_not_null(strstr(nested_migrate(&a->vm, "migrate tcp:127.0.0.1:4473"), "failed"),
 			   "a damaged stream did not fail the migration: %s", a->vm.out);
 	cr_assert(nested_kmsg_has(kmsg, "bad magic"), "the target's driver did not say why");
 	close(kmsg);
@@ -385,12 +398,10 @@ static void move_case(const char *how, const char *port)
 		/* ~25 s of pre-copy: several RAM passes while the guest renders */
 		nested_hmp(&a.vm, "migrate_set_parameter max-bandwidth 4M");
 		snprintf(cmd, sizeof(cmd), "migrate tcp:127.0.0.1:%s", port);
-		nested_hmp(&a.vm, cmd);
 	} else {
 		snprintf(cmd, sizeof(cmd), "migrate \"exec:cat > %s/vm.mig\"", dir);
-		nested_hmp(&a.vm, cmd);
 	}
-	cr_assert_not_null(strstr(nested_hmp(&a.vm, "info migrate"), "completed"),
+	cr_assert_not_null(strstr(nested_migrate(&a.vm, cmd), "completed"),
 			   "source: %s", a.vm.out);
 	guest_drain(&a);
 	at = last_round(a.serial);

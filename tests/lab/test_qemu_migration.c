@@ -41,8 +41,7 @@ static void save_vm(const char *dir, const char *uuid)
 	nested_start(&a, dir, uuid, true, NULL);
 	nested_wait_drawn(&a);
 	snprintf(cmd, sizeof(cmd), "migrate \"exec:cat > %s/vm.mig\"", dir);
-	nested_hmp(&a, cmd);
-	cr_assert_not_null(strstr(nested_hmp(&a, "info migrate"), "completed"),
+	cr_assert_not_null(strstr(nested_migrate(&a, cmd), "completed"),
 			   "source: %s", a.out);
 	nested_quit(&a);
 }
@@ -185,8 +184,7 @@ static void live_case(const char *port, const char *const *caps, const char *con
 	nested_wait_drawn(&a);
 	/* HMP migrate without -d returns when it completed or failed */
 	snprintf(cmd, sizeof(cmd), "migrate tcp:127.0.0.1:%s", port);
-	nested_hmp(&a, cmd);
-	cr_assert_not_null(strstr(nested_hmp(&a, "info migrate"), "completed"), "source: %s", a.out);
+	cr_assert_not_null(strstr(nested_migrate(&a, cmd), "completed"), "source: %s", a.out);
 	print_times(src_ev, a.out);
 	for (int i = 0; i < 2000 && !strstr(nested_hmp(&b, "info status"), "running"); i++)
 		cr_assert_null(strstr(b.out, "failed"), "target: %s", b.out);
@@ -411,8 +409,8 @@ Test(qemu_migration, an_ecc_mismatch_is_refused_while_the_source_runs)
 	cr_assert_null(strstr(nested_hmp(&b, "migrate_incoming tcp:127.0.0.1:4465"), "rror"),
 		       "target: %s", b.out);
 	nested_wait_drawn(&a);
-	nested_hmp(&a, "migrate tcp:127.0.0.1:4465");
-	cr_assert_not_null(strstr(nested_hmp(&a, "info migrate"), "failed"), "source: %s", a.out);
+	cr_assert_not_null(strstr(nested_migrate(&a, "migrate tcp:127.0.0.1:4465"), "failed"),
+			   "source: %s", a.out);
 	cr_assert_not_null(strstr(nested_hmp(&a, "info status"), "running"), "source: %s", a.out);
 	cr_assert(nested_kmsg_has(kmsg, "ECC mode differs: source on, target off"),
 		  "the target's driver did not say why");

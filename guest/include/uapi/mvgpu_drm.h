@@ -82,6 +82,8 @@ struct drm_mvgpu_cmd {
 };
 
 #define DRM_MVGPU_SUBMIT_WAIT	(1u << 0)	/* return when the work completed */
+#define DRM_MVGPU_SUBMIT_FRAME	(1u << 1)	/* the submit ends a frame: the host's
+						 * frame-rate limiter paces it */
 
 /**
  * struct drm_mvgpu_submit - queue commands (DRM_IOCTL_MVGPU_SUBMIT).
