@@ -129,12 +129,19 @@ static int inject(const char *uuid, const char *what)
 	return lab_write_str(p, what);
 }
 
-/* The pool page behind framebuffer page @idx (debugfs pool_pages runs). */
-static long long pool_page(const char *uuid, unsigned long idx)
+/*
+ * The vGPU's debugfs pool_pages runs ("fb_first-fb_last: pool_first-
+ * pool_last"): the pool page behind framebuffer page @idx (*@pool, -1 if
+ * none), and whether pool page @page is mapped anywhere.
+ */
+static bool scan_pool_pages(const char *uuid, unsigned long idx, long long *pool,
+			    long long page)
 {
 	char p[LAB_PATH], buf[8192], *line, *save = NULL;
 	unsigned long f0, f1, p0, p1;
+	bool mapped = false;
 
+	*pool = -1;
 	snprintf(p, sizeof(p), "/sys/kernel/debug/mvgpu/%s/pool_pages", uuid);
 	cr_assert_eq(lab_read_str(p, buf, sizeof(buf)), 0);
 	for (line = strtok_r(buf, "\n", &save); line;
@@ -142,26 +149,26 @@ static long long pool_page(const char *uuid, unsigned long idx)
 		cr_assert_eq(sscanf(line, "%li-%li: %li-%li", &f0, &f1, &p0, &p1), 4,
 			     "pool_pages line: %s", line);
 		if (idx >= f0 && idx <= f1)
-			return p0 + (idx - f0);
+			*pool = p0 + (idx - f0);
+		if (page >= (long long)p0 && page <= (long long)p1)
+			mapped = true;
 	}
-	return -1;
+	return mapped;
 }
 
-/* Does the vGPU map pool page @page anywhere? */
+static long long pool_page(const char *uuid, unsigned long idx)
+{
+	long long pool;
+
+	scan_pool_pages(uuid, idx, &pool, -1);
+	return pool;
+}
+
 static bool maps_pool_page(const char *uuid, long long page)
 {
-	char p[LAB_PATH], buf[8192], *line, *save = NULL;
-	unsigned long f0, f1, p0, p1;
+	long long pool;
 
-	snprintf(p, sizeof(p), "/sys/kernel/debug/mvgpu/%s/pool_pages", uuid);
-	cr_assert_eq(lab_read_str(p, buf, sizeof(buf)), 0);
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		cr_assert_eq(sscanf(line, "%li-%li: %li-%li", &f0, &f1, &p0, &p1), 4);
-		if (page >= (long long)p0 && page <= (long long)p1)
-			return true;
-	}
-	return false;
+	return scan_pool_pages(uuid, ~0ul, &pool, page);
 }
 
 /* The line of parent's retired_pages for pool page @page, or "". */
@@ -459,6 +466,23 @@ Test(ecc, guest_opt_out_takes_effect_at_reset_and_errors_go_unseen)
 	cr_assert_eq(inject(uuid, "sbe 1 4096"), -ERANGE);
 }
 
+Test(ecc, injection_is_refused_while_a_stream_is_loaded)
+{
+	char uuid[37];
+	mvgpu_dev *dev = open_new(PARENT, "64M", uuid);
+	int fd = -1;
+
+	/* a stream's state would overwrite what the error did */
+	cr_assert_eq(mvgpu_mig_set_state(dev, MVGPU_MIG_STOP, NULL), 0);
+	cr_assert_eq(mvgpu_mig_set_state(dev, MVGPU_MIG_RESUMING, &fd), 0);
+	cr_assert_eq(inject(uuid, "dbe 1"), -EBUSY);
+	cr_assert_eq(reg(dev, MVGPU_REG_ECC_DBE_AGG), 0);
+	close(fd);
+	cr_assert_eq(mvgpu_dev_reset(dev, MVGPU_RESET_VFIO), 0);	/* ends it */
+	cr_assert_eq(inject(uuid, "dbe 1"), 0);
+	cr_assert_eq(reg(dev, MVGPU_REG_ECC_DBE_AGG), 1);
+}
+
 /* ---- mvgpu status against the real files --------------------------------- */
 
 static void has(const char *out, const char *what)
@@ -503,6 +527,16 @@ Test(ecc, mvgpu_status_shows_the_platform)
 }
 
 /* ---- migration ----------------------------------------------------------- */
+
+/* A new 64M vGPU on mvgpu0 that stream @mfd (closed here) was restored into. */
+static mvgpu_dev *restore_new(int mfd, char uuid[37])
+{
+	mvgpu_dev *dev = open_new(PARENT, "64M", uuid);
+
+	cr_assert_eq(mvgpu_restore(dev, mfd, NULL), 0, "%s", mvgpu_last_error(ctx));
+	close(mfd);
+	return dev;
+}
 
 static int save_precopy(mvgpu_dev *dev, const char *uuid)
 {
@@ -566,9 +600,7 @@ Test(ecc, state_migrates_and_a_different_mode_is_refused)
 	cr_assert_eq(mvgpu_save(a, mfd, &o, NULL), 0, "%s", mvgpu_last_error(ctx));
 	cr_assert_geq(live.passes, 2);
 	cr_assert_eq(lseek(mfd, 0, SEEK_SET), 0);
-	b = open_new(PARENT, "64M", ub);
-	cr_assert_eq(mvgpu_restore(b, mfd, NULL), 0, "%s", mvgpu_last_error(ctx));
-	close(mfd);
+	b = restore_new(mfd, ub);
 	/* one SBE before the migration, one during; the DBE before the
 	 * source's reset counts in the aggregate only */
 	cr_assert_eq(reg(b, MVGPU_REG_ECC_SBE_VOL), 2);
@@ -593,10 +625,7 @@ Test(ecc, state_migrates_and_a_different_mode_is_refused)
 	cr_assert_eq(inject(ua, "dbe 7"), 0);
 	close_dev(b);
 	cr_assert_eq(lab_remove(ub), 0);
-	mfd = save_precopy(a, ua);
-	b = open_new(PARENT, "64M", ub);
-	cr_assert_eq(mvgpu_restore(b, mfd, NULL), 0, "%s", mvgpu_last_error(ctx));
-	close(mfd);
+	b = restore_new(save_precopy(a, ua), ub);
 	cr_assert_eq(reg(b, MVGPU_REG_ECC_SBE_VOL), 2);
 	cr_assert_eq(reg(b, MVGPU_REG_ECC_SBE_AGG), 2);
 	cr_assert_eq(reg(b, MVGPU_REG_ECC_DBE_VOL), 1);
