@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 static __thread struct thr *self;
@@ -142,17 +143,67 @@ void sf_report_and_exit(int why, const char *what)
 	_exit(why == SF_REP_KERNEL ? 2 : 3);
 }
 
+/* Async-signal-safe: "name=0x<hex> " onto @p. */
+static char *put_hex(char *p, const char *name, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	int shift = 60;
+
+	p = stpcpy(p, name);
+	p = stpcpy(p, "=0x");
+	while (shift > 0 && !((v >> shift) & 0xf))
+		shift -= 4;
+	for (; shift >= 0; shift -= 4)
+		*p++ = digits[(v >> shift) & 0xf];
+	*p++ = ' ';
+	return p;
+}
+
+/* The process's mappings, for a fault in memory the fuzzer did not expect
+ * to change (a kernel write past a buffer lands in the mapping next to it). */
+static void dump_maps(int out)
+{
+	char buf[4096];
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	write(out, "surface-fuzz: --- /proc/self/maps ---\n", 38);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) < 0)
+			break;
+	close(fd);
+}
+
 /* SIGSEGV/SIGBUS: expected inside sf_touch(), a fuzzer bug anywhere else. */
 static void on_fault(int sig, siginfo_t *si, void *uc)
 {
 	static const char msg[] = "surface-fuzz: ===== CRASH: the fuzzer took a fault outside a guarded access =====\n";
+	const ucontext_t *ctx = uc;
+	char line[256], *p = line;
 
-	(void)si;
-	(void)uc;
 	if (self && self->in_touch)
 		siglongjmp(self->jb, sig);
 	write(1, msg, sizeof(msg) - 1);
+	p = stpcpy(p, "surface-fuzz: ");
+	p = put_hex(p, "signal", (uint64_t)sig);
+	p = put_hex(p, "code", (uint64_t)(uint32_t)si->si_code);
+	p = put_hex(p, "addr", (uint64_t)(uintptr_t)si->si_addr);
+	p = put_hex(p, "ip", (uint64_t)ctx->uc_mcontext.gregs[REG_RIP]);
+	p = put_hex(p, "tid", (uint64_t)syscall(SYS_gettid));
+	p = put_hex(p, "worker", self ? (uint64_t)self->idx : ~0ull);
+	p = put_hex(p, "seed", sf.seed);
+	*p++ = '\n';
+	write(1, line, (size_t)(p - line));
 	sf_dump_rings(1);
+	dump_maps(1);
+	if (sf.logfd >= 0) {
+		write(sf.logfd, msg, sizeof(msg) - 1);
+		write(sf.logfd, line, (size_t)(p - line));
+		sf_dump_rings(sf.logfd);
+		dump_maps(sf.logfd);
+	}
 	signal(sig, SIG_DFL);	/* returning re-faults into the default action */
 }
 
