@@ -30,7 +30,7 @@ static void cfg_set32(u8 *a, unsigned int off, u32 v)
 void mvgpu_cfg_init(struct mvgpu_vgpu *vgpu)
 {
 	u8 *c = vgpu->cfg, *w = vgpu->cfg_wmask, *w1c = vgpu->cfg_w1c;
-	u64 fb_mask = ~(vgpu->vtype->fb_size - 1);
+	u64 fb_mask = ~(vgpu->bar2_size - 1);
 	const unsigned int msi = MVGPU_CFG_CAP_MSI;
 
 	memset(c, 0, PCI_CFG_SPACE_SIZE);

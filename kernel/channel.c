@@ -221,7 +221,7 @@ void mvgpu_channel_write(struct mvgpu_vgpu *vgpu, unsigned int n, u32 reg,
 
 static bool fb_range_ok(struct mvgpu_vgpu *vgpu, u64 off, u64 len)
 {
-	u64 size = vgpu->vtype->fb_size;
+	u64 size = vgpu->fb_size;
 
 	return off <= size && len <= size - off;
 }
@@ -235,6 +235,8 @@ static u32 cmd_check(struct mvgpu_vgpu *vgpu, const struct mvgpu_cmd *cmd)
 
 	if (op > MVGPU_OP_MAX)
 		return MVGPU_ERR_OPCODE;
+	if (op == MVGPU_OP_PEER_COPY)		/* its flags name the peer */
+		return mvgpu_p2p_check(vgpu, flags, a, b, c);
 	if (op == MVGPU_OP_FENCE ? flags & ~MVGPU_CMD_F_ALL : flags)
 		return MVGPU_ERR_OPCODE;
 
@@ -306,6 +308,13 @@ static u32 cmd_step(struct mvgpu_vgpu *vgpu, unsigned int n)
 	case MVGPU_OP_DMA_FROM_FB:
 		ret = mvgpu_fb_dma(vgpu, a + done, b + done, step, false);
 		break;
+	case MVGPU_OP_PEER_COPY: {
+		u32 err = mvgpu_p2p_step(vgpu, flags, a + done, b + done, step);
+
+		if (err)
+			return err;
+		break;
+	}
 	case MVGPU_OP_FENCE:
 		if (flags & MVGPU_CMD_F_FENCE_MEM) {
 			val = cpu_to_le32(lower_32_bits(a));
@@ -334,6 +343,7 @@ static u64 cmd_len(const struct mvgpu_cmd *cmd)
 	case MVGPU_OP_COPY:
 	case MVGPU_OP_DMA_TO_FB:
 	case MVGPU_OP_DMA_FROM_FB:
+	case MVGPU_OP_PEER_COPY:
 		return le64_to_cpu(cmd->c);
 	}
 	return 0;
@@ -364,11 +374,14 @@ static bool ch_step(struct mvgpu_vgpu *vgpu, unsigned int n)
 	}
 	/*
 	 * A frame's end waits for its slot: the channel holds at this FENCE
-	 * (the limiter's timer kicks the processor), the others go on.
+	 * (the processor's timer kicks it), the others go on ...
 	 */
 	if (le32_to_cpu(c->cmd.op) == MVGPU_OP_FENCE &&
 	    (le32_to_cpu(c->cmd.flags) & MVGPU_CMD_F_FRAME) &&
 	    mvgpu_frl_hold(vgpu))
+		return false;
+	/* and a peer copy for its links (p2p.c) */
+	if (le32_to_cpu(c->cmd.op) == MVGPU_OP_PEER_COPY && mvgpu_p2p_hold(vgpu))
 		return false;
 
 	err = cmd_step(vgpu, n);

@@ -27,7 +27,7 @@
  */
 int mvgpu_fb_init(struct mvgpu_vgpu *vgpu)
 {
-	vgpu->fb_npages = vgpu->vtype->fb_size >> PAGE_SHIFT;
+	vgpu->fb_npages = vgpu->fb_size >> PAGE_SHIFT;
 	vgpu->fb_pages = kvcalloc(vgpu->fb_npages, sizeof(*vgpu->fb_pages),
 				  GFP_KERNEL);
 	return vgpu->fb_pages ? 0 : -ENOMEM;
@@ -189,8 +189,7 @@ int mvgpu_fb_mmap(struct mvgpu_vgpu *vgpu, struct vm_area_struct *vma,
 
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
-	if (region_off >= vgpu->vtype->fb_size ||
-	    len > vgpu->vtype->fb_size - region_off)
+	if (region_off >= vgpu->fb_size || len > vgpu->fb_size - region_off)
 		return -EINVAL;
 	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &mvgpu_fb_vm_ops;
@@ -235,9 +234,10 @@ int mvgpu_fb_fill(struct mvgpu_vgpu *vgpu, u64 off, u64 len, u32 pattern)
 }
 
 /* Copies n bytes that sit inside one page on each side. */
-static int fb_copy_chunk(struct mvgpu_vgpu *vgpu, u64 src, u64 dst, size_t n)
+static int fb_copy_chunk(struct mvgpu_vgpu *from, u64 src,
+			 struct mvgpu_vgpu *vgpu, u64 dst, size_t n)
 {
-	struct page *sp = fb_page(vgpu, src >> PAGE_SHIFT, false);
+	struct page *sp = fb_page(from, src >> PAGE_SHIFT, false);
 	struct page *dp = fb_page(vgpu, dst >> PAGE_SHIFT, sp != NULL);
 	void *s, *d;
 
@@ -276,7 +276,7 @@ int mvgpu_fb_copy(struct mvgpu_vgpu *vgpu, u64 src, u64 dst, u64 len)
 			size_t n = min(fb_chunk(src + pos, len - pos),
 				       fb_chunk(dst + pos, len - pos));
 
-			ret = fb_copy_chunk(vgpu, src + pos, dst + pos, n);
+			ret = fb_copy_chunk(vgpu, src + pos, vgpu, dst + pos, n);
 			pos += n;
 		}
 		return ret;
@@ -288,7 +288,36 @@ int mvgpu_fb_copy(struct mvgpu_vgpu *vgpu, u64 src, u64 dst, u64 len)
 				offset_in_page(dst + len - 1) + 1);
 
 		len -= n;
-		ret = fb_copy_chunk(vgpu, src + len, dst + len, n);
+		ret = fb_copy_chunk(vgpu, src + len, vgpu, dst + len, n);
+	}
+	return ret;
+}
+
+/**
+ * mvgpu_fb_copy_between() - copy from one vGPU's framebuffer to another's.
+ * @from: the source vGPU.
+ * @src: source offset.
+ * @to: the destination vGPU (another one; marked dirty for migration).
+ * @dst: destination offset.
+ * @len: bytes; both ranges are inside their framebuffers.
+ *
+ * No lock of either vGPU is needed (framebuffer pages live as long as
+ * their vGPU); the caller keeps both alive (p2p.c).
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int mvgpu_fb_copy_between(struct mvgpu_vgpu *from, u64 src,
+			  struct mvgpu_vgpu *to, u64 dst, u64 len)
+{
+	u64 pos = 0;
+	int ret = 0;
+
+	while (!ret && pos < len) {
+		size_t n = min(fb_chunk(src + pos, len - pos),
+			       fb_chunk(dst + pos, len - pos));
+
+		ret = fb_copy_chunk(from, src + pos, to, dst + pos, n);
+		pos += n;
 	}
 	return ret;
 }

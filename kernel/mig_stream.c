@@ -69,11 +69,13 @@ int mvgpu_local_info(struct mvgpu_vgpu *vgpu, struct mvgpu_compat_info *info)
 	int ret = mvgpu_compat_local(info, vgpu->vtype->index,
 				     MVGPU_DRIVER_VERSION);
 
+	if (ret)
+		return ret;
+	info->fb_size = vgpu->fb_size;		/* the 1:1 type's own */
 	/* the parent's mode only changes while it has no vGPU */
-	if (!ret)
-		info->ecc = READ_ONCE(vgpu->parent->ecc_on) ?
-			    MVGPU_COMPAT_ECC_ON : MVGPU_COMPAT_ECC_OFF;
-	return ret;
+	info->ecc = READ_ONCE(vgpu->parent->ecc_on) ?
+		    MVGPU_COMPAT_ECC_ON : MVGPU_COMPAT_ECC_OFF;
+	return 0;
 }
 
 static unsigned long backed_pages(struct mvgpu_vgpu *vgpu, unsigned long *map)

@@ -51,7 +51,7 @@ bool mvgpu_display_valid(struct mvgpu_vgpu *vgpu)
 	 */
 	size = (u64)d->stride * d->height;
 	end = (u64)d->offset + size;
-	return end <= vgpu->vtype->fb_size && PAGE_ALIGN(size) <= U32_MAX;
+	return end <= vgpu->fb_size && PAGE_ALIGN(size) <= U32_MAX;
 }
 
 static u32 *mvgpu_disp_reg(struct mvgpu_vgpu *vgpu, u32 off)
@@ -86,7 +86,7 @@ static bool mvgpu_ch_reg(u32 off, unsigned int *ch, u32 *reg)
  */
 u32 mvgpu_mmio_read(struct mvgpu_vgpu *vgpu, u32 off)
 {
-	u64 fb_size = vgpu->vtype->fb_size;
+	u64 fb_size = vgpu->fb_size;
 	unsigned int ch;
 	u32 reg, *r;
 
@@ -112,6 +112,8 @@ u32 mvgpu_mmio_read(struct mvgpu_vgpu *vgpu, u32 off)
 		return mvgpu_display_valid(vgpu);
 	case MVGPU_REG_ECC_STATUS ... MVGPU_REG_RETIRED_PEND:
 		return mvgpu_ecc_read(vgpu, off);
+	case MVGPU_REG_UUID0 ... MVGPU_REG_PEER_FB_HI:
+		return mvgpu_p2p_read(vgpu, off);
 	}
 	r = mvgpu_disp_reg(vgpu, off);
 	if (r)
@@ -152,6 +154,10 @@ void mvgpu_mmio_write(struct mvgpu_vgpu *vgpu, u32 off, u32 val)
 		return;
 	case MVGPU_REG_ECC_CTRL:
 		mvgpu_ecc_write(vgpu, off, val);
+		return;
+	case MVGPU_REG_PEER_SCAN:
+	case MVGPU_REG_PEER_SEL:
+		mvgpu_p2p_write(vgpu, off, val);
 		return;
 	}
 	r = mvgpu_disp_reg(vgpu, off);

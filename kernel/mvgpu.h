@@ -69,6 +69,9 @@ struct mvgpu_ecc_counts {
 	u64 sbe_vol, dbe_vol, sbe_agg, dbe_agg;
 };
 
+/* A parent links to at most this many others (link.c). */
+#define MVGPU_MAX_LINK_PEERS	8
+
 /**
  * struct mvgpu_parent - a physical GPU that vGPUs are carved from.
  * @mparent:	mdev core registration.
@@ -104,6 +107,7 @@ struct mvgpu_parent {
 	u64 fb_total;
 	u64 fb_used;
 	unsigned int nr_vgpus;
+	bool has_full;
 	unsigned long pool_pages;
 	unsigned long *pool_busy;
 	unsigned long pool_held;
@@ -115,6 +119,8 @@ struct mvgpu_parent {
 	bool ecc_pending;
 	struct mvgpu_ecc_counts ecc;
 	atomic64_t busy_ns;
+	struct mvgpu_parent *link_peer[MVGPU_MAX_LINK_PEERS];
+	u8 link_n[MVGPU_MAX_LINK_PEERS];
 	struct mvgpu_vtype vtypes[MVGPU_NUM_TYPES];
 	struct mdev_type *mtypes[MVGPU_NUM_TYPES];
 };
@@ -124,6 +130,18 @@ struct mvgpu_parent {
 #define MVGPU_PG_RETIRED	(1u << 1)	/* never given out again */
 #define MVGPU_PG_DBE		(1u << 2)	/* retired for a double-bit error */
 #define MVGPU_PG_PENDING	(1u << 3)	/* still held by a vGPU */
+
+/**
+ * struct mvgpu_peer - an entry of a vGPU's peer table (p2p.c).
+ * @uuid:	the peer vGPU.
+ * @fb_size:	its framebuffer bytes.
+ * @links:	links between the two parents.
+ */
+struct mvgpu_peer {
+	guid_t uuid;
+	u64 fb_size;
+	u32 links;
+};
 
 /**
  * struct mvgpu_display - head 0's display registers.
@@ -175,6 +193,9 @@ struct mvgpu_channel {
  * @cfg:	emulated PCI config space.
  * @cfg_wmask:	writable bits of @cfg.
  * @cfg_w1c:	write-1-to-clear bits of @cfg.
+ * @fb_size:	framebuffer bytes: the type's, or for the 1:1 type the
+ *		parent's usable pool when the vGPU was created.
+ * @bar2_size:	BAR2 bytes: @fb_size rounded up to a power of two.
  * @fb_pages:	framebuffer backing, one slot per page, filled on first
  *		write (cmpxchg, no lock); an empty slot reads as zeroes.
  * @fb_npages:	number of slots.
@@ -222,6 +243,13 @@ struct mvgpu_channel {
  * @frl_timer:	wakes the processor when a held frame may end.
  * @busy_ns:	time the command processor ran for this vGPU.
  * @debugfs:	its debugfs directory (ecc_inject).
+ * @open_node:	on p2p.c's list of open vGPUs.
+ * @owner_mm, @owner_kvm, @owner_ictx: the VM that opened it (p2p.c);
+ *		compared, never used.
+ * @peers:	the peer table the guest took (MVGPU_REG_PEER_SCAN).
+ * @nr_peers:	its entries.
+ * @peer_sel:	MVGPU_REG_PEER_SEL.
+ * @p2p_clock:	when the links are free for the next peer copy step.
  */
 struct mvgpu_vgpu {
 	struct vfio_device vdev;
@@ -234,6 +262,8 @@ struct mvgpu_vgpu {
 	u8 cfg_wmask[PCI_CFG_SPACE_SIZE];
 	u8 cfg_w1c[PCI_CFG_SPACE_SIZE];
 
+	u64 fb_size;
+	u64 bar2_size;
 	struct page **fb_pages;
 	unsigned long fb_npages;
 	unsigned long *fb_dirty;
@@ -280,6 +310,15 @@ struct mvgpu_vgpu {
 	struct hrtimer frl_timer;
 	atomic64_t busy_ns;
 	struct dentry *debugfs;
+
+	struct list_head open_node;
+	struct mm_struct *owner_mm;
+	struct kvm *owner_kvm;
+	void *owner_ictx;
+	struct mvgpu_peer peers[MVGPU_MAX_PEERS];
+	u32 nr_peers;
+	u32 peer_sel;
+	ktime_t p2p_clock;
 };
 
 static inline struct mvgpu_vgpu *vdev_to_vgpu(struct vfio_device *vdev)
@@ -308,12 +347,15 @@ extern char *mvgpu_retired_pages_file;
 void mvgpu_types_init(struct mvgpu_parent *parent);
 unsigned int mvgpu_type_available(struct mdev_type *mtype);
 ssize_t mvgpu_type_description(struct mdev_type *mtype, char *buf);
+int mvgpu_type_fb_size(struct mvgpu_parent *parent,
+		       const struct mvgpu_vtype *vt, u64 *size);
 
 /* pool.c: the parent's physical pages */
 int mvgpu_pool_init(struct mvgpu_parent *parent);
 void mvgpu_pool_free(struct mvgpu_parent *parent);
 u64 mvgpu_pool_usable(struct mvgpu_parent *parent);
 u64 mvgpu_pool_free_bytes(struct mvgpu_parent *parent);
+u64 mvgpu_pool_full_size(struct mvgpu_parent *parent);
 int mvgpu_pool_map(struct mvgpu_vgpu *vgpu);
 void mvgpu_pool_unmap(struct mvgpu_vgpu *vgpu);
 int mvgpu_pool_retire(struct mvgpu_parent *parent, unsigned long page,
@@ -323,6 +365,29 @@ unsigned int mvgpu_pool_page_flags(struct mvgpu_parent *parent,
 int mvgpu_pool_note_sbe(struct mvgpu_parent *parent, unsigned long page);
 void mvgpu_pool_replace_pending(struct mvgpu_vgpu *vgpu);
 void mvgpu_pool_debugfs_add(struct mvgpu_vgpu *vgpu, struct dentry *dir);
+
+/* link.c: links between parents */
+extern char *mvgpu_links_param;
+unsigned int mvgpu_links_between(struct mvgpu_parent *a,
+				 struct mvgpu_parent *b);
+void mvgpu_links_parent_added(struct mvgpu_parent *parent);
+void mvgpu_links_parent_removed(struct mvgpu_parent *parent);
+ssize_t mvgpu_links_show(struct mvgpu_parent *parent, char *buf);
+int mvgpu_links_store(struct mvgpu_parent *parent, const char *buf);
+
+/* p2p.c: peers and peer copies */
+extern unsigned int mvgpu_link_mib_s;
+void mvgpu_p2p_open(struct mvgpu_vgpu *vgpu);
+void mvgpu_p2p_close(struct mvgpu_vgpu *vgpu);
+void mvgpu_p2p_scan(struct mvgpu_vgpu *vgpu);
+void mvgpu_p2p_reset(struct mvgpu_vgpu *vgpu);
+u32 mvgpu_p2p_read(struct mvgpu_vgpu *vgpu, u32 off);
+void mvgpu_p2p_write(struct mvgpu_vgpu *vgpu, u32 off, u32 val);
+u32 mvgpu_p2p_check(struct mvgpu_vgpu *vgpu, u32 flags, u64 here, u64 there,
+		    u64 len);
+bool mvgpu_p2p_hold(struct mvgpu_vgpu *vgpu);
+u32 mvgpu_p2p_step(struct mvgpu_vgpu *vgpu, u32 flags, u64 here, u64 there,
+		   u64 len);
 
 /* retire.c: the retired-pages file */
 void mvgpu_retired_load(struct mvgpu_parent *parent);
@@ -356,6 +421,7 @@ ssize_t mvgpu_params_show(struct mvgpu_vgpu *vgpu, char *buf);
 int mvgpu_params_store(struct mvgpu_vgpu *vgpu, const char *buf,
 		       size_t count);
 bool mvgpu_frl_hold(struct mvgpu_vgpu *vgpu);
+void mvgpu_kick_at(struct mvgpu_vgpu *vgpu, ktime_t when);
 void mvgpu_frl_frame_done(struct mvgpu_vgpu *vgpu);
 
 /* vgpu.c */
@@ -378,6 +444,8 @@ int mvgpu_fb_mmap(struct mvgpu_vgpu *vgpu, struct vm_area_struct *vma,
 		  u64 region_off);
 int mvgpu_fb_fill(struct mvgpu_vgpu *vgpu, u64 off, u64 len, u32 pattern);
 int mvgpu_fb_copy(struct mvgpu_vgpu *vgpu, u64 src, u64 dst, u64 len);
+int mvgpu_fb_copy_between(struct mvgpu_vgpu *from, u64 src,
+			  struct mvgpu_vgpu *to, u64 dst, u64 len);
 int mvgpu_fb_dma(struct mvgpu_vgpu *vgpu, u64 fb_off, dma_addr_t iova,
 		 u64 len, bool to_fb);
 

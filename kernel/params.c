@@ -24,6 +24,22 @@
 
 #include "mvgpu.h"
 
+/**
+ * mvgpu_kick_at() - run the processor again at @when (a held channel).
+ * @vgpu: the vGPU; caller holds vgpu->lock, the processor may run.
+ * @when: CLOCK_MONOTONIC time.
+ *
+ * One timer serves every hold (the frame rate limiter, the links): an
+ * earlier time wins, a later one waits for the processor's next look.
+ */
+void mvgpu_kick_at(struct mvgpu_vgpu *vgpu, ktime_t when)
+{
+	if (hrtimer_active(&vgpu->frl_timer) &&
+	    ktime_before(hrtimer_get_expires(&vgpu->frl_timer), when))
+		return;
+	hrtimer_start(&vgpu->frl_timer, when, HRTIMER_MODE_ABS);
+}
+
 static enum hrtimer_restart frl_timer_fn(struct hrtimer *t)
 {
 	struct mvgpu_vgpu *vgpu = container_of(t, struct mvgpu_vgpu,
@@ -150,7 +166,7 @@ bool mvgpu_frl_hold(struct mvgpu_vgpu *vgpu)
 	next = ktime_add_ns(vgpu->frl_last, NSEC_PER_SEC / fps);
 	if (ktime_compare(ktime_get(), next) >= 0)
 		return false;
-	hrtimer_start(&vgpu->frl_timer, next, HRTIMER_MODE_ABS);
+	mvgpu_kick_at(vgpu, next);
 	return true;
 }
 

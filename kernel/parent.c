@@ -50,6 +50,7 @@ static struct mvgpu_parent *mvgpu_parent_create(struct device *dev)
 	mutex_lock(&mvgpu_parents_lock);
 	list_add_tail(&parent->node, &mvgpu_parents);
 	mutex_unlock(&mvgpu_parents_lock);
+	mvgpu_links_parent_added(parent);
 	mvgpu_stat_inc(MVGPU_STAT_PARENTS);
 	dev_info(dev, "mvgpu parent: %u MiB framebuffer pool, %s, ECC %s\n",
 		 mvgpu_fb_pool_mib,
@@ -74,6 +75,7 @@ static void mvgpu_parent_destroy(struct mvgpu_parent *parent)
 	mutex_lock(&mvgpu_parents_lock);
 	list_del(&parent->node);
 	mutex_unlock(&mvgpu_parents_lock);
+	mvgpu_links_parent_removed(parent);
 	dev_set_drvdata(parent->dev, NULL);
 	mvgpu_pool_free(parent);
 	mutex_destroy(&parent->lock);

@@ -17,6 +17,9 @@
  *   fb_total, fb_usable, fb_used	bytes of the pool; usable by vGPUs
  *			(less ECC's share on DDR and retired pages); held.
  *   busy_ns		time the command processor ran for its vGPUs.
+ *   links		"PEER N" per parent joined to this one by N links;
+ *			write "PEER N" (N = 0 removes) while neither has a
+ *			vGPU (link.c).
  *
  * The group is there exactly while the parent is (PCI: the driver's
  * dev_groups; virtual: added after it is made, removed before it goes);
@@ -222,6 +225,27 @@ static ssize_t busy_ns_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(busy_ns);
 
+static ssize_t links_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	struct mvgpu_parent *parent = to_parent(dev);
+
+	return parent ? mvgpu_links_show(parent, buf) : -ENODEV;
+}
+
+static ssize_t links_store(struct device *dev, struct device_attribute *attr,
+			   const char *buf, size_t count)
+{
+	struct mvgpu_parent *parent = to_parent(dev);
+	int ret;
+
+	if (!parent)
+		return -ENODEV;
+	ret = mvgpu_links_store(parent, buf);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(links);
+
 static struct attribute *mvgpu_parent_attrs[] = {
 	&dev_attr_memory_kind.attr,
 	&dev_attr_ecc_mode.attr,
@@ -232,6 +256,7 @@ static struct attribute *mvgpu_parent_attrs[] = {
 	&dev_attr_fb_usable.attr,
 	&dev_attr_fb_used.attr,
 	&dev_attr_busy_ns.attr,
+	&dev_attr_links.attr,
 	NULL,
 };
 

@@ -19,7 +19,9 @@
  *
  * Capacity for new vGPUs: the usable pool (the pool less ECC's share on
  * DDR) less what vGPUs reserved, and never more than the free healthy
- * pages.
+ * pages.  A vGPU of the 1:1 type takes the whole usable pool and is alone
+ * on its parent: it cannot be created next to another vGPU, nor another
+ * next to it (-EBUSY).
  */
 #include <linux/bitmap.h>
 #include <linux/debugfs.h>
@@ -99,10 +101,25 @@ u64 mvgpu_pool_free_bytes(struct mvgpu_parent *parent)
 }
 
 /**
- * mvgpu_pool_map() - reserve a new vGPU's framebuffer and choose its pages.
- * @vgpu: the vGPU, parent, vtype and fb_npages set.
+ * mvgpu_pool_full_size() - the framebuffer a 1:1 vGPU would get now.
+ * @parent: the parent; caller holds parent->lock.
  *
- * Return: 0, -ENOSPC when the pool cannot hold it, or -ENOMEM.
+ * Return: the usable pool in whole MiB, or 0 while a vGPU exists.
+ */
+u64 mvgpu_pool_full_size(struct mvgpu_parent *parent)
+{
+	lockdep_assert_held(&parent->lock);
+	if (parent->nr_vgpus)
+		return 0;
+	return round_down(mvgpu_pool_free_bytes(parent), SZ_1M);
+}
+
+/**
+ * mvgpu_pool_map() - reserve a new vGPU's framebuffer and choose its pages.
+ * @vgpu: the vGPU, parent, vtype, fb_size and fb_npages set.
+ *
+ * Return: 0, -ENOSPC when the pool cannot hold it, -EBUSY when a 1:1 vGPU
+ * would not be alone on the parent, or -ENOMEM.
  */
 int mvgpu_pool_map(struct mvgpu_vgpu *vgpu)
 {
@@ -116,7 +133,12 @@ int mvgpu_pool_map(struct mvgpu_vgpu *vgpu)
 		return -ENOMEM;
 
 	mutex_lock(&parent->lock);
-	if (mvgpu_pool_free_bytes(parent) < vgpu->vtype->fb_size) {
+	if (parent->has_full ||
+	    (vgpu->vtype->index == MVGPU_TYPE_FULL && parent->nr_vgpus)) {
+		ret = -EBUSY;
+		goto out;
+	}
+	if (mvgpu_pool_free_bytes(parent) < vgpu->fb_size) {
 		ret = -ENOSPC;
 		goto out;
 	}
@@ -135,9 +157,10 @@ int mvgpu_pool_map(struct mvgpu_vgpu *vgpu)
 		if (!(i % 4096))
 			cond_resched();
 	}
-	parent->fb_used += vgpu->vtype->fb_size;
+	parent->fb_used += vgpu->fb_size;
 	parent->pool_held += vgpu->fb_npages;
 	parent->nr_vgpus++;
+	parent->has_full = vgpu->vtype->index == MVGPU_TYPE_FULL;
 out:
 	mutex_unlock(&parent->lock);
 	if (ret) {
@@ -222,9 +245,10 @@ void mvgpu_pool_unmap(struct mvgpu_vgpu *vgpu)
 		if (!(i % 4096))
 			cond_resched();
 	}
-	parent->fb_used -= vgpu->vtype->fb_size;
+	parent->fb_used -= vgpu->fb_size;
 	parent->pool_held -= vgpu->fb_npages;
 	parent->nr_vgpus--;
+	parent->has_full = false;
 	if (!parent->nr_vgpus)
 		mvgpu_ecc_apply_pending(parent);
 	mutex_unlock(&parent->lock);

@@ -22,13 +22,23 @@ static int mvgpu_vgpu_init_dev(struct vfio_device *vdev)
 	vgpu->mdev = mdev;
 	vgpu->parent = mtype_to_parent(mdev->type);
 	vgpu->vtype = mtype_to_vtype(mdev->type);
-	ret = mvgpu_fb_init(vgpu);
+	ret = mvgpu_type_fb_size(vgpu->parent, vgpu->vtype, &vgpu->fb_size);
+	if (!ret) {
+		vgpu->bar2_size = roundup_pow_of_two(vgpu->fb_size);
+		ret = mvgpu_fb_init(vgpu);
+	}
 	if (!ret)
 		ret = mvgpu_pool_map(vgpu);
 	if (ret == -ENOSPC)
 		dev_warn_ratelimited(vgpu->parent->dev,
 				     "no room for a %s vGPU: framebuffer pool exhausted\n",
 				     vgpu->vtype->desc->name);
+	if (ret == -EBUSY)
+		dev_warn_ratelimited(vgpu->parent->dev,
+				     "a %s vGPU must be alone on its parent: %s\n",
+				     vgpu->vtype->desc->name,
+				     vgpu->vtype->index == MVGPU_TYPE_FULL ?
+				     "another vGPU exists" : "a 1:1 vGPU exists");
 	if (!ret)
 		ret = mvgpu_dirty_init(vgpu);
 	if (ret) {
@@ -38,6 +48,7 @@ static int mvgpu_vgpu_init_dev(struct vfio_device *vdev)
 		return ret;
 	}
 	mutex_init(&vgpu->lock);
+	INIT_LIST_HEAD(&vgpu->open_node);
 	mvgpu_params_init(vgpu);
 	INIT_WORK(&vgpu->work, mvgpu_processor_work);
 	mutex_init(&vgpu->v1_lock);
@@ -73,6 +84,7 @@ void mvgpu_engine_reset(struct mvgpu_vgpu *vgpu)
 {
 	mvgpu_ecc_vgpu_reset(vgpu);
 	mvgpu_mmio_reset(vgpu);
+	mvgpu_p2p_reset(vgpu);
 	mvgpu_channels_reset(vgpu);
 	vgpu->intx_masked = false;
 	mvgpu_irq_update(vgpu);
@@ -96,6 +108,7 @@ static int mvgpu_vgpu_open(struct vfio_device *vdev)
 {
 	struct mvgpu_vgpu *vgpu = vdev_to_vgpu(vdev);
 
+	mvgpu_p2p_open(vgpu);
 	mutex_lock(&vgpu->lock);
 	vgpu->open_count++;
 	/* what the processor allocates for this user is charged to it */
@@ -114,6 +127,7 @@ static void mvgpu_vgpu_close(struct vfio_device *vdev)
 	mvgpu_mig_close(vgpu);
 	mvgpu_v1_free(vgpu);
 	mvgpu_processor_stop(vgpu);
+	mvgpu_p2p_close(vgpu);		/* peers' copies into it end first */
 	mutex_lock(&vgpu->lock);
 	mvgpu_engine_reset(vgpu);
 	mvgpu_irq_release(vgpu);
@@ -132,7 +146,7 @@ static u64 mvgpu_region_size(struct mvgpu_vgpu *vgpu, unsigned int index)
 	case VFIO_PCI_BAR0_REGION_INDEX:
 		return MVGPU_MMIO_SIZE;
 	case VFIO_PCI_BAR2_REGION_INDEX:
-		return vgpu->vtype->fb_size;
+		return vgpu->bar2_size;
 	case MVGPU_V1_REGION_INDEX:
 		return MVGPU_V1_REGION_SIZE;
 	default:
@@ -167,7 +181,7 @@ static int mvgpu_fb_sparse_cap(struct mvgpu_vgpu *vgpu,
 		.sparse.header.version = 1,
 		.sparse.nr_areas = 1,
 		.area.offset = 0,
-		.area.size = vgpu->vtype->fb_size,
+		.area.size = vgpu->fb_size,
 	};
 
 	return vfio_info_add_capability(caps, &cap.sparse.header, sizeof(cap));
@@ -350,7 +364,12 @@ static ssize_t mvgpu_vgpu_rw(struct mvgpu_vgpu *vgpu, char __user *ubuf,
 		ret = mvgpu_mmio_rw(vgpu, ubuf, off, count, write);
 		break;
 	case VFIO_PCI_BAR2_REGION_INDEX:
-		ret = mvgpu_fb_rw_user(vgpu, ubuf, off, count, write);
+		if (off < vgpu->fb_size)
+			ret = mvgpu_fb_rw_user(vgpu, ubuf, off,
+					       min_t(u64, count, vgpu->fb_size - off),
+					       write);
+		else	/* BAR2's tail past the framebuffer (1:1 type) */
+			ret = write || !clear_user(ubuf, count) ? count : -EFAULT;
 		break;
 	case MVGPU_V1_REGION_INDEX:
 		ret = mvgpu_v1_rw(vgpu, ubuf, off, count, write);

@@ -37,7 +37,11 @@
  * struct mvgpu_type_desc - one vGPU type, as offered by every parent.
  * @id:		suffix of the sysfs type directory ("mvgpu-<id>").
  * @name:	human name shown by the type's ``name`` attribute.
- * @fb_mib:	framebuffer size in MiB (also the BAR2 size; a power of two).
+ * @fb_mib:	framebuffer size in MiB, a power of two; 0 for the 1:1 type,
+ *		whose framebuffer is the parent's whole usable pool when the
+ *		vGPU is created (a multiple of 1 MiB).  BAR2 is the framebuffer
+ *		rounded up to a power of two; beyond the framebuffer it reads
+ *		zeroes and ignores writes (ABI 1.2).
  * @heads:	number of display heads.
  * @max_width:	largest mode width.
  * @max_height:	largest mode height.
@@ -62,8 +66,10 @@ struct mvgpu_type_desc {
 	{ "256M", "MVGPU-256M",  256, 1, 1920, 1080, 60 },		\
 	{ "512M", "MVGPU-512M",  512, 2, 2560, 1600, 60 },		\
 	{ "1G",   "MVGPU-1G",   1024, 4, 3840, 2160, 60 },		\
+	{ "full", "MVGPU-FULL",    0, 4, 3840, 2160, 60 },		\
 }
-#define MVGPU_NUM_TYPES		4
+#define MVGPU_NUM_TYPES		5
+#define MVGPU_TYPE_FULL		4	/* the 1:1 type: one per parent, alone */
 
 /*
  * BAR0 registers.  32-bit, little-endian; accesses must be 4-byte aligned
@@ -72,8 +78,9 @@ struct mvgpu_type_desc {
  * writes.
  */
 #define MVGPU_ABI_MAJOR		1
-#define MVGPU_ABI_MINOR		1	/* 1.1: ECC and page retirement registers,
-					 * MVGPU_ERR_ECC, MVGPU_CMD_F_FRAME */
+#define MVGPU_ABI_MINOR		2	/* 1.1: ECC and page retirement registers,
+					 * MVGPU_ERR_ECC, MVGPU_CMD_F_FRAME;
+					 * 1.2: the 1:1 type, peers (P2P) */
 #define MVGPU_ID_MAGIC		0x5047564d	/* "MVGP" */
 
 #define MVGPU_REG_ID		0x0000	/* RO MVGPU_ID_MAGIC */
@@ -134,6 +141,35 @@ struct mvgpu_type_desc {
 
 #define MVGPU_ECC_CTRL_OPT_OUT	(1u << 0)	/* guest: no ECC for this vGPU */
 
+/*
+ * Peers (ABI 1.2).  A vGPU's peers are the other vGPUs of the same VM (the
+ * same VFIO user: iommufd context, else the process that opened them)
+ * whose parents are joined to its parent by links.  The guest takes the
+ * table with a write to PEER_SCAN (it is empty after a reset), reads
+ * PEER_COUNT, and for each entry i writes i to PEER_SEL and reads the
+ * peer's UUID and link count; it matches the UUID with each of its vGPUs'
+ * own UUID registers.  MVGPU_OP_PEER_COPY then names a peer by its index.
+ * The table migrates as the guest saw it; a target that cannot offer the
+ * same peers over as many links refuses the stream before the source stops.
+ */
+#define MVGPU_REG_UUID0		0x0220	/* RO this vGPU's UUID, bytes 0..3 (byte 0 in bits 7:0) */
+#define MVGPU_REG_UUID1		0x0224	/* RO bytes 4..7 */
+#define MVGPU_REG_UUID2		0x0228	/* RO bytes 8..11 */
+#define MVGPU_REG_UUID3		0x022c	/* RO bytes 12..15 */
+#define MVGPU_REG_PEER_SCAN	0x0230	/* WO any value: build the peer table now */
+#define MVGPU_REG_PEER_COUNT	0x0234	/* RO entries in the table */
+#define MVGPU_REG_PEER_SEL	0x0238	/* RW entry the next registers show */
+#define MVGPU_REG_PEER_UUID0	0x023c	/* RO its UUID, bytes 0..3, as UUID0 */
+#define MVGPU_REG_PEER_UUID1	0x0240
+#define MVGPU_REG_PEER_UUID2	0x0244
+#define MVGPU_REG_PEER_UUID3	0x0248
+#define MVGPU_REG_PEER_LINKS	0x024c	/* RO links to it; 0: no such entry */
+#define MVGPU_REG_PEER_FB_LO	0x0250	/* RO its framebuffer bytes */
+#define MVGPU_REG_PEER_FB_HI	0x0254
+
+#define MVGPU_MAX_PEERS		7	/* a VM has up to 8 vGPUs */
+#define MVGPU_MAX_LINKS		12	/* links between two parents */
+
 /* Channel n's registers at MVGPU_REG_CH_BASE + n * MVGPU_REG_CH_STRIDE. */
 #define MVGPU_REG_CH_BASE	0x1000
 #define MVGPU_REG_CH_STRIDE	0x0100
@@ -174,7 +210,9 @@ enum mvgpu_err {
 	MVGPU_ERR_ALIGN		= 6,	/* offset or size not 4-byte aligned */
 	MVGPU_ERR_NOMEM		= 7,	/* the host could not back the framebuffer */
 	MVGPU_ERR_ECC		= 8,	/* uncorrectable ECC error: reset the vGPU */
-	MVGPU_ERR_MAX		= MVGPU_ERR_ECC,
+	MVGPU_ERR_PEER		= 9,	/* PEER_COPY: no such entry, or the peer
+					 * is gone, closed or no longer linked */
+	MVGPU_ERR_MAX		= MVGPU_ERR_PEER,
 };
 
 /*
@@ -205,7 +243,10 @@ enum mvgpu_op {
 	MVGPU_OP_DMA_TO_FB	= 3,	/* a = guest IOVA, b = fb offset, c = bytes */
 	MVGPU_OP_DMA_FROM_FB	= 4,	/* a = fb offset, b = guest IOVA, c = bytes */
 	MVGPU_OP_FENCE		= 5,	/* a = 32-bit value; b = IOVA if MVGPU_CMD_F_FENCE_MEM */
-	MVGPU_OP_MAX		= MVGPU_OP_FENCE,
+	MVGPU_OP_PEER_COPY	= 6,	/* a = fb offset here, b = fb offset in the
+					 * peer, c = bytes; flags: the peer's
+					 * index, MVGPU_CMD_F_PEER_READ */
+	MVGPU_OP_MAX		= MVGPU_OP_PEER_COPY,
 };
 
 #define MVGPU_CMD_F_IRQ		(1u << 0)	/* FENCE: raise MVGPU_INTR_FENCE(ch) */
@@ -215,5 +256,12 @@ enum mvgpu_op {
 						 * than 1/frl s after the last one */
 #define MVGPU_CMD_F_ALL		(MVGPU_CMD_F_IRQ | MVGPU_CMD_F_FENCE_MEM | \
 				 MVGPU_CMD_F_FRAME)
+
+/* PEER_COPY's flags: copies run at the links' bandwidth (links x the
+ * module's link_mib_s), so NV2 moves twice what NV1 does. */
+#define MVGPU_CMD_PEER_MASK	0x7u		/* index in the peer table */
+#define MVGPU_CMD_F_PEER_READ	(1u << 8)	/* from the peer to here; else
+						 * from here to the peer */
+#define MVGPU_CMD_PEER_F_ALL	(MVGPU_CMD_PEER_MASK | MVGPU_CMD_F_PEER_READ)
 
 #endif /* MVGPU_ABI_H */

@@ -419,3 +419,67 @@ Test(saverestore, full_file_system_leaves_no_file_and_the_source_intact)
 	assert_fb(a, ref, "source after a failed save");
 	free(ref);
 }
+
+static void set_memory_kind(const char *parent, const char *kind)
+{
+	char p[LAB_PATH + 32];
+
+	snprintf(p, sizeof(p), "%s/mvgpu/memory_kind", parent);
+	cr_assert_eq(lab_write_str(p, kind), 0, "%s", p);
+}
+
+/* before the suite's teardown: the defaults need the parents empty */
+static void one_to_one_teardown(void)
+{
+	while (nopened)
+		mvgpu_dev_close(opened[--nopened]);
+	lab_remove_all();
+	lab_platform_defaults();
+}
+
+/*
+ * A 1:1 vGPU's framebuffer is its parent's usable pool (960 MiB on DDR
+ * with ECC, BAR2 1 GiB): it moves to another 1:1 vGPU of the same size,
+ * and a target whose pool differs (HBM: 1024 MiB) refuses the image
+ * unchanged.
+ */
+Test(saverestore, a_one_to_one_vgpu_moves_to_a_gpu_of_its_size_only,
+     .fini = one_to_one_teardown)
+{
+	static char out[16384];
+	static uint32_t head[1024], tail[1024], got[1024];
+	const uint64_t fb = 960ull << 20;
+	char dirs[LAB_MAX_PARENTS][LAB_PATH], ua[37], ub[37];
+	mvgpu_dev *a, *b;
+
+	cr_assert_eq(lab_parents(dirs, LAB_MAX_PARENTS), 2);
+	set_memory_kind(dirs[0], "ddr");
+	set_memory_kind(dirs[1], "ddr");
+	for (unsigned i = 0; i < 1024; i++) {
+		head[i] = 0x11000000 + i;
+		tail[i] = 0x22000000 + i;
+	}
+	cr_assert_eq(lab_create(dirs[0], "full", ua), 0);
+	a = open_dev(ua);
+	cr_assert_eq(mvgpu_dev_get_info(a)->fb_size, fb);
+	cr_assert_eq(mvgpu_fb_write(a, 0, head, sizeof(head)), 0);
+	cr_assert_eq(mvgpu_fb_write(a, fb - sizeof(tail), tail, sizeof(tail)), 0);
+	close_dev(a);
+	cr_assert_eq(CLI(out, "save", ua, path("full.img")), 0, "%s", out);
+
+	cr_assert_eq(lab_create(dirs[1], "full", ub), 0);
+	cr_assert_eq(CLI(out, "restore", ub, path("full.img")), 0, "%s", out);
+	b = open_dev(ub);
+	cr_assert_eq(mvgpu_fb_read(b, 0, got, sizeof(got)), 0);
+	cr_assert_eq(memcmp(got, head, sizeof(got)), 0);
+	cr_assert_eq(mvgpu_fb_read(b, fb - sizeof(got), got, sizeof(got)), 0);
+	cr_assert_eq(memcmp(got, tail, sizeof(got)), 0);
+	close_dev(b);
+	cr_assert_eq(lab_remove(ub), 0);
+
+	set_memory_kind(dirs[1], "hbm");
+	cr_assert_eq(lab_create(dirs[1], "full", ub), 0);
+	cr_assert_eq(CLI(out, "restore", ub, path("full.img")), 1, "%s", out);
+	cr_assert_not_null(strstr(out, "framebuffer size differs"), "%s", out);
+	cr_assert_not_null(strstr(out, "was not changed"), "%s", out);
+}

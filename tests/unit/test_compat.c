@@ -35,9 +35,11 @@ static int parse(const char *s, struct mvgpu_compat_info *in, char *why)
 Test(compat, local_info_of_every_type)
 {
 	static const char *const types[] = { "mvgpu-64M", "mvgpu-256M",
-					     "mvgpu-512M", "mvgpu-1G" };
+					     "mvgpu-512M", "mvgpu-1G",
+					     "mvgpu-full" };
+	/* the 1:1 type's size is the vGPU's: the kernel fills it in */
 	static const unsigned long long fb[] = { 64ull << 20, 256ull << 20,
-						 512ull << 20, 1ull << 30 };
+						 512ull << 20, 1ull << 30, 0 };
 	struct mvgpu_compat_info in;
 	unsigned int i;
 

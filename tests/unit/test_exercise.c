@@ -36,7 +36,9 @@ Test(layout, fits_every_type)
 
 	for (t = 0; t < MVGPU_NUM_TYPES; t++) {
 		for (n = 1; n <= EX_MAX_CH; n++) {
-			uint64_t fb = (uint64_t)types[t].fb_mib << 20, rows = 0;
+			/* the 1:1 type: a 1 GiB DDR pool less ECC's 1/16 */
+			uint64_t fb = (uint64_t)(types[t].fb_mib ? types[t].fb_mib : 960) << 20;
+			uint64_t rows = 0;
 
 			cr_assert_eq(ex_layout_init(&l, fb, types[t].max_width,
 						    types[t].max_height, n), 0);

@@ -80,23 +80,28 @@ load_modules() {
 	msg "mvgpu.ko loaded${LAB_MODPARAMS:+ ($LAB_MODPARAMS)}$([[ $ko == kernel/mvgpu.ko ]] || echo " from $ko")"
 }
 
-# Bind the edu function (1234:11e8) to the mvgpu PCI driver via new_id.
+# Bind the edu functions (1234:11e8) to the mvgpu PCI driver via new_id.
+# MVGPU_LAB_PARENT: the first (by BDF); MVGPU_LAB_PARENTS: all of them.
 bind_pci_parent() {
-	local drv=/sys/bus/pci/drivers/mvgpu dev i
+	local drv=/sys/bus/pci/drivers/mvgpu dev i bound
 	((LAB_MODULE && LAB_PCI_PARENT)) || return 0
 	[[ -d $drv ]] || setup_fail "mvgpu.ko registered no PCI driver named mvgpu"
 	echo 1234 11e8 >"$drv/new_id" ||
 		setup_fail "echo 1234 11e8 > $drv/new_id failed (EINVAL: is the driver's id_table empty but not NULL?)"
 	for ((i = 0; i < 50; i++)); do
+		bound=()
 		for dev in "$drv"/0000:*; do
-			[[ -e $dev ]] || continue
-			export MVGPU_LAB_PARENT=${dev##*/}
-			msg "edu function $MVGPU_LAB_PARENT bound to mvgpu"
-			return 0
+			[[ -e $dev ]] && bound+=("${dev##*/}")
 		done
+		if ((${#bound[@]} >= LAB_PCI_PARENT)); then
+			export MVGPU_LAB_PARENT=${bound[0]} MVGPU_LAB_PARENTS="${bound[*]}"
+			msg "edu function${bound[1]:+s} ${bound[*]} bound to mvgpu"
+			return 0
+		fi
 		sleep 0.1
 	done
-	msg "warning: the edu function did not bind to mvgpu (see dmesg)"
+	msg "warning: ${#bound[@]} of $LAB_PCI_PARENT edu functions bound to mvgpu (see dmesg)"
+	[[ -n ${bound[0]} ]] && export MVGPU_LAB_PARENT=${bound[0]} MVGPU_LAB_PARENTS="${bound[*]}"
 }
 
 # run2: wait (bounded) until the peer answers, so both commands start with

@@ -315,7 +315,7 @@ static int check_identity(mvgpu_dev *dev)
 	static const struct mvgpu_type_desc types[] = MVGPU_TYPES_INIT;
 	mvgpu_dev_info *in = &dev->info;
 	uint32_t id, ver, lo, hi, caps;
-	uint64_t fb;
+	uint64_t fb, bar2;
 	int ret;
 
 	if ((ret = mvgpu__reg_rd(dev, MVGPU_REG_ID, &id)) ||
@@ -333,11 +333,12 @@ static int check_identity(mvgpu_dev *dev)
 				  "device ABI %u.%u, this library speaks %u.x",
 				  ver >> 16, ver & 0xffff, MVGPU_ABI_MAJOR);
 	fb = (uint64_t)hi << 32 | lo;
-	if (fb != dev->regions[VFIO_PCI_BAR2_REGION_INDEX].size)
+	bar2 = dev->regions[VFIO_PCI_BAR2_REGION_INDEX].size;
+	/* BAR2 is the framebuffer rounded up to a power of two (ABI 1.2) */
+	if (!fb || fb % (1u << 20) || fb > bar2 || bar2 / 2 >= fb)
 		return mvgpu__err(dev->ctx, -EPROTO,
 				  "FB_SIZE register says %llu bytes, BAR2 is %llu",
-				  (unsigned long long)fb,
-				  (unsigned long long)dev->regions[VFIO_PCI_BAR2_REGION_INDEX].size);
+				  (unsigned long long)fb, (unsigned long long)bar2);
 	in->version = ver;
 	in->fb_size = fb;
 	in->channels = caps & 0xff;
@@ -346,7 +347,8 @@ static int check_identity(mvgpu_dev *dev)
 	if (in->channels < 1 || in->channels > MVGPU_NUM_CHANNELS ||
 	    in->type_index >= MVGPU_NUM_TYPES ||
 	    in->heads != types[in->type_index].heads ||
-	    fb != (uint64_t)types[in->type_index].fb_mib << 20)
+	    (types[in->type_index].fb_mib &&	/* 0: 1:1, any size */
+	     fb != (uint64_t)types[in->type_index].fb_mib << 20))
 		return mvgpu__err(dev->ctx, -EPROTO,
 				  "CAPS register 0x%08x (channels %u, heads %u, type %u) does not match the ABI type table for a %llu-byte framebuffer",
 				  caps, in->channels, in->heads, in->type_index,
@@ -641,7 +643,8 @@ int mvgpu_fb_map(mvgpu_dev *dev, void **ptr, size_t *size)
 		if (!r->mmap_whole)
 			return mvgpu__err(dev->ctx, -ENOTSUP,
 					  "the framebuffer region is not mmap-able as a whole");
-		p = mmap(NULL, (size_t)r->size, PROT_READ | PROT_WRITE,
+		/* the framebuffer, not BAR2's tail past it (1:1 type) */
+		p = mmap(NULL, (size_t)dev->info.fb_size, PROT_READ | PROT_WRITE,
 			 MAP_SHARED, dev->device, (off_t)r->offset);
 		if (p == MAP_FAILED)
 			return mvgpu__err(dev->ctx, -errno,
@@ -650,7 +653,7 @@ int mvgpu_fb_map(mvgpu_dev *dev, void **ptr, size_t *size)
 		dev->fb = p;
 	}
 	*ptr = dev->fb;
-	*size = (size_t)r->size;
+	*size = (size_t)dev->info.fb_size;
 	return 0;
 }
 
@@ -663,11 +666,11 @@ static int fb_rw(mvgpu_dev *dev, uint64_t off, void *buf, size_t len,
 	if (!dev || (!buf && len))
 		return -EINVAL;
 	r = &dev->regions[VFIO_PCI_BAR2_REGION_INDEX];
-	if (off > r->size || len > r->size - off)
+	if (off > dev->info.fb_size || len > dev->info.fb_size - off)
 		return mvgpu__err(dev->ctx, -EINVAL,
 				  "framebuffer range 0x%llx+%zu is outside its %llu bytes",
 				  (unsigned long long)off, len,
-				  (unsigned long long)r->size);
+				  (unsigned long long)dev->info.fb_size);
 	ret = xfer(dev->device, buf, len, r->offset + off, write);
 	if (ret)
 		return mvgpu__err(dev->ctx, ret,

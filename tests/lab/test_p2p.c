@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Links between parents and peer-to-peer copies: <parent>/mvgpu/links,
+ * the peer registers a guest reads, MVGPU_OP_PEER_COPY both ways, and the
+ * refusals - no link, another VM (process), a peer closed meanwhile, bad
+ * ranges and flags - each a channel error that leaves the peer unchanged.
+ * The lab host's two parents: the edu function and mvgpu0.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <uuid/uuid.h>
+
+#include "lab.h"
+#include "mvgpu.h"
+
+#define VPARENT "/sys/class/mdev_bus/mvgpu0"
+#define MIB (1u << 20)
+
+static mvgpu_ctx *ctx;
+static mvgpu_dev *opened[4];
+static unsigned nopened;
+static char pci[LAB_PATH];		/* the PCI parent's sysfs dir */
+static const char *bdf;
+
+static void links(const char *parent, const char *peer, unsigned n)
+{
+	char p[LAB_PATH + 32], v[64];
+
+	snprintf(p, sizeof(p), "%s/mvgpu/links", parent);
+	snprintf(v, sizeof(v), "%s %u", peer, n);
+	cr_assert_eq(lab_write_str(p, v), 0, "%s < %s", p, v);
+}
+
+static void setup(void)
+{
+	lab_remove_all();
+	nopened = 0;
+	bdf = getenv("MVGPU_LAB_PARENT");
+	cr_assert_not_null(bdf, "the lab binds an edu function (MVGPU_LAB_PARENT)");
+	snprintf(pci, sizeof(pci), "/sys/class/mdev_bus/%s", bdf);
+	cr_assert_eq(mvgpu_ctx_create(&ctx, NULL), 0);
+	links(pci, "mvgpu0", 2);
+}
+
+static void teardown(void)
+{
+	while (nopened)
+		mvgpu_dev_close(opened[--nopened]);
+	mvgpu_ctx_free(ctx);
+	lab_remove_all();
+	links(pci, "mvgpu0", 0);
+}
+
+TestSuite(p2p, .init = setup, .fini = teardown, .timeout = 300);
+
+static mvgpu_dev *open_dev(const char *uuid)
+{
+	mvgpu_dev *dev;
+
+	cr_assert_eq(mvgpu_dev_open(ctx, uuid, &dev), 0, "%s", mvgpu_last_error(ctx));
+	opened[nopened++] = dev;
+	return dev;
+}
+
+static void close_dev(mvgpu_dev *dev)
+{
+	for (unsigned i = 0; i < nopened; i++) {
+		if (opened[i] == dev) {
+			opened[i] = opened[--nopened];
+			break;
+		}
+	}
+	mvgpu_dev_close(dev);
+}
+
+static uint32_t reg(mvgpu_dev *d, uint32_t off)
+{
+	uint32_t v = 0;
+
+	cr_assert_eq(mvgpu_reg_read(d, off, &v), 0);
+	return v;
+}
+
+/* The UUID registers as the kernel's guid bytes: UUID0 = the first 8 hex
+ * digits of the string. */
+static void uuid_regs(mvgpu_dev *d, uint32_t base, char out[37])
+{
+	uint32_t w[4];
+	uuid_t u;
+
+	for (int i = 0; i < 4; i++)
+		w[i] = reg(d, base + 4 * i);
+	/* guid_t: the first three fields little-endian */
+	u[0] = w[0] >> 24; u[1] = w[0] >> 16; u[2] = w[0] >> 8; u[3] = w[0];
+	u[4] = w[1] >> 8; u[5] = w[1]; u[6] = w[1] >> 24; u[7] = w[1] >> 16;
+	for (int i = 0; i < 8; i++)
+		u[8 + i] = w[2 + i / 4] >> (8 * (i % 4));
+	uuid_unparse_lower(u, out);
+}
+
+static void pattern(uint32_t *buf, size_t words, uint32_t seed)
+{
+	for (size_t i = 0; i < words; i++)
+		buf[i] = seed * 2654435761u + (uint32_t)i;
+}
+
+/* One command and a fence on channel 0; the channel's error, 0 if none. */
+static uint32_t run(mvgpu_dev *d, const struct mvgpu_cmd *cmd)
+{
+	mvgpu_chan *c;
+	uint32_t v, err = 0;
+	int ret;
+
+	cr_assert_eq(mvgpu_chan_open(d, 0, 4096, &c), 0, "%s", mvgpu_last_error(ctx));
+	ret = mvgpu_chan_submit(c, cmd, 1);
+	if (!ret)
+		ret = mvgpu_chan_fence(c, 0, &v);
+	if (!ret)
+		ret = mvgpu_chan_wait(c, v, 20000);
+	if (ret == -EIO)
+		err = mvgpu_chan_error(c);
+	else
+		cr_assert_eq(ret, 0, "%s", mvgpu_last_error(ctx));
+	mvgpu_chan_close(c);
+	return err;
+}
+
+static struct mvgpu_cmd peer_copy(uint32_t flags, uint64_t here, uint64_t there,
+				  uint64_t len)
+{
+	return (struct mvgpu_cmd){ .op = htole32(MVGPU_OP_PEER_COPY),
+				   .flags = htole32(flags), .a = htole64(here),
+				   .b = htole64(there), .c = htole64(len) };
+}
+
+Test(p2p, links_are_symmetric_and_change_only_without_vgpus)
+{
+	char p[LAB_PATH + 32], v[256], want[64], u[37];
+
+	snprintf(p, sizeof(p), "%s/mvgpu/links", VPARENT);
+	cr_assert_eq(lab_read_str(p, v, sizeof(v)), 0);
+	snprintf(want, sizeof(want), "%s 2", bdf);
+	cr_assert_str_eq(v, want, "the other side lists the link too");
+
+	cr_assert_eq(lab_create(VPARENT, "64M", u), 0);
+	snprintf(p, sizeof(p), "%s/mvgpu/links", pci);
+	cr_assert_eq(lab_write_str(p, "mvgpu0 1"), -EBUSY, "a running guest's peers stay");
+	cr_assert_eq(lab_remove(u), 0);
+	cr_assert_eq(lab_write_str(p, "mvgpu0 13"), -EINVAL);
+	cr_assert_eq(lab_write_str(p, "mvgpu7 1"), -EINVAL, "no such parent");
+	snprintf(v, sizeof(v), "%s 1", bdf);
+	cr_assert_eq(lab_write_str(p, v), -EINVAL, "not to itself");
+	cr_assert_eq(lab_write_str(p, "mvgpu0"), -EINVAL);
+	cr_assert_eq(lab_write_str(p, "mvgpu0 0"), 0);
+	cr_assert_eq(lab_read_str(p, v, sizeof(v)), 0);
+	cr_assert_str_eq(v, "", "removed");
+	links(pci, "mvgpu0", 2);
+}
+
+Test(p2p, a_peer_copy_moves_bytes_both_ways)
+{
+	static uint32_t src[MIB / 4], got[MIB / 4], mark[MIB / 4];
+	char ua[37], ub[37], s[37];
+	mvgpu_dev *a, *b;
+	struct mvgpu_cmd c;
+
+	cr_assert_eq(lab_create(pci, "64M", ua), 0);
+	cr_assert_eq(lab_create(VPARENT, "256M", ub), 0);
+	a = open_dev(ua);
+	b = open_dev(ub);
+
+	uuid_regs(a, MVGPU_REG_UUID0, s);
+	cr_assert_str_eq(s, ua, "UUID registers");
+	cr_assert_eq(reg(a, MVGPU_REG_PEER_COUNT), 0, "empty until scanned");
+	cr_assert_eq(mvgpu_reg_write(a, MVGPU_REG_PEER_SCAN, 1), 0);
+	cr_assert_eq(reg(a, MVGPU_REG_PEER_COUNT), 1);
+	cr_assert_eq(mvgpu_reg_write(a, MVGPU_REG_PEER_SEL, 0), 0);
+	uuid_regs(a, MVGPU_REG_PEER_UUID0, s);
+	cr_assert_str_eq(s, ub);
+	cr_assert_eq(reg(a, MVGPU_REG_PEER_LINKS), 2);
+	cr_assert_eq(reg(a, MVGPU_REG_PEER_FB_LO), 256u << 20);
+	cr_assert_eq(reg(a, MVGPU_REG_PEER_FB_HI), 0);
+	cr_assert_eq(mvgpu_reg_write(a, MVGPU_REG_PEER_SEL, 1), 0);
+	cr_assert_eq(reg(a, MVGPU_REG_PEER_LINKS), 0, "no second entry");
+
+	/* A -> B: A's 1 MiB at 3 MiB into B at 200 MiB */
+	pattern(src, MIB / 4, 1);
+	pattern(mark, MIB / 4, 2);
+	cr_assert_eq(mvgpu_fb_write(a, 3 * MIB, src, MIB), 0);
+	cr_assert_eq(mvgpu_fb_write(b, 201 * MIB, mark, MIB), 0);
+	c = peer_copy(0, 3 * MIB, 200 * MIB, MIB);
+	cr_assert_eq(run(a, &c), 0);
+	cr_assert_eq(mvgpu_fb_read(b, 200 * MIB, got, MIB), 0);
+	cr_assert_eq(memcmp(got, src, MIB), 0, "B has A's bytes");
+	cr_assert_eq(mvgpu_fb_read(b, 201 * MIB, got, MIB), 0);
+	cr_assert_eq(memcmp(got, mark, MIB), 0, "and nothing past them changed");
+
+	/* B -> A, read by A: B's marked MiB into A at 0 */
+	c = peer_copy(MVGPU_CMD_F_PEER_READ, 0, 201 * MIB, MIB);
+	cr_assert_eq(run(a, &c), 0);
+	cr_assert_eq(mvgpu_fb_read(a, 0, got, MIB), 0);
+	cr_assert_eq(memcmp(got, mark, MIB), 0, "A has B's bytes");
+
+	/* B sees A the same way */
+	cr_assert_eq(mvgpu_reg_write(b, MVGPU_REG_PEER_SCAN, 1), 0);
+	cr_assert_eq(reg(b, MVGPU_REG_PEER_COUNT), 1);
+	uuid_regs(b, MVGPU_REG_PEER_UUID0, s);
+	cr_assert_str_eq(s, ua);
+	/* a reset forgets the table */
+	cr_assert_eq(mvgpu_reg_write(b, MVGPU_REG_RESET, MVGPU_RESET_MAGIC), 0);
+	cr_assert_eq(reg(b, MVGPU_REG_PEER_COUNT), 0);
+}
+
+Test(p2p, bad_peer_copies_stop_only_their_channel)
+{
+	static uint32_t mark[MIB / 4], got[MIB / 4];
+	char ua[37], ub[37];
+	mvgpu_dev *a, *b;
+	struct mvgpu_cmd c;
+
+	cr_assert_eq(lab_create(pci, "64M", ua), 0);
+	cr_assert_eq(lab_create(VPARENT, "64M", ub), 0);
+	a = open_dev(ua);
+	b = open_dev(ub);
+	pattern(mark, MIB / 4, 3);
+	cr_assert_eq(mvgpu_fb_write(b, 0, mark, MIB), 0);
+
+	c = peer_copy(0, 0, 0, MIB);
+	cr_assert_eq(run(a, &c), MVGPU_ERR_PEER, "not scanned: no entry 0");
+	cr_assert_eq(mvgpu_reg_write(a, MVGPU_REG_PEER_SCAN, 1), 0);
+	c = peer_copy(1, 0, 0, MIB);
+	cr_assert_eq(run(a, &c), MVGPU_ERR_PEER, "no entry 1");
+	c = peer_copy(0, 0, (64 * MIB) - 4, 8);
+	cr_assert_eq(run(a, &c), MVGPU_ERR_FB_RANGE, "past the peer's end");
+	c = peer_copy(0, 2, 0, 4);
+	cr_assert_eq(run(a, &c), MVGPU_ERR_ALIGN);
+	c = peer_copy(1u << 4, 0, 0, 4);
+	cr_assert_eq(run(a, &c), MVGPU_ERR_OPCODE, "unknown flag");
+
+	/* closed after the scan: the copy finds no peer */
+	close_dev(b);
+	c = peer_copy(0, 0, 0, MIB);
+	cr_assert_eq(run(a, &c), MVGPU_ERR_PEER);
+	b = open_dev(ub);
+	cr_assert_eq(mvgpu_fb_read(b, 0, got, MIB), 0);
+	cr_assert_eq(memcmp(got, mark, MIB), 0, "the peer is unchanged");
+	/* the other channels and the vGPU go on */
+	c = (struct mvgpu_cmd){ .op = htole32(MVGPU_OP_FILL), .a = 0,
+				.b = htole64(4096), .c = htole64(0x12345678) };
+	cr_assert_eq(run(a, &c), 0);
+}
+
+Test(p2p, unlinked_parents_give_no_peers)
+{
+	char ua[37], ub[37];
+	mvgpu_dev *a;
+
+	links(pci, "mvgpu0", 0);
+	cr_assert_eq(lab_create(pci, "64M", ua), 0);
+	cr_assert_eq(lab_create(VPARENT, "64M", ub), 0);
+	a = open_dev(ua);
+	open_dev(ub);
+	cr_assert_eq(mvgpu_reg_write(a, MVGPU_REG_PEER_SCAN, 1), 0);
+	cr_assert_eq(reg(a, MVGPU_REG_PEER_COUNT), 0);
+}
+
+/* Another process is another VM: its vGPU is not a peer. */
+Test(p2p, another_vm_is_not_a_peer)
+{
+	char ua[37], ub[37], c;
+	int up[2], down[2];
+	mvgpu_dev *a;
+	pid_t pid;
+	int st;
+
+	cr_assert_eq(lab_create(pci, "64M", ua), 0);
+	cr_assert_eq(lab_create(VPARENT, "64M", ub), 0);
+	cr_assert_eq(pipe(up), 0);
+	cr_assert_eq(pipe(down), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		mvgpu_ctx *cx;
+		mvgpu_dev *d;
+
+		if (mvgpu_ctx_create(&cx, NULL) || mvgpu_dev_open(cx, ub, &d))
+			_exit(1);
+		if (write(up[1], "o", 1) != 1 || read(down[0], &c, 1) != 1)
+			_exit(2);
+		mvgpu_dev_close(d);
+		_exit(0);
+	}
+	cr_assert_eq(read(up[0], &c, 1), 1, "the other VM opened its vGPU");
+	a = open_dev(ua);
+	cr_assert_eq(mvgpu_reg_write(a, MVGPU_REG_PEER_SCAN, 1), 0);
+	cr_assert_eq(reg(a, MVGPU_REG_PEER_COUNT), 0);
+	cr_assert_eq(write(down[1], "x", 1), 1);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* once this process opens it, it is a peer */
+	open_dev(ub);
+	cr_assert_eq(mvgpu_reg_write(a, MVGPU_REG_PEER_SCAN, 1), 0);
+	cr_assert_eq(reg(a, MVGPU_REG_PEER_COUNT), 1);
+}
