@@ -26,7 +26,8 @@
 #include "mvgpu_stream.h"
 
 enum save_phase {
-	SAVE_DESC, SAVE_PLAT, SAVE_PASS, SAVE_STATE, SAVE_END, SAVE_DONE
+	SAVE_DESC, SAVE_PLAT, SAVE_PEER, SAVE_PASS, SAVE_STATE, SAVE_END,
+	SAVE_DONE
 };
 
 /**
@@ -43,6 +44,8 @@ enum save_phase {
  * @pass_open:	a pass is being sent.  When it is through, the next one
  *		starts at once from what was dirtied meanwhile; only when
  *		nothing was is there a temporary end of pre-copy data.
+ * @peers:	the peer table sent in PEER (empty: none sent); the state at
+ *		stop-copy must carry the same one.
  */
 struct mvgpu_save {
 	struct mvgpu_vgpu *vgpu;
@@ -55,6 +58,7 @@ struct mvgpu_save {
 	unsigned long cursor;
 	unsigned int passes;
 	bool pass_open;
+	struct mvgpu_state_peers peers;
 };
 
 /**
@@ -193,6 +197,9 @@ static void state_from_vgpu(struct mvgpu_vgpu *vgpu, struct mvgpu_state *st)
 	st->ecc.sbe_aggregate = vgpu->ecc.sbe_agg;
 	st->ecc.dbe_aggregate = vgpu->ecc.dbe_agg;
 	mutex_unlock(&vgpu->parent->lock);
+	mvgpu_p2p_get_table(vgpu, &st->peers);
+	if (st->peers.count)
+		st->have |= MVGPU_STATE_HAVE_PEERS;
 	mutex_unlock(&vgpu->lock);
 }
 
@@ -214,6 +221,20 @@ static ssize_t save_platform(struct mvgpu_save *save, u8 *buf, size_t room)
 	p.frame_rate_limiter = vgpu->frl_on;
 	mutex_unlock(&vgpu->lock);
 	return mvgpu_enc_platform(&save->enc, buf, room, &p);
+}
+
+/*
+ * PEER, after PLAT: the peer table the guest took, which the target checks
+ * before the first page.  Nothing (0) when the guest took none.
+ */
+static ssize_t save_peers(struct mvgpu_save *save, u8 *buf, size_t room)
+{
+	mutex_lock(&save->vgpu->lock);
+	mvgpu_p2p_get_table(save->vgpu, &save->peers);
+	mutex_unlock(&save->vgpu->lock);
+	if (!save->peers.count)
+		return 0;
+	return mvgpu_enc_peers(&save->enc, buf, room, &save->peers);
 }
 
 /* Next page of the current pass into @buf; 0 when the pass is through. */
@@ -291,6 +312,11 @@ ssize_t mvgpu_save_produce(struct mvgpu_save *save, u8 *buf, size_t len)
 		case SAVE_PLAT:
 			n = save_platform(save, buf + done, room);
 			if (n > 0)
+				save->phase = SAVE_PEER;
+			break;
+		case SAVE_PEER:
+			n = save_peers(save, buf + done, room);
+			if (n >= 0)
 				save->phase = SAVE_PASS;
 			break;
 		case SAVE_PASS:
@@ -332,7 +358,15 @@ ssize_t mvgpu_save_produce(struct mvgpu_save *save, u8 *buf, size_t len)
 			if (!st)
 				return done ? done : -ENOMEM;
 			state_from_vgpu(save->vgpu, st);
-			n = mvgpu_enc_state(&save->enc, buf + done, room, st);
+			/* what PEER promised the target: a new scan breaks it */
+			if (memcmp(&st->peers, &save->peers, sizeof(st->peers))) {
+				dev_warn_ratelimited(save->vgpu->vdev.dev,
+						     "migration: the guest took a new peer table during pre-copy; migrate again\n");
+				n = -EBUSY;
+			} else {
+				n = mvgpu_enc_state(&save->enc, buf + done,
+						    room, st);
+			}
 			kfree(st);
 			if (n > 0)
 				save->phase = SAVE_END;
@@ -401,6 +435,23 @@ bool mvgpu_save_ready(struct mvgpu_save *save)
 	       !bitmap_empty(vgpu->fb_dirty, vgpu->fb_npages);
 }
 
+/* DESC, PLAT and PEER bytes not produced yet (PEER: if the guest has peers). */
+static u64 save_head_bytes(struct mvgpu_save *save)
+{
+	u64 n = READ_ONCE(save->vgpu->nr_peers) ? MVGPU_ENC_PEER_BYTES : 0;
+
+	switch (save->phase) {
+	case SAVE_DESC:
+		return MVGPU_ENC_DESC_BYTES + MVGPU_ENC_PLAT_BYTES + n;
+	case SAVE_PLAT:
+		return MVGPU_ENC_PLAT_BYTES + n;
+	case SAVE_PEER:
+		return n;
+	default:
+		return 0;
+	}
+}
+
 /**
  * mvgpu_save_pending() - what pre-copy still has to send.
  * @save: the save.
@@ -420,11 +471,8 @@ void mvgpu_save_pending(struct mvgpu_save *save, u64 buffered, u64 *initial,
 
 	*initial = 0;
 	*dirty = dirtied * MVGPU_ENC_PAGE_BYTES;
-	if (save->phase == SAVE_DESC)
-		*initial = MVGPU_ENC_DESC_BYTES + MVGPU_ENC_PLAT_BYTES + left +
-			   buffered;
-	else if (save->phase == SAVE_PLAT)
-		*initial = MVGPU_ENC_PLAT_BYTES + left + buffered;
+	if (save->phase < SAVE_PASS)
+		*initial = save_head_bytes(save) + left + buffered;
 	else if (save->initial)
 		*initial = left + buffered;
 	else
@@ -440,16 +488,13 @@ void mvgpu_save_pending(struct mvgpu_save *save, u64 buffered, u64 *initial,
  */
 u64 mvgpu_save_stop_copy_size(struct mvgpu_vgpu *vgpu, struct mvgpu_save *save)
 {
-	u64 pages, head = MVGPU_ENC_DESC_BYTES + MVGPU_ENC_PLAT_BYTES;
+	u64 pages, head = MVGPU_ENC_DESC_BYTES + MVGPU_ENC_PLAT_BYTES +
+			  (READ_ONCE(vgpu->nr_peers) ? MVGPU_ENC_PEER_BYTES : 0);
 
 	if (save) {
 		pages = save->todo_left +
 			bitmap_weight(vgpu->fb_dirty, vgpu->fb_npages);
-		/* DESC and PLAT, if not yet read */
-		if (save->phase == SAVE_PLAT)
-			head = MVGPU_ENC_PLAT_BYTES;
-		else if (save->phase != SAVE_DESC)
-			head = 0;
+		head = save_head_bytes(save);	/* if not yet read */
 	} else {
 		pages = backed_pages(vgpu, NULL);
 	}
@@ -527,7 +572,16 @@ static int load_zero(void *ctx, __u64 first, __u64 count)
 	return 0;
 }
 
+/* PEER, at the stream's start: this host must give the guest its peers. */
+static int load_peers(void *ctx, const struct mvgpu_state_peers *p)
+{
+	struct mvgpu_load *load = ctx;
+
+	return mvgpu_p2p_offer(load->vgpu, p);
+}
+
 static const struct mvgpu_dec_ops mvgpu_load_ops = {
+	.peers = load_peers,
 	.page = load_page,
 	.zero = load_zero,
 };
@@ -659,6 +713,11 @@ static void state_to_vgpu(const struct mvgpu_state *st,
 	/* the vGPU's parameters go with it */
 	if (st->have & MVGPU_STATE_HAVE_PLAT)
 		vgpu->frl_on = st->plat.frame_rate_limiter;
+	/* the peer table the guest took (none: it took none) */
+	if (st->have & MVGPU_STATE_HAVE_PEERS)
+		mvgpu_p2p_set_table(vgpu, &st->peers);
+	else
+		mvgpu_p2p_reset(vgpu);
 }
 
 /*
@@ -732,6 +791,13 @@ int mvgpu_load_commit(struct mvgpu_load *load)
 		dev_warn_ratelimited(vgpu->vdev.dev,
 				     "migration stream has ECC state but no PLAT record\n");
 		return -EPROTO;
+	}
+
+	/* the peers checked at the start may have gone since */
+	if (load->st.have & MVGPU_STATE_HAVE_PEERS) {
+		ret = mvgpu_p2p_offer(vgpu, &load->st.peers);
+		if (ret)
+			return ret;
 	}
 
 	load_apply_fb(load);

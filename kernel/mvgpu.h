@@ -388,6 +388,11 @@ u32 mvgpu_p2p_check(struct mvgpu_vgpu *vgpu, u32 flags, u64 here, u64 there,
 bool mvgpu_p2p_hold(struct mvgpu_vgpu *vgpu);
 u32 mvgpu_p2p_step(struct mvgpu_vgpu *vgpu, u32 flags, u64 here, u64 there,
 		   u64 len);
+struct mvgpu_state_peers;
+void mvgpu_p2p_get_table(struct mvgpu_vgpu *vgpu, struct mvgpu_state_peers *t);
+void mvgpu_p2p_set_table(struct mvgpu_vgpu *vgpu,
+			 const struct mvgpu_state_peers *t);
+int mvgpu_p2p_offer(struct mvgpu_vgpu *vgpu, const struct mvgpu_state_peers *t);
 
 /* retire.c: the retired-pages file */
 void mvgpu_retired_load(struct mvgpu_parent *parent);

@@ -39,6 +39,7 @@
 #include <linux/vfio.h>
 
 #include "mvgpu.h"
+#include "mvgpu_stream.h"
 
 unsigned int mvgpu_link_mib_s = 25600;	/* NVLink 2.0: 25 GB/s a link */
 
@@ -282,5 +283,91 @@ u32 mvgpu_p2p_step(struct mvgpu_vgpu *vgpu, u32 flags, u64 here, u64 there,
 	if (ktime_before(vgpu->p2p_clock, now))
 		vgpu->p2p_clock = now;
 	vgpu->p2p_clock = ktime_add_ns(vgpu->p2p_clock, ns);
+	return 0;
+}
+
+/**
+ * mvgpu_p2p_get_table() - the peer table as the stream carries it.
+ * @vgpu: the vGPU; caller holds vgpu->lock.
+ * @t: filled in (zeroed first).
+ */
+void mvgpu_p2p_get_table(struct mvgpu_vgpu *vgpu, struct mvgpu_state_peers *t)
+{
+	unsigned int i;
+
+	memset(t, 0, sizeof(*t));
+	t->count = vgpu->nr_peers;
+	for (i = 0; i < vgpu->nr_peers; i++) {
+		memcpy(t->e[i].uuid, vgpu->peers[i].uuid.b, sizeof(t->e[i].uuid));
+		t->e[i].fb_size = vgpu->peers[i].fb_size;
+		t->e[i].links = vgpu->peers[i].links;
+	}
+}
+
+/**
+ * mvgpu_p2p_set_table() - take a migrated guest's peer table.
+ * @vgpu: the vGPU; caller holds vgpu->lock.
+ * @t: the table, validated by the decoder (mvgpu_p2p_offer() said yes).
+ */
+void mvgpu_p2p_set_table(struct mvgpu_vgpu *vgpu,
+			 const struct mvgpu_state_peers *t)
+{
+	unsigned int i;
+
+	mvgpu_p2p_reset(vgpu);
+	for (i = 0; i < t->count && i < MVGPU_MAX_PEERS; i++) {
+		memcpy(vgpu->peers[i].uuid.b, t->e[i].uuid,
+		       sizeof(vgpu->peers[i].uuid.b));
+		vgpu->peers[i].fb_size = t->e[i].fb_size;
+		vgpu->peers[i].links = t->e[i].links;
+	}
+	vgpu->nr_peers = i;
+}
+
+/**
+ * mvgpu_p2p_offer() - does this host give a migrating guest its peers?
+ * @vgpu: the target vGPU, open in the VM that loads it.
+ * @t: the peer table the guest took on the source.
+ *
+ * Each peer must be open in the same VM here, as large, on a parent joined
+ * to this vGPU's by as many links.  The first that is not is logged, with
+ * the link that is missing.
+ *
+ * Return: 0 or -EXDEV.
+ */
+int mvgpu_p2p_offer(struct mvgpu_vgpu *vgpu, const struct mvgpu_state_peers *t)
+{
+	unsigned int i, links = 0;
+	struct mvgpu_vgpu *p;
+	const char *where = NULL;
+	u64 fb = 0;
+	guid_t g;
+
+	for (i = 0; i < t->count && i < MVGPU_MAX_PEERS; i++) {
+		memcpy(g.b, t->e[i].uuid, sizeof(g.b));
+		down_read(&mvgpu_p2p_lock);
+		p = find_peer(vgpu, &g);
+		if (p) {
+			links = mvgpu_links_between(vgpu->parent, p->parent);
+			fb = p->fb_size;
+			where = dev_name(p->parent->dev);
+		}
+		if (!p)
+			dev_warn_ratelimited(vgpu->vdev.dev,
+					     "migration: peer %pUl (NV%u on the source) is not open in this VM here\n",
+					     &g, t->e[i].links);
+		else if (links != t->e[i].links)
+			dev_warn_ratelimited(vgpu->vdev.dev,
+					     "migration: peer %pUl: NV%u on the source, %u links here between %s and %s\n",
+					     &g, t->e[i].links, links,
+					     dev_name(vgpu->parent->dev), where);
+		else if (fb != t->e[i].fb_size)
+			dev_warn_ratelimited(vgpu->vdev.dev,
+					     "migration: peer %pUl has %llu bytes of framebuffer here, %llu on the source\n",
+					     &g, fb, t->e[i].fb_size);
+		up_read(&mvgpu_p2p_lock);
+		if (!p || links != t->e[i].links || fb != t->e[i].fb_size)
+			return -EXDEV;
+	}
 	return 0;
 }

@@ -14,12 +14,18 @@
 _Static_assert(sizeof(struct mvgpu_state_channel) == 80, "hole in channel");
 _Static_assert(sizeof(struct mvgpu_state_platform) == 8, "hole in platform");
 _Static_assert(sizeof(struct mvgpu_state_ecc) == 40, "hole in ECC state");
-_Static_assert(sizeof(struct mvgpu_state) == 672, "hole in state");
+_Static_assert(sizeof(struct mvgpu_state_peer) == MVGPU_REC_PEER_ENTRY,
+	       "hole in peer");
+_Static_assert(sizeof(struct mvgpu_state_peers) == MVGPU_REC_PEER_LEN,
+	       "hole in peers");
+_Static_assert(sizeof(struct mvgpu_state) == 672 + MVGPU_REC_PEER_LEN,
+	       "hole in state");
 _Static_assert(sizeof(struct mvgpu_compat_info) == 96, "hole in info");
 
 /* MVGPU_ENC_BUF_MIN takes any one call (but mvgpu_enc_record()'s). */
 _Static_assert(MVGPU_ENC_DESC_BYTES <= MVGPU_ENC_BUF_MIN &&
 	       MVGPU_ENC_PLAT_BYTES <= MVGPU_ENC_BUF_MIN &&
+	       MVGPU_ENC_PEER_BYTES <= MVGPU_ENC_BUF_MIN &&
 	       MVGPU_ENC_SIZE_BYTES <= MVGPU_ENC_BUF_MIN &&
 	       MVGPU_ENC_STATE_BYTES <= MVGPU_ENC_BUF_MIN &&
 	       MVGPU_ENC_END_BYTES <= MVGPU_ENC_BUF_MIN,
@@ -36,6 +42,7 @@ _Static_assert(MVGPU_ENC_DESC_BYTES <= MVGPU_ENC_BUF_MIN &&
 #define SEEN_STATE	((1u << (4 + MVGPU_NUM_CHANNELS)) - 1)	/* required */
 #define SEEN_ECC	(1u << 12)	/* optional (minor 1) */
 #define SEEN_PLAT	(1u << 13)	/* optional (minor 1) */
+#define SEEN_PEER	(1u << 14)	/* optional (minor 2) */
 #define SEEN_DESC	(1u << 31)
 _Static_assert(4 + MVGPU_NUM_CHANNELS <= 12, "SEEN_CH() overlaps SEEN_ECC");
 
@@ -99,9 +106,11 @@ static bool fb_range_ok(__u64 fb_size, __u64 off, __u64 len)
 }
 
 /* The rules of kernel/channel.c cmd_check() for a command the processor
- * stopped inside: it resumes without checking it again. */
+ * stopped inside: it resumes without checking it again.  @peers: the
+ * stream's peer table, NULL without one. */
 static int cmd_check(const struct mvgpu_state_channel *c, __u64 fb_size,
-		     char *why, size_t whylen)
+		     const struct mvgpu_state_peers *peers, char *why,
+		     size_t whylen)
 {
 	__u32 op = mvgpu_get_le32(&c->cmd.op);
 	__u32 flags = mvgpu_get_le32(&c->cmd.flags);
@@ -129,6 +138,21 @@ static int cmd_check(const struct mvgpu_state_channel *c, __u64 fb_size,
 		align = a | n;
 		range = fb_range_ok(fb_size, a, n);
 		len = n;
+		break;
+	case MVGPU_OP_PEER_COPY:
+		if (flags & ~MVGPU_CMD_PEER_F_ALL ||
+		    !peers || (flags & MVGPU_CMD_PEER_MASK) >= peers->count) {
+			WHY(why, whylen,
+			    "in-flight peer copy with flags %#x, %u peers",
+			    flags, peers ? peers->count : 0);
+			return -EINVAL;
+		}
+		align = a | b | n;
+		range = fb_range_ok(fb_size, a, n) &&
+			fb_range_ok(peers->e[flags & MVGPU_CMD_PEER_MASK].fb_size,
+				    b, n);
+		len = n;
+		flags = 0;	/* they name the peer */
 		break;
 	default:
 		WHY(why, whylen, "in-flight command has opcode %u", op);
@@ -160,7 +184,8 @@ static bool ring_offset_ok(__u32 off, __u32 size)
 }
 
 static int chan_check(const struct mvgpu_state_channel *c, __u64 fb_size,
-		      char *why, size_t whylen)
+		      const struct mvgpu_state_peers *peers, char *why,
+		      size_t whylen)
 {
 	bool enabled = c->ctrl & MVGPU_CH_CTRL_ENABLE;
 	__u32 sz = c->ring_size;
@@ -200,7 +225,7 @@ static int chan_check(const struct mvgpu_state_channel *c, __u64 fb_size,
 	/* Whatever the channel's status (a guest may disable it or move PUT
 	 * back to GET mid-command), an in-flight command must be one the
 	 * processor may resume. */
-	return c->cmd_done ? cmd_check(c, fb_size, why, whylen) : 0;
+	return c->cmd_done ? cmd_check(c, fb_size, peers, why, whylen) : 0;
 }
 
 static int cfg_check(const __u8 *cfg, __u32 type_index, char *why,
@@ -252,6 +277,39 @@ static int plat_check(const struct mvgpu_state_platform *p, char *why,
 	return 0;
 }
 
+static int peers_check(const struct mvgpu_state_peers *p, char *why,
+		       size_t whylen)
+{
+	unsigned int i;
+
+	if (p->count > MVGPU_MAX_PEERS || p->reserved) {
+		WHY(why, whylen, "peer table of %u entries", p->count);
+		return -EINVAL;
+	}
+	for (i = 0; i < MVGPU_MAX_PEERS; i++) {
+		const struct mvgpu_state_peer *e = &p->e[i];
+
+		if (i >= p->count) {
+			if (!mvgpu_is_zero(e, sizeof(*e))) {
+				WHY(why, whylen, "peer entry %u past the count", i);
+				return -EINVAL;
+			}
+			continue;
+		}
+		if (!e->links || e->links > MVGPU_MAX_LINKS || e->reserved ||
+		    !e->fb_size || e->fb_size % MVGPU_STREAM_PAGE_SIZE) {
+			WHY(why, whylen, "peer %u: %u links, %llu bytes", i,
+			    e->links, (unsigned long long)e->fb_size);
+			return -EINVAL;
+		}
+		if (i && memcmp(p->e[i - 1].uuid, e->uuid, sizeof(e->uuid)) >= 0) {
+			WHY(why, whylen, "peers not sorted or not distinct at %u", i);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int ecc_check(const struct mvgpu_state_ecc *e, char *why,
 		     size_t whylen)
 {
@@ -289,8 +347,12 @@ static int state_check(const struct mvgpu_state *st,
 		ret = regs_check(st->intr_status, st->intr_mask, why, whylen);
 	if (!ret)
 		ret = irq_check(st->irq_kind, st->irq_flags, why, whylen);
+	if (!ret && (st->have & MVGPU_STATE_HAVE_PEERS))
+		ret = peers_check(&st->peers, why, whylen);
 	for (i = 0; !ret && i < MVGPU_NUM_CHANNELS; i++)
-		ret = chan_check(&st->ch[i], info->fb_size, why, whylen);
+		ret = chan_check(&st->ch[i], info->fb_size,
+				 st->have & MVGPU_STATE_HAVE_PEERS ? &st->peers : NULL,
+				 why, whylen);
 	if (!ret && (st->have & ~MVGPU_STATE_HAVE_ALL)) {
 		WHY(why, whylen, "state parts %#x unknown",
 		    st->have & ~MVGPU_STATE_HAVE_ALL);
@@ -509,8 +571,58 @@ ssize_t mvgpu_enc_platform(struct mvgpu_enc *e, void *dst, size_t room,
 	mvgpu_put_le32(q + PLAT_ECC, p->ecc);
 	mvgpu_put_le32(q + PLAT_FRL, p->frame_rate_limiter);
 	mvgpu_put_le64(q + PLAT_RSVD, 0);
+	e->plat = 1;
 	return enc_record(e, dst, MVGPU_REC_PLAT, MVGPU_REC_F_OPTIONAL, NULL,
 			  MVGPU_REC_PLAT_LEN);
+}
+
+static void put_peers(__u8 *q, const struct mvgpu_state_peers *p)
+{
+	unsigned int i;
+
+	mvgpu_put_le32(q, p->count);
+	mvgpu_put_le32(q + 4, 0);
+	for (i = 0; i < MVGPU_MAX_PEERS; i++) {
+		__u8 *r = q + 8 + i * MVGPU_REC_PEER_ENTRY;
+
+		memcpy(r, p->e[i].uuid, 16);
+		mvgpu_put_le64(r + 16, p->e[i].fb_size);
+		mvgpu_put_le32(r + 24, p->e[i].links);
+		mvgpu_put_le32(r + 28, 0);
+	}
+}
+
+static void get_peers(const __u8 *q, struct mvgpu_state_peers *p)
+{
+	unsigned int i;
+
+	p->count = mvgpu_get_le32(q);
+	p->reserved = mvgpu_get_le32(q + 4);
+	for (i = 0; i < MVGPU_MAX_PEERS; i++) {
+		const __u8 *r = q + 8 + i * MVGPU_REC_PEER_ENTRY;
+
+		memcpy(p->e[i].uuid, r, 16);
+		p->e[i].fb_size = mvgpu_get_le64(r + 16);
+		p->e[i].links = mvgpu_get_le32(r + 24);
+		p->e[i].reserved = mvgpu_get_le32(r + 28);
+	}
+}
+
+ssize_t mvgpu_enc_peers(struct mvgpu_enc *e, void *dst, size_t room,
+			const struct mvgpu_state_peers *p)
+{
+	bool placed = enc_after_desc(e) ||
+		      (e->plat && e->phase == ENC_BODY && e->records == 2 &&
+		       !e->zero_count);
+
+	if (!placed || peers_check(p, NULL, 0))
+		return -EINVAL;
+	if (room < MVGPU_ENC_PEER_BYTES)
+		return -ENOSPC;
+	put_peers((__u8 *)dst + MVGPU_REC_HDR_LEN, p);
+	e->plat = 0;		/* PEER once */
+	return enc_record(e, dst, MVGPU_REC_PEER, MVGPU_REC_F_OPTIONAL, NULL,
+			  MVGPU_REC_PEER_LEN);
 }
 
 ssize_t mvgpu_enc_flush(struct mvgpu_enc *e, void *dst, size_t room)
@@ -797,6 +909,7 @@ static __u32 known_len(__u32 tag)
 	switch (tag) {
 	case MVGPU_REC_DESC:	return MVGPU_REC_DESC_LEN;
 	case MVGPU_REC_PLAT:	return MVGPU_REC_PLAT_LEN;
+	case MVGPU_REC_PEER:	return MVGPU_REC_PEER_LEN;
 	case MVGPU_REC_SIZE:	return MVGPU_REC_SIZE_LEN;
 	case MVGPU_REC_PAGE:	return MVGPU_REC_PAGE_LEN;
 	case MVGPU_REC_ZERO:	return MVGPU_REC_ZERO_LEN;
@@ -817,6 +930,7 @@ static __u32 known_flags(__u32 tag)
 	switch (tag) {
 	case MVGPU_REC_SIZE:
 	case MVGPU_REC_PLAT:
+	case MVGPU_REC_PEER:
 	case MVGPU_REC_ECC:
 		return MVGPU_REC_F_OPTIONAL;
 	}
@@ -878,6 +992,12 @@ static int dec_header(struct mvgpu_dec *d)
 			return dec_fail(d, MVGPU_STREAM_E_ORDER, "%s",
 					d->seen & SEEN_PLAT ? "sent twice" :
 					"not right after DESC");
+		/* and PEER right after those */
+		if (d->tag == MVGPU_REC_PEER &&
+		    d->records != 1 + !!(d->seen & SEEN_PLAT))
+			return dec_fail(d, MVGPU_STREAM_E_ORDER, "%s",
+					d->seen & SEEN_PEER ? "sent twice" :
+					"not right after DESC and PLAT");
 	}
 	d->pad = PAD8(d->len);
 	d->have = 0;
@@ -962,6 +1082,21 @@ static int dec_plat(struct mvgpu_dec *d, const __u8 *p)
 	       dec_callback(d, d->ops->platform(d->ctx, &d->st->plat)) : 0;
 }
 
+static int dec_peers(struct mvgpu_dec *d, const __u8 *p)
+{
+	struct mvgpu_state_peers pe;
+	char why[MVGPU_COMPAT_WHY_MAX];
+
+	get_peers(p, &pe);
+	if (peers_check(&pe, why, sizeof(why)))
+		return dec_fail(d, MVGPU_STREAM_E_FIELD, "%s", why);
+	d->st->peers = pe;
+	d->st->have |= MVGPU_STATE_HAVE_PEERS;
+	d->seen |= SEEN_PEER;
+	return d->ops->peers ?
+	       dec_callback(d, d->ops->peers(d->ctx, &d->st->peers)) : 0;
+}
+
 static int dec_page(struct mvgpu_dec *d, const __u8 *p)
 {
 	__u64 index = mvgpu_get_le64(p);
@@ -1002,7 +1137,9 @@ static int dec_chan(struct mvgpu_dec *d, const __u8 *p)
 				"channel %u sent twice", n);
 	memset(&c, 0, sizeof(c));
 	get_chan(p, &c);
-	if (chan_check(&c, d->local.fb_size, why, sizeof(why)))
+	if (chan_check(&c, d->local.fb_size,
+		       d->seen & SEEN_PEER ? &d->st->peers : NULL, why,
+		       sizeof(why)))
 		return dec_fail(d, MVGPU_STREAM_E_FIELD, "channel %u: %s", n,
 				why);
 	d->st->ch[n] = c;
@@ -1106,6 +1243,9 @@ static int dec_payload(struct mvgpu_dec *d, const __u8 *p)
 		break;
 	case MVGPU_REC_PLAT:
 		ret = dec_plat(d, p);
+		break;
+	case MVGPU_REC_PEER:
+		ret = dec_peers(d, p);
 		break;
 	case MVGPU_REC_SIZE:
 		if (d->ops->size_hint)

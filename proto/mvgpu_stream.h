@@ -21,7 +21,8 @@
  *	padding		zero bytes up to the next multiple of 8
  *
  * The first record is DESC, the last END; exactly one of each.  PLAT, if
- * any, comes right after DESC (once).  Between them, in any order: PAGE
+ * any, comes right after DESC (once); PEER, if any, right after DESC and
+ * PLAT (once).  Between them, in any order: PAGE
  * and ZERO records (any number: later ones win), SIZE hints, the state
  * records CFG, REGS, DISP, IRQ and one CHAN per channel (exactly once
  * each), and the optional state record ECC (at most once).  A reader skips
@@ -36,6 +37,12 @@
  * source): no ECC rule at PLAT, and the state has no ECC part
  * (mvgpu_state.have): the target keeps its own defaults.
  *
+ * Minor 2 (ABI 1.2) added PEER, OPTIONAL: the peer table the guest took
+ * (registers.md), early so that a target without those peers over as
+ * many links refuses the stream at its start.  A minor-1 reader skips it
+ * and then refuses a channel stopped inside a PEER_COPY (opcode 6 is
+ * unknown to it); without PEER no in-flight PEER_COPY is valid.
+ *
  *  tag   flags  len   payload
  *  DESC  0      104   le64 magic "MVGPUMIG", le16 stream major, minor,
  *                     le16 ABI major, minor, le32 type index, le32 0,
@@ -46,6 +53,11 @@
  *                     the platform a target must match or apply; right
  *                     after DESC, so the ECC rule refuses a stream at the
  *                     start of pre-copy (minor 1)
+ *  PEER  OPT    232   le32 count (0..MVGPU_MAX_PEERS), le32 0, then
+ *                     MVGPU_MAX_PEERS entries of 32 bytes: 16-byte UUID
+ *                     (the kernel's guid_t), le64 framebuffer size, le32
+ *                     links (1..MVGPU_MAX_LINKS), le32 0; entries sorted
+ *                     by UUID, distinct, those past count all zero (minor 2)
  *  SIZE  OPT    16    le64 stop-copy bytes estimate, le64 dirty pages
  *  PAGE  0      4104  le64 page index, 4096 bytes of data
  *  ZERO  0      16    le64 first page, le64 count: these pages are zero
@@ -103,7 +115,8 @@
 /* Stream version: major changes are incompatible, minor only add
  * optional records. */
 #define MVGPU_STREAM_MAJOR	1
-#define MVGPU_STREAM_MINOR	1	/* 1: PLAT and ECC (ABI 1.1) */
+#define MVGPU_STREAM_MINOR	2	/* 1: PLAT and ECC (ABI 1.1);
+					 * 2: PEER (ABI 1.2) */
 
 #define MVGPU_FOURCC(a, b, c, d) \
 	((__u32)(a) | (__u32)(b) << 8 | (__u32)(c) << 16 | (__u32)(d) << 24)
@@ -118,6 +131,7 @@
 /* Record tags */
 #define MVGPU_REC_DESC		MVGPU_FOURCC('D', 'E', 'S', 'C')
 #define MVGPU_REC_PLAT		MVGPU_FOURCC('P', 'L', 'A', 'T')
+#define MVGPU_REC_PEER		MVGPU_FOURCC('P', 'E', 'E', 'R')
 #define MVGPU_REC_SIZE		MVGPU_FOURCC('S', 'I', 'Z', 'E')
 #define MVGPU_REC_PAGE		MVGPU_FOURCC('P', 'A', 'G', 'E')
 #define MVGPU_REC_ZERO		MVGPU_FOURCC('Z', 'E', 'R', 'O')
@@ -138,6 +152,8 @@
 /* Payload lengths of the known records */
 #define MVGPU_REC_DESC_LEN	104u
 #define MVGPU_REC_PLAT_LEN	16u
+#define MVGPU_REC_PEER_ENTRY	32u
+#define MVGPU_REC_PEER_LEN	(8u + MVGPU_MAX_PEERS * MVGPU_REC_PEER_ENTRY)
 #define MVGPU_REC_SIZE_LEN	16u
 #define MVGPU_REC_PAGE_LEN	(8u + MVGPU_STREAM_PAGE_SIZE)
 #define MVGPU_REC_ZERO_LEN	16u
@@ -152,6 +168,7 @@
 /* Bytes the encoder writes at most per call */
 #define MVGPU_ENC_DESC_BYTES	(MVGPU_REC_HDR_LEN + MVGPU_REC_DESC_LEN)
 #define MVGPU_ENC_PLAT_BYTES	(MVGPU_REC_HDR_LEN + MVGPU_REC_PLAT_LEN)
+#define MVGPU_ENC_PEER_BYTES	(MVGPU_REC_HDR_LEN + MVGPU_REC_PEER_LEN)
 #define MVGPU_ENC_ZERO_BYTES	(MVGPU_REC_HDR_LEN + MVGPU_REC_ZERO_LEN)
 #define MVGPU_ENC_SIZE_BYTES	(MVGPU_ENC_ZERO_BYTES + MVGPU_REC_HDR_LEN + \
 				 MVGPU_REC_SIZE_LEN)
@@ -175,9 +192,9 @@
  * stop-copy size (VFIO_DEVICE_FEATURE_MIG_DATA_SIZE).  When no page is zero
  * and the state has its ECC record it is 2 * MVGPU_ENC_ZERO_BYTES above
  * the truth (room for pending zero runs); zero pages only make the stream
- * shorter.  DESC and PLAT are not included: they come first, in pre-copy
- * (a save that has not started adds MVGPU_ENC_DESC_BYTES, and
- * MVGPU_ENC_PLAT_BYTES if it writes PLAT).
+ * shorter.  DESC, PLAT and PEER are not included: they come first, in
+ * pre-copy (a save that has not started adds MVGPU_ENC_DESC_BYTES, and
+ * MVGPU_ENC_PLAT_BYTES / MVGPU_ENC_PEER_BYTES if it writes those).
  */
 static inline __u64 mvgpu_stream_stop_copy_bytes(__u64 dirty_pages)
 {
@@ -238,6 +255,33 @@ struct mvgpu_state_platform {
 	__u32 frame_rate_limiter;
 };
 
+/**
+ * struct mvgpu_state_peer - an entry of the peer table (PEER record).
+ * @uuid:	the peer vGPU's UUID, as the kernel's guid_t bytes.
+ * @fb_size:	its framebuffer bytes.
+ * @links:	links between the two parents, 1..MVGPU_MAX_LINKS.
+ * @reserved:	zero.
+ */
+struct mvgpu_state_peer {
+	__u8 uuid[16];
+	__u64 fb_size;
+	__u32 links;
+	__u32 reserved;
+};
+
+/**
+ * struct mvgpu_state_peers - the peer table the guest took (registers.md):
+ * what PEER_COPY's index means, and what a target must offer.
+ * @count:	entries, 0..MVGPU_MAX_PEERS.
+ * @reserved:	zero.
+ * @e:		the entries, sorted by UUID; those past @count zero.
+ */
+struct mvgpu_state_peers {
+	__u32 count;
+	__u32 reserved;
+	struct mvgpu_state_peer e[MVGPU_MAX_PEERS];
+};
+
 /* struct mvgpu_state_ecc.flags */
 #define MVGPU_STATE_ECC_F_OPTED_OUT (1u << 0)	/* the guest's opt-out is in
 						 * effect (ECC_STATUS.ENABLED
@@ -271,7 +315,9 @@ struct mvgpu_state_ecc {
 /* struct mvgpu_state.have: the optional parts present */
 #define MVGPU_STATE_HAVE_PLAT	(1u << 0)	/* @plat: a PLAT record */
 #define MVGPU_STATE_HAVE_ECC	(1u << 1)	/* @ecc: an ECC record */
-#define MVGPU_STATE_HAVE_ALL	(MVGPU_STATE_HAVE_PLAT | MVGPU_STATE_HAVE_ECC)
+#define MVGPU_STATE_HAVE_PEERS	(1u << 2)	/* @peers: a PEER record */
+#define MVGPU_STATE_HAVE_ALL	(MVGPU_STATE_HAVE_PLAT | MVGPU_STATE_HAVE_ECC | \
+				 MVGPU_STATE_HAVE_PEERS)
 
 /**
  * struct mvgpu_state - everything of a vGPU but its framebuffer.
@@ -287,6 +333,9 @@ struct mvgpu_state_ecc {
  * @plat:	the platform (PLAT record), if @have says so.  The encoder
  *		ignores it: mvgpu_enc_platform() writes PLAT.
  * @ecc:	the ECC state (ECC record), if @have says so.
+ * @peers:	the peer table (PEER record), if @have says so; an in-flight
+ *		PEER_COPY needs it.  The encoder ignores it for writing:
+ *		mvgpu_enc_peers() writes PEER.
  *
  * The kernel fills it from struct mvgpu_vgpu for the encoder and applies
  * the decoder's copy back.  mvgpu_state_check() says what is valid.
@@ -304,6 +353,7 @@ struct mvgpu_state {
 	struct mvgpu_state_channel ch[MVGPU_NUM_CHANNELS];
 	struct mvgpu_state_platform plat;
 	struct mvgpu_state_ecc ecc;
+	struct mvgpu_state_peers peers;
 };
 
 /**
@@ -378,6 +428,7 @@ struct mvgpu_enc {
 	__u64 zero_first;	/* pending zero run */
 	__u64 zero_count;
 	__u32 phase;
+	__u32 plat;		/* PLAT written (PEER may follow it) */
 };
 
 /**
@@ -411,6 +462,22 @@ ssize_t mvgpu_enc_desc(struct mvgpu_enc *e, void *dst, size_t room);
  */
 ssize_t mvgpu_enc_platform(struct mvgpu_enc *e, void *dst, size_t room,
 			   const struct mvgpu_state_platform *p);
+
+/**
+ * mvgpu_enc_peers() - PEER: the peer table the guest took.
+ * @p:		the table (sorted, distinct, valid: see the format).
+ *
+ * Optional (a vGPU whose guest took no peers writes none), but only right
+ * after DESC, or after PLAT if that follows DESC, so that a target missing
+ * a peer refuses the stream before any page: at most once.  A state with
+ * an in-flight PEER_COPY needs it (mvgpu_enc_state() checks the command
+ * against @st->peers, which should be this table).
+ *
+ * Return: MVGPU_ENC_PEER_BYTES, -ENOSPC, or -EINVAL (out of place or an
+ * invalid table).
+ */
+ssize_t mvgpu_enc_peers(struct mvgpu_enc *e, void *dst, size_t room,
+			const struct mvgpu_state_peers *p);
 
 /**
  * mvgpu_enc_size_hint() - SIZE: announce what is left to send.
@@ -515,6 +582,10 @@ bool mvgpu_enc_done(const struct mvgpu_enc *e);
  *		compatible with the local info's (mvgpu_compat_check(), the
  *		rule skipped when the local mode is unknown).  Not called for
  *		a stream without PLAT.
+ * @peers:	optional: the PEER record, validated and stored in the
+ *		state (@peers, MVGPU_STATE_HAVE_PEERS): the target checks
+ *		that it offers those peers (the kernel: open in the same VM,
+ *		as many links).  Not called for a stream without PEER.
  * @size_hint:	optional: a SIZE record.
  * @page:	page @index (< framebuffer pages) is @data, 4096 bytes valid
  *		only during the call.  Pages may come several times: the last
@@ -524,6 +595,7 @@ bool mvgpu_enc_done(const struct mvgpu_enc *e);
 struct mvgpu_dec_ops {
 	int (*desc)(void *ctx, const struct mvgpu_compat_info *remote);
 	int (*platform)(void *ctx, const struct mvgpu_state_platform *p);
+	int (*peers)(void *ctx, const struct mvgpu_state_peers *p);
 	int (*size_hint)(void *ctx, __u64 stop_copy_bytes, __u64 dirty_pages);
 	int (*page)(void *ctx, __u64 index, const void *data);
 	int (*zero)(void *ctx, __u64 first, __u64 count);

@@ -10,7 +10,7 @@
  *   - callbacks only ever see page indices and ranges inside the
  *     framebuffer; a failed decode has a reason string and is not complete;
  *   - a PLAT record reaches its callback only valid and matching the
- *     target's ECC mode;
+ *     target's ECC mode; a PEER record only valid, right after DESC/PLAT;
  *   - a successful decode yields a state mvgpu_state_check() accepts, and
  *     re-encoding what was decoded (PLAT and the ECC record included)
  *     decodes to the same framebuffer and state.
@@ -102,6 +102,21 @@ static int on_plat(void *ctx, const struct mvgpu_state_platform *p)
 	return 0;
 }
 
+static int on_peers(void *ctx, const struct mvgpu_state_peers *p)
+{
+	struct sink *s = ctx;
+	unsigned int i;
+
+	CHECK(p->count <= MVGPU_MAX_PEERS);
+	for (i = 0; i < p->count; i++)
+		CHECK(p->e[i].links >= 1 && p->e[i].links <= MVGPU_MAX_LINKS);
+	CHECK(s->st.have & MVGPU_STATE_HAVE_PEERS);
+	/* right after DESC, or DESC and PLAT */
+	CHECK(s->calls == 1 + !!(s->st.have & MVGPU_STATE_HAVE_PLAT));
+	mix(s, 6, p->count, p->count ? p->e[0].links : 0);
+	return 0;
+}
+
 static int on_hint(void *ctx, __u64 bytes, __u64 pages)
 {
 	mix(ctx, 2, bytes, pages);
@@ -131,7 +146,8 @@ static int on_zero(void *ctx, __u64 first, __u64 count)
 }
 
 static const struct mvgpu_dec_ops sink_ops = {
-	.desc = on_desc, .platform = on_plat, .size_hint = on_hint,
+	.desc = on_desc, .platform = on_plat, .peers = on_peers,
+	.size_hint = on_hint,
 	.page = on_page, .zero = on_zero,
 };
 
@@ -213,6 +229,9 @@ static size_t reencode(const struct sink *s)
 	if (s->st.have & MVGPU_STATE_HAVE_PLAT)
 		ENC(e, pos, mvgpu_enc_platform(&e, stream_buf + pos,
 					       STREAM_MAX - pos, &s->st.plat));
+	if (s->st.have & MVGPU_STATE_HAVE_PEERS)
+		ENC(e, pos, mvgpu_enc_peers(&e, stream_buf + pos,
+					    STREAM_MAX - pos, &s->st.peers));
 	for (i = 0; i < FB_PAGES; i++)
 		if (s->touched[i])
 			ENC(e, pos, mvgpu_enc_page(&e, stream_buf + pos,
@@ -467,6 +486,19 @@ static void seed_state(struct mvgpu_state *st, unsigned int variant)
 		st->ecc.sbe_aggregate = 100 + variant;
 		st->ecc.dbe_aggregate = 1;
 	}
+	if (variant & 8) {	/* peers (minor 2), channel 0 inside a copy */
+		st->have |= MVGPU_STATE_HAVE_PEERS;
+		st->peers.count = 2;
+		memset(st->peers.e[0].uuid, 0x31, 16);
+		st->peers.e[0].fb_size = FB_SIZE;
+		st->peers.e[0].links = 2;
+		memset(st->peers.e[1].uuid, 0x32, 16);
+		st->peers.e[1].fb_size = 4 * FB_SIZE;
+		st->peers.e[1].links = 1;
+		set_cmd(&st->ch[0].cmd, MVGPU_OP_PEER_COPY, 8192, 65536 * 8,
+			65536);
+		mvgpu_put_le32(&st->ch[0].cmd.flags, 1 | MVGPU_CMD_F_PEER_READ);
+	}
 }
 
 static size_t seed_stream(unsigned int variant)
@@ -489,6 +521,10 @@ static size_t seed_stream(unsigned int variant)
 		ENC(e, pos, mvgpu_enc_platform(&e, stream_buf + pos,
 					       STREAM_MAX - pos, &pl));
 	}
+	seed_state(&st, variant);
+	if (st.have & MVGPU_STATE_HAVE_PEERS)
+		ENC(e, pos, mvgpu_enc_peers(&e, stream_buf + pos,
+					    STREAM_MAX - pos, &st.peers));
 	if (variant & 1)
 		ENC(e, pos, mvgpu_enc_size_hint(&e, stream_buf + pos,
 						STREAM_MAX - pos, 1234, 3));
@@ -508,7 +544,6 @@ static size_t seed_stream(unsigned int variant)
 					     STREAM_MAX - pos,
 					     MVGPU_FOURCC('F', 'U', 'T', 'R'),
 					     MVGPU_REC_F_OPTIONAL, "abcde", 5));
-	seed_state(&st, variant);
 	ENC(e, pos, mvgpu_enc_state(&e, stream_buf + pos, STREAM_MAX - pos,
 				    &st));
 	if (variant & 1) {
@@ -538,7 +573,8 @@ int main(int argc, char **argv)
 {
 	static const char *const dict[] = {
 		"DESC", "SIZE", "PAGE", "ZERO", "CFG ", "REGS", "DISP", "IRQ ",
-		"CHAN", "END ", "PLAT", "ECC ", "MVGPUMIG", "mvgpu-fuzz", "0.1.0",
+		"CHAN", "END ", "PLAT", "ECC ", "PEER", "MVGPUMIG", "mvgpu-fuzz",
+		"0.1.0",
 		"\\x01\\x00\\x00\\x00", "\\x00\\x10\\x00\\x00\\x00\\x00\\x00\\x00",
 		"\\x08\\x10\\x00\\x00\\x00\\x00\\x00\\x00",
 		"mvgpu-migration-version=", " driver=", " stream=", " abi=",
@@ -547,7 +583,7 @@ int main(int argc, char **argv)
 		"MVGW", "\\x01\\x00", "\\x10\\x00", "\\x20\\x00",
 	};
 	static const char compat[] =
-		"mvgpu-migration-version=1 driver=0.1.0 stream=1.1 abi=1.1 "
+		"mvgpu-migration-version=1 driver=0.1.0 stream=1.2 abi=1.2 "
 		"type=mvgpu-fuzz type_index=1 fb=1048576 features=0x0 ecc=on\n";
 	char name[64], *text;
 	size_t i, n, len;
@@ -561,7 +597,7 @@ int main(int argc, char **argv)
 	setup();
 	fuzz_ecc = MVGPU_COMPAT_ECC_ON;	/* the seeds' PLAT says on */
 	s.fb = sinks[0].fb;
-	for (i = 0; i < 8; i++) {
+	for (i = 0; i < 12; i++) {	/* 8..11: with peers */
 		len = seed_stream((unsigned int)i);
 		r = decode(stream_buf, len, 0, &s);	/* seeds are valid */
 		CHECK(!r.ret);
@@ -607,7 +643,7 @@ int main(int argc, char **argv)
 				      dict[i]);
 	write_file(argv[1], "stream.dict", text, n);
 	free(text);
-	printf("fuzz seeds: 8 streams, a migration_version and stream.dict "
+	printf("fuzz seeds: 12 streams (4 with peers), a migration_version and stream.dict "
 	       "in %s\n", argv[1]);
 	return 0;
 }

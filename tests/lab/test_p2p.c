@@ -8,12 +8,14 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <uuid/uuid.h>
+#include <linux/vfio.h>
 
 #include "lab.h"
 #include "mvgpu.h"
@@ -22,7 +24,7 @@
 #define MIB (1u << 20)
 
 static mvgpu_ctx *ctx;
-static mvgpu_dev *opened[4];
+static mvgpu_dev *opened[8];
 static unsigned nopened;
 static char pci[LAB_PATH];		/* the PCI parent's sysfs dir */
 static const char *bdf;
@@ -306,4 +308,127 @@ Test(p2p, another_vm_is_not_a_peer)
 	open_dev(ub);
 	cr_assert_eq(mvgpu_reg_write(a, MVGPU_REG_PEER_SCAN, 1), 0);
 	cr_assert_eq(reg(a, MVGPU_REG_PEER_COUNT), 1);
+}
+
+/* A's peer table goes with A's state: restored into C, C reaches B. */
+static int save_to(mvgpu_dev *d, const char *path, const mvgpu_save_opts *o)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int ret;
+
+	cr_assert_geq(fd, 0);
+	ret = mvgpu_save(d, fd, o, NULL);
+	close(fd);
+	return ret;
+}
+
+static int restore_from(mvgpu_dev *d, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+
+	cr_assert_geq(fd, 0);
+	ret = mvgpu_restore(d, fd, NULL);
+	close(fd);
+	return ret;
+}
+
+static bool dmesg_has(const char *needle)
+{
+	char out[65536];
+
+	if (lab_run(out, sizeof(out), (char *[]){ "/bin/dmesg", NULL }))
+		return false;
+	return strstr(out, needle) != NULL;
+}
+
+Test(p2p, the_peer_table_migrates_and_a_target_without_the_link_refuses)
+{
+	static uint32_t src[MIB / 4], got[MIB / 4];
+	char ua[37], ub[37], uc[37], ud[37], ue[37], s[37], msg[160];
+	const char *img = "/tmp/p2p-a.img";
+	mvgpu_dev *a, *b, *c, *d, *e;
+	uint32_t state;
+	struct mvgpu_cmd cmd;
+
+	cr_assert_eq(lab_create(pci, "64M", ua), 0);
+	cr_assert_eq(lab_create(VPARENT, "64M", ub), 0);
+	cr_assert_eq(lab_create(pci, "64M", uc), 0);
+	cr_assert_eq(lab_create(VPARENT, "64M", ud), 0);
+	a = open_dev(ua);
+	b = open_dev(ub);
+	c = open_dev(uc);
+	d = open_dev(ud);
+	cr_assert_eq(mvgpu_reg_write(a, MVGPU_REG_PEER_SCAN, 1), 0);
+	cr_assert_eq(reg(a, MVGPU_REG_PEER_COUNT), 2, "B and D, both over NV2");
+	cr_assert_eq(save_to(a, img, NULL), 0, "%s", mvgpu_last_error(ctx));
+	cr_assert_eq(mvgpu_mig_set_state(a, VFIO_DEVICE_STATE_RUNNING, NULL), 0);
+
+	/* C, on A's parent, has both peers over the same links: it takes A */
+	cr_assert_eq(restore_from(c, img), 0, "%s", mvgpu_last_error(ctx));
+	cr_assert_eq(reg(c, MVGPU_REG_PEER_COUNT), 2, "the table, as A's guest took it");
+	cr_assert_eq(mvgpu_reg_write(c, MVGPU_REG_PEER_SEL, 0), 0);
+	uuid_regs(c, MVGPU_REG_PEER_UUID0, s);
+	cr_assert(!strcmp(s, ub) || !strcmp(s, ud), "%s", s);
+	cr_assert_eq(reg(c, MVGPU_REG_PEER_LINKS), 2);
+	/* and copies over it */
+	pattern(src, MIB / 4, 9);
+	cr_assert_eq(mvgpu_fb_write(c, 0, src, MIB), 0);
+	cmd = peer_copy(0, 0, 5 * MIB, MIB);
+	cr_assert_eq(run(c, &cmd), 0);
+	cr_assert_eq(mvgpu_fb_read(!strcmp(s, ub) ? b : d, 5 * MIB, got, MIB), 0);
+	cr_assert_eq(memcmp(got, src, MIB), 0);
+
+	/* E, on B's parent, is 0 links from B and D: refused, E unchanged */
+	cr_assert_eq(lab_create(VPARENT, "64M", ue), 0);
+	e = open_dev(ue);
+	cr_assert_neq(restore_from(e, img), 0, "a target without the link");
+	snprintf(msg, sizeof(msg), "on the source, 0 links here between mvgpu0 and mvgpu0");
+	cr_assert(dmesg_has(msg), "the kernel log names the missing link");
+	cr_assert_eq(reg(e, MVGPU_REG_PEER_COUNT), 0, "nothing of A was applied");
+	cr_assert_eq(mvgpu_mig_get_state(e, &state), 0);
+	cr_assert_eq(state, VFIO_DEVICE_STATE_RUNNING);
+
+	/* a peer that is not open in the target's VM: refused too */
+	close_dev(b);
+	cr_assert_neq(restore_from(c, img), 0, "B is closed");
+	cr_assert(dmesg_has("is not open in this VM here"));
+	unlink(img);
+}
+
+/* A new scan during pre-copy changes what PEER promised: the save fails
+ * and the source runs on. */
+static int rescan_between(void *opaque, unsigned pass, uint64_t dirty)
+{
+	mvgpu_dev **devs = opaque;
+
+	(void)dirty;
+	if (pass == 1) {
+		close_dev(devs[1]);
+		mvgpu_reg_write(devs[0], MVGPU_REG_PEER_SCAN, 1);
+	}
+	return 0;
+}
+
+Test(p2p, a_new_peer_table_during_pre_copy_fails_the_save_not_the_source)
+{
+	char ua[37], ub[37];
+	mvgpu_dev *devs[2];
+	mvgpu_save_opts o = { .max_passes = 4, .precopy = 1,
+			      .between_passes = rescan_between, .opaque = devs };
+	struct mvgpu_cmd c;
+	uint32_t state;
+
+	cr_assert_eq(lab_create(pci, "64M", ua), 0);
+	cr_assert_eq(lab_create(VPARENT, "64M", ub), 0);
+	devs[0] = open_dev(ua);
+	devs[1] = open_dev(ub);
+	cr_assert_eq(mvgpu_reg_write(devs[0], MVGPU_REG_PEER_SCAN, 1), 0);
+	cr_assert_eq(reg(devs[0], MVGPU_REG_PEER_COUNT), 1);
+	cr_assert_neq(save_to(devs[0], "/tmp/p2p-b.img", &o), 0);
+	cr_assert(dmesg_has("the guest took a new peer table during pre-copy"));
+	cr_assert_eq(mvgpu_mig_get_state(devs[0], &state), 0);
+	cr_assert_eq(state, VFIO_DEVICE_STATE_RUNNING, "the source runs on");
+	c = (struct mvgpu_cmd){ .op = htole32(MVGPU_OP_FILL), .b = htole64(4096) };
+	cr_assert_eq(run(devs[0], &c), 0);
+	unlink("/tmp/p2p-b.img");
 }

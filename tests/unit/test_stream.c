@@ -124,6 +124,8 @@ struct target {
 	uint64_t log;
 	int fail_at_page;	/* callback error on this page record (1-based) */
 	int fail_plat;		/* the platform callback's answer */
+	unsigned int npeers;
+	int fail_peers;		/* the peers callback's answer */
 };
 
 static void log_mix(struct target *t, uint64_t a, uint64_t b, uint64_t c)
@@ -153,6 +155,17 @@ static int cb_plat(void *ctx, const struct mvgpu_state_platform *p)
 	t->nplat++;
 	log_mix(t, 5, p->ecc, p->frame_rate_limiter);
 	return t->fail_plat;
+}
+
+static int cb_peers(void *ctx, const struct mvgpu_state_peers *p)
+{
+	struct target *t = ctx;
+
+	cr_assert(t->st.have & MVGPU_STATE_HAVE_PEERS, "stored first");
+	cr_assert_eq(memcmp(&t->st.peers, p, sizeof(*p)), 0);
+	t->npeers++;
+	log_mix(t, 6, p->count, p->e[0].links);
+	return t->fail_peers;
 }
 
 static int cb_hint(void *ctx, __u64 bytes, __u64 pages)
@@ -193,7 +206,8 @@ static int cb_zero(void *ctx, __u64 first, __u64 count)
 }
 
 static const struct mvgpu_dec_ops ops = {
-	.desc = cb_desc, .platform = cb_plat, .size_hint = cb_hint,
+	.desc = cb_desc, .platform = cb_plat, .peers = cb_peers,
+	.size_hint = cb_hint,
 	.page = cb_page, .zero = cb_zero,
 };
 
@@ -1507,7 +1521,7 @@ Test(minor1, layout)
 	const uint8_t *p;
 	size_t at;
 
-	cr_assert_eq(MVGPU_STREAM_MINOR, 1);
+	cr_assert_geq(MVGPU_STREAM_MINOR, 1);
 	cr_assert_eq(MVGPU_REC_PLAT, mvgpu_get_le32("PLAT"));
 	cr_assert_eq(MVGPU_REC_ECC, mvgpu_get_le32("ECC "));
 	gen_init_plat(&g, 65536);
@@ -1998,9 +2012,9 @@ Test(minor1, state_check)
 
 	/* unknown parts */
 	valid_state(&st);
-	st.have |= 4;
+	st.have |= 8;
 	cr_assert_eq(mvgpu_state_check(&st, &in, why, sizeof(why)), -EINVAL);
-	cr_assert_str_eq(why, "state parts 0x4 unknown");
+	cr_assert_str_eq(why, "state parts 0x8 unknown");
 	cr_assert_eq(mvgpu_enc_init(&e, &in), 0);
 	cr_assert_gt(mvgpu_enc_desc(&e, buf, sizeof(buf)), 0);
 	cr_assert_eq(mvgpu_enc_state(&e, buf, sizeof(buf), &st), -EINVAL);
@@ -2177,4 +2191,194 @@ Test(format, layout)
 	gen_fini(&g);
 	cr_assert_eq(MVGPU_ENC_STATE_BYTES,
 		     32 + 9 * 16 + 256 + 16 + 24 + 8 + 4 * 80 + 48);
+}
+
+/* ---- minor 2: PEER --------------------------------------------------------- */
+
+/* Two peers, sorted: a 64 MiB one over 2 links, a 1 MiB one over 1. */
+static void sample_peers(struct mvgpu_state_peers *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->count = 2;
+	memset(p->e[0].uuid, 0x11, 16);
+	p->e[0].fb_size = 64ull << 20;
+	p->e[0].links = 2;
+	memset(p->e[1].uuid, 0x22, 16);
+	p->e[1].fb_size = 1ull << 20;
+	p->e[1].links = 1;
+}
+
+/* A valid state whose channel 1 stopped inside a PEER_COPY to peer 1. */
+static void peer_state(struct mvgpu_state *st)
+{
+	valid_state(st);
+	sample_peers(&st->peers);
+	st->have |= MVGPU_STATE_HAVE_PEERS;
+	set_cmd(&st->ch[1].cmd, MVGPU_OP_PEER_COPY, 1 | MVGPU_CMD_F_PEER_READ,
+		FB_SIZE - 8192, (1u << 20) - 8192, 8192);
+	st->ch[1].cmd_done = 4096;
+}
+
+/* DESC, PLAT, PEER, a page, the state, END. */
+static void gen_peer_stream(struct gen *g, const struct mvgpu_state *st)
+{
+	gen_init_plat(g, 65536);
+	ENC(g, mvgpu_enc_peers, &st->peers);
+	gen_page(g, 3, 1);
+	gen_state(g, st);
+	gen_end(g);
+}
+
+Test(minor2, layout_and_round_trip)
+{
+	struct mvgpu_state st;
+	struct mvgpu_dec d;
+	struct target t;
+	struct gen g;
+	const uint8_t *p;
+
+	cr_assert_eq(MVGPU_STREAM_MINOR, 2);
+	cr_assert_eq(MVGPU_REC_PEER, mvgpu_get_le32("PEER"));
+	peer_state(&st);
+	gen_peer_stream(&g, &st);
+	p = g.out + MVGPU_ENC_DESC_BYTES + MVGPU_ENC_PLAT_BYTES;
+	cr_assert_eq(memcmp(p, "PEER", 4), 0, "right after PLAT");
+	cr_assert_eq(mvgpu_get_le32(p + 4), MVGPU_REC_F_OPTIONAL);
+	cr_assert_eq(mvgpu_get_le64(p + 8), 232);
+	cr_assert_eq(mvgpu_get_le32(p + 16), 2);
+	cr_assert_eq(mvgpu_get_le32(p + 20), 0);
+	cr_assert_eq(p[24], 0x11);
+	cr_assert_eq(mvgpu_get_le64(p + 24 + 16), 64ull << 20);
+	cr_assert_eq(mvgpu_get_le32(p + 24 + 24), 2);
+	cr_assert_eq(p[24 + 32], 0x22);
+	cr_assert_eq(mvgpu_get_le32(p + 24 + 32 + 24), 1);
+	cr_assert(mvgpu_is_zero(p + 24 + 64, 5 * 32), "entries past the count");
+
+	target_init(&t);
+	cr_assert_eq(decode(g.out, g.len, FEED_RANDOM, &t, &d), 0);
+	cr_assert_eq(t.npeers, 1);
+	st.have |= MVGPU_STATE_HAVE_PLAT;	/* and the platform */
+	st.plat = sample_plat;
+	cr_assert_eq(memcmp(&t.st, &st, sizeof(st)), 0, "the whole state");
+	target_fini(&t);
+
+	/* the target's callback refuses: the decoder stops there */
+	target_init(&t);
+	t.fail_peers = -EINVAL;
+	cr_assert_eq(decode(g.out, g.len, FEED_ALL, &t, &d), -EINVAL);
+	cr_assert_eq(t.npage, 0, "before any page");
+	target_fini(&t);
+	gen_fini(&g);
+}
+
+Test(minor2, peer_only_right_after_desc_and_plat)
+{
+	struct mvgpu_state st;
+	struct gen g;
+
+	peer_state(&st);
+	/* after DESC alone is fine */
+	gen_init(&g, 65536);
+	ENC(&g, mvgpu_enc_peers, &st.peers);
+	cr_assert_eq(mvgpu_enc_peers(&g.e, g.stage, g.size, &st.peers), -EINVAL,
+		     "once");
+	gen_fini(&g);
+	/* not after a page */
+	gen_init_plat(&g, 65536);
+	gen_page(&g, 0, 1);
+	cr_assert_eq(mvgpu_enc_peers(&g.e, g.stage, g.size, &st.peers), -EINVAL);
+	gen_fini(&g);
+}
+
+Test(minor2, out_of_place_peer_records_are_refused)
+{
+	static uint8_t rec[MVGPU_ENC_PEER_BYTES];
+	struct mvgpu_state st;
+	struct mvgpu_enc e;
+	struct mvgpu_compat_info in = test_info();
+	struct mvgpu_dec d;
+	struct target t;
+	struct gen g;
+	uint8_t *s;
+	size_t at;
+
+	/* a PEER record, taken from an encoder */
+	peer_state(&st);
+	cr_assert_eq(mvgpu_enc_init(&e, &in), 0);
+	cr_assert_gt(mvgpu_enc_desc(&e, rec, sizeof(rec)), 0);
+	cr_assert_eq(mvgpu_enc_peers(&e, rec, sizeof(rec), &st.peers),
+		     MVGPU_ENC_PEER_BYTES);
+
+	/* spliced in after a page: out of order */
+	gen_init_plat(&g, 65536);
+	gen_page(&g, 0, 1);
+	gen_drain(&g);
+	at = g.len;
+	s = malloc(at + sizeof(rec));
+	memcpy(s, g.out, at);
+	memcpy(s + at, rec, sizeof(rec));
+	target_init(&t);
+	cr_assert_eq(mvgpu_dec_init(&d, &in, &t.st, &ops, &t), 0);
+	cr_assert_eq(mvgpu_dec_push(&d, s, at + sizeof(rec)), -EPROTO);
+	cr_assert_eq(mvgpu_dec_error(&d), MVGPU_STREAM_E_ORDER);
+	target_fini(&t);
+	free(s);
+	gen_fini(&g);
+}
+
+Test(minor2, peer_tables)
+{
+	struct mvgpu_compat_info in = test_info();
+	struct mvgpu_state st;
+	char why[128];
+
+	peer_state(&st);
+	cr_assert_eq(mvgpu_state_check(&st, &in, why, sizeof(why)), 0, "%s", why);
+	st.peers.e[1].links = 0;
+	cr_assert_eq(mvgpu_state_check(&st, &in, why, sizeof(why)), -EINVAL);
+	st.peers.e[1].links = MVGPU_MAX_LINKS + 1;
+	cr_assert_eq(mvgpu_state_check(&st, &in, why, sizeof(why)), -EINVAL);
+	peer_state(&st);
+	memset(st.peers.e[1].uuid, 0x11, 16);
+	cr_assert_eq(mvgpu_state_check(&st, &in, why, sizeof(why)), -EINVAL);
+	cr_assert_str_eq(why, "peers not sorted or not distinct at 1");
+	peer_state(&st);
+	st.peers.e[2].links = 1;
+	cr_assert_eq(mvgpu_state_check(&st, &in, why, sizeof(why)), -EINVAL);
+	cr_assert_str_eq(why, "peer entry 2 past the count");
+	peer_state(&st);
+	st.peers.count = MVGPU_MAX_PEERS + 1;
+	cr_assert_eq(mvgpu_state_check(&st, &in, why, sizeof(why)), -EINVAL);
+	peer_state(&st);
+	st.peers.e[0].fb_size = 4095;
+	cr_assert_eq(mvgpu_state_check(&st, &in, why, sizeof(why)), -EINVAL);
+}
+
+/* A channel stopped inside a PEER_COPY: valid only with the table, an
+ * entry it names and ranges inside both framebuffers. */
+Test(minor2, in_flight_peer_copies)
+{
+	struct mvgpu_compat_info in = test_info();
+	struct mvgpu_state st;
+	char why[128];
+
+	peer_state(&st);
+	st.have &= ~MVGPU_STATE_HAVE_PEERS;
+	cr_assert_eq(mvgpu_state_check(&st, &in, why, sizeof(why)), -EINVAL);
+	cr_assert_str_eq(why, "in-flight peer copy with flags 0x101, 0 peers");
+	peer_state(&st);
+	le32(&st.ch[1].cmd.flags, 2);
+	cr_assert_eq(mvgpu_state_check(&st, &in, why, sizeof(why)), -EINVAL,
+		     "no entry 2");
+	peer_state(&st);
+	le32(&st.ch[1].cmd.flags, 1u << 4);
+	cr_assert_eq(mvgpu_state_check(&st, &in, why, sizeof(why)), -EINVAL,
+		     "unknown flag");
+	peer_state(&st);
+	le64(&st.ch[1].cmd.b, (1u << 20) - 4096);	/* past peer 1's end */
+	cr_assert_eq(mvgpu_state_check(&st, &in, why, sizeof(why)), -EINVAL);
+	cr_assert_str_eq(why, "in-flight command is outside the framebuffer");
+	/* peer 0 is 64 MiB: the same offset fits there */
+	le32(&st.ch[1].cmd.flags, 0);
+	cr_assert_eq(mvgpu_state_check(&st, &in, why, sizeof(why)), 0, "%s", why);
 }
