@@ -89,6 +89,22 @@ mvgpu_ctx *cli_ctx(struct cli *cli);
 /* The context's warning handler: "mvgpu: warning: MSG" on stderr. */
 void cli_warn_handler(void *opaque, const char *msg);
 
+/* The library's warnings while a command reads (status, topo): on stderr
+ * as always, and kept for its JSON document's "warnings". */
+struct cli_warnings {
+	char **msg;
+	size_t n;
+	int lost;		/* out of memory keeping one */
+};
+
+struct json;
+/* Keep @ctx's warnings in @w (emptied) from now on. */
+void cli_warnings_keep(mvgpu_ctx *ctx, struct cli_warnings *w);
+/* Back to cli_warn_handler(); free @w's messages (and empty it). */
+void cli_warnings_end(mvgpu_ctx *ctx, struct cli_warnings *w);
+/* The member "warnings": [...] of a JSON object. */
+void cli_json_warnings(struct json *j, const struct cli_warnings *w);
+
 /* Print "mvgpu: <message>" on stderr and, with --json, an error document
  * {"ok": false, "error": {...}} on stdout.  @err is a -errno or 0.
  * @return @code. */
