@@ -2,7 +2,8 @@
  * test_topo.c - libmvgpu's topology (mvgpu.h, "Topology") against a fake
  * sysfs tree: every relation (NV1, NV2, PIX, PXB, PHB, NODE, SYS across
  * NUMA nodes and for a virtual parent, SAME), the affinities, the GPUs
- * given as vGPUs, missing and malformed files.
+ * given as vGPUs, missing and malformed files; then `mvgpu topo`'s view
+ * run in this process: the whole text of one matrix, and its JSON.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,7 +12,10 @@
 
 #include <criterion/criterion.h>
 
+#include "capture.h"
+#include "cli.h"
 #include "fake_sysfs.h"
+#include "json_check.h"
 #include "mvgpu.h"
 
 static struct fake *F;
@@ -331,4 +335,200 @@ Test(topo, a_pci_parent_in_an_unexpected_place_is_sys)
 	/* links still count */
 	cr_assert_str_eq(mvgpu_topo_rel(&t, 0, 1), "NV2");
 	mvgpu_topology_free(&t);
+}
+
+/* ---- `mvgpu topo`'s view, in this process -------------------------------- */
+
+struct topo_args {
+	struct cli *cli;
+	const char *const *uuids;
+	size_t n;
+};
+
+static int topo_view(void *arg)
+{
+	struct topo_args *a = arg;
+
+	return topo_show(a->cli, a->uuids, a->n);
+}
+
+/* stderr of the last run_topo() */
+static char *Err;
+
+/* `mvgpu topo` (of @uuids if @n) on the suite's context; its stdout. */
+static char *run_topo(int json, const char *const *uuids, size_t n,
+		      int *code)
+{
+	struct cli cli = { .cmd = "topo", .json = json, .ctx = C };
+	struct topo_args a = { &cli, uuids, n };
+	char *out;
+
+	free(Err);
+	out = capture(topo_view, &a, code, &Err);
+	return out;
+}
+
+static const char text[] =
+	"\tGPU0\tGPU1\tGPU2\tGPU3\tGPU4\tGPU5\tGPU6\tCPU Affinity\tNUMA Affinity\n"
+	"GPU0\t X \tNV2\tPHB\tPHB\tSYS\tNODE\tSYS\t0-3\t0\n"
+	"GPU1\tNV2\t X \tPIX\tPXB\tSYS\tNODE\tSYS\t0-3\t0\n"
+	"GPU2\tPHB\tPIX\t X \tPXB\tSYS\tNODE\tSYS\t0-3\t0\n"
+	"GPU3\tPHB\tPXB\tPXB\t X \tNODE\tNODE\tSYS\tN/A\tN/A\n"
+	"GPU4\tSYS\tSYS\tSYS\tNODE\t X \tNV1\tSYS\t4-7\t1\n"
+	"GPU5\tNODE\tNODE\tNODE\tNODE\tNV1\t X \tSYS\t0-3\t0\n"
+	"GPU6\tSYS\tSYS\tSYS\tSYS\tSYS\tSYS\t X \t0-7\tN/A\n"
+	"\n"
+	"GPU0: 0000:00:04.0\n"
+	"GPU1: 0000:01:00.0\n"
+	"GPU2: 0000:01:00.1\n"
+	"GPU3: 0000:03:00.0\n"
+	"GPU4: 0000:41:00.0\n"
+	"GPU5: 0000:81:00.0\n"
+	"GPU6: mvgpu0\n"
+	"\n"
+	"Legend:\n"
+	"\n"
+	"  X    = Self\n"
+	"  SYS  = Connection traversing PCIe as well as the SMP interconnect between NUMA nodes, or a virtual GPU (mvgpuN, not on PCI)\n"
+	"  NODE = Connection traversing PCIe as well as the interconnect between PCIe Host Bridges within a NUMA node\n"
+	"  PHB  = Connection traversing PCIe as well as a PCIe Host Bridge (typically the CPU)\n"
+	"  PXB  = Connection traversing multiple PCIe bridges (without traversing the PCIe Host Bridge)\n"
+	"  PIX  = Connection traversing at most a single PCIe bridge\n"
+	"  NV#  = Connection traversing a bonded set of # mvgpu links\n"
+	"  SAME = vGPUs of the same GPU (no peer-to-peer between them)\n";
+
+/* The matrix of FT_UA, FT_UB and FT_UE, before the legend. */
+static const char vgpu_text[] =
+	"\tGPU0\tGPU1\tGPU2\tCPU Affinity\tNUMA Affinity\n"
+	"GPU0\t X \tSAME\tSYS\t0-3\t0\n"
+	"GPU1\tSAME\t X \tSYS\t0-3\t0\n"
+	"GPU2\tSYS\tSYS\t X \t0-7\tN/A\n"
+	"\n"
+	"GPU0: " FT_UA " on 0000:01:00.0\n"
+	"GPU1: " FT_UB " on 0000:01:00.0\n"
+	"GPU2: " FT_UE " on mvgpu0\n"
+	"\n"
+	"Legend:\n";
+
+Test(topo, view_text)
+{
+	const char *const uuids[] = { FT_UA, FT_UB, FT_UE };
+	char *out;
+	int code;
+
+	fake_topo_std(F);
+	out = run_topo(0, NULL, 0, &code);
+	cr_assert_eq(code, 0, "%s", Err);
+	cr_assert_str_eq(out, text);
+	cr_assert_str_eq(Err, "");
+	free(out);
+
+	out = run_topo(0, uuids, 3, &code);
+	cr_assert_eq(code, 0, "%s", Err);
+	cr_assert_eq(strncmp(out, vgpu_text, strlen(vgpu_text)), 0, "%s", out);
+	/* the same legend */
+	cr_assert_str_eq(out + strlen(vgpu_text),
+			 strstr(text, "\nLegend:\n") + strlen("\nLegend:\n"));
+	free(out);
+}
+
+Test(topo, view_json)
+{
+	const char *const uuids[] = { FT_UD, FT_UC };
+	char *out;
+	int code;
+
+	fake_topo_std(F);
+	fake_write(F, P1_DIR "/numa_node", "x\n");
+	out = run_topo(1, NULL, 0, &code);
+	cr_assert_eq(code, 0, "%s", Err);
+	cr_assert(json_valid(out, strlen(out)), "%s", out);
+	has(out, "{\n  \"ok\": true,\n  \"gpus\": [\n"
+		 "    {\n"
+		 "      \"name\": \"GPU0\",\n"
+		 "      \"parent\": \"0000:00:04.0\",\n"
+		 "      \"cpu_affinity\": \"0-3\",\n"
+		 "      \"numa_node\": 0\n"
+		 "    },\n");
+	has(out, "      \"name\": \"GPU3\",\n"
+		 "      \"parent\": \"0000:03:00.0\",\n"
+		 "      \"cpu_affinity\": null,\n"
+		 "      \"numa_node\": -1\n");
+	has(out, "      \"parent\": \"mvgpu0\",\n"
+		 "      \"cpu_affinity\": \"0-7\",\n"
+		 "      \"numa_node\": -1\n");
+	cr_assert_null(strstr(out, "\"uuid\""), "%s", out);
+	has(out, "  \"matrix\": [\n"
+		 "    [\n"
+		 "      \"X\",\n"
+		 "      \"NV2\",\n"
+		 "      \"PHB\",\n"
+		 "      \"PHB\",\n"
+		 "      \"SYS\",\n"
+		 "      \"NODE\",\n"
+		 "      \"SYS\"\n"
+		 "    ],\n");
+	has(out, "      \"SYS\",\n"
+		 "      \"X\"\n"
+		 "    ]\n"
+		 "  ],\n"
+		 "  \"warnings\": [\n"
+		 "    \"parent 0000:01:00.0: ");
+	has(out, "numa_node: malformed: 'x' (expected -1 or a node number)\"\n  ]\n}\n");
+	has(Err, "mvgpu: warning: parent 0000:01:00.0: ");
+	free(out);
+
+	out = run_topo(1, uuids, 2, &code);
+	cr_assert_eq(code, 0, "%s", Err);
+	cr_assert(json_valid(out, strlen(out)), "%s", out);
+	has(out, "      \"name\": \"GPU0\",\n"
+		 "      \"parent\": \"0000:41:00.0\",\n"
+		 "      \"uuid\": \"" FT_UD "\",\n"
+		 "      \"cpu_affinity\": \"4-7\",\n"
+		 "      \"numa_node\": 1\n");
+	has(out, "\"uuid\": \"" FT_UC "\"");
+	has(out, "  \"matrix\": [\n"
+		 "    [\n"
+		 "      \"X\",\n"
+		 "      \"SYS\"\n"
+		 "    ],\n"
+		 "    [\n"
+		 "      \"SYS\",\n"
+		 "      \"X\"\n"
+		 "    ]\n"
+		 "  ],\n"
+		 "  \"warnings\": []\n}\n");
+	free(out);
+}
+
+Test(topo, view_failures)
+{
+	const char *const unknown[] = { "44444444-4444-4444-8444-444444444444" };
+	const char *const twice[] = { FT_UA, FT_UA };
+	char *out;
+	int code;
+
+	out = run_topo(0, NULL, 0, &code);
+	cr_assert_eq(code, EXIT_FAIL);
+	cr_assert_str_eq(out, "");
+	cr_assert_str_eq(Err, "mvgpu: " MSG_NO_PARENTS "\n");
+	free(out);
+	out = run_topo(1, NULL, 0, &code);
+	cr_assert_eq(code, EXIT_FAIL);
+	cr_assert(json_valid(out, strlen(out)), "%s", out);
+	has(out, "\"errno\": \"ENODEV\"");
+	has(out, "\"message\": \"no mvgpu parents: is the mvgpu module loaded?");
+	free(out);
+
+	fake_topo_std(F);
+	out = run_topo(0, unknown, 1, &code);
+	cr_assert_eq(code, EXIT_FAIL);
+	cr_assert_str_eq(Err, "mvgpu: no vGPU 44444444-4444-4444-8444-444444444444; see 'mvgpu list'\n");
+	free(out);
+	out = run_topo(0, twice, 2, &code);
+	cr_assert_eq(code, EXIT_USAGE);
+	cr_assert_str_eq(Err, "mvgpu: topo: vGPU " FT_UA " is given twice; see 'mvgpu help topo'\n");
+	free(out);
+	free(Err);
+	Err = NULL;
 }

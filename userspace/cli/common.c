@@ -81,7 +81,14 @@ int cli_parse(struct cli *cli, int argc, char **argv,
 						 o->name);
 			val = argv[++i];
 		}
-		*o->value = val;
+		if (o->takes_arg != CLI_ARG_EACH) {
+			*o->value = val;
+			continue;
+		}
+		if (*o->flag >= CLI_EACH_MAX)
+			return cli_usage(cli, "option '--%s' given more than %d times",
+					 o->name, CLI_EACH_MAX);
+		o->value[(*o->flag)++] = val;
 	}
 	if (npos)
 		*npos = n;
