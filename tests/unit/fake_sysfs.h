@@ -40,6 +40,25 @@ struct fake_warnings {
 /* A library context on @f's tree whose warnings go to @w (emptied). */
 mvgpu_ctx *fake_ctx(struct fake *f, struct fake_warnings *w);
 
+/* A suite whose every test gets a new tree F and a context C on it whose
+ * warnings go to W: defines them, setup() and teardown() (a test may call
+ * both, for a fresh tree), and the suite @name. */
+#define FAKE_SUITE(name)						\
+	static struct fake *F;						\
+	static mvgpu_ctx *C;						\
+	static struct fake_warnings W;					\
+	static void setup(void)						\
+	{								\
+		F = fake_new();						\
+		C = fake_ctx(F, &W);					\
+	}								\
+	static void teardown(void)					\
+	{								\
+		mvgpu_ctx_free(C);					\
+		fake_free(F);						\
+	}								\
+	TestSuite(name, .init = setup, .fini = teardown, .timeout = 60)
+
 /* Helpers on paths relative to the root. */
 void fake_mkdirs(struct fake *f, const char *rel);
 void fake_write(struct fake *f, const char *rel, const char *content);

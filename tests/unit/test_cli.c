@@ -213,6 +213,17 @@ Test(cli, no_arguments)
 	cr_assert_str_eq(R.out, "");
 }
 
+/* `mvgpu @cmd` with no module: exit 1 saying so, also in JSON. */
+static void expect_not_loaded(const char *cmd)
+{
+	run(cmd);
+	expect_err(1, "is the mvgpu module loaded?");
+	cr_assert_str_eq(R.out, "");
+	run("--json", cmd);
+	expect_json(1);
+	has(R.out, "\"errno\": \"ENODEV\"");
+}
+
 /* ---- types ------------------------------------------------------------ */
 
 Test(cli, types_table)
@@ -809,11 +820,7 @@ Test(cli, status_malformed_files)
 
 Test(cli, status_errors_and_usage)
 {
-	run("status");
-	expect_err(1, "is the mvgpu module loaded?");
-	run("--json", "status");
-	expect_json(1);
-	has(R.out, "\"errno\": \"ENODEV\"");
+	expect_not_loaded("status");
 
 	fake_status_std(F);
 	run("status", "-q", "44444444-4444-4444-8444-444444444444");
@@ -900,14 +907,10 @@ Test(cli, topo_command_line)
 
 Test(cli, topo_errors_and_usage)
 {
-	run("topo");
-	expect_err(1, "mvgpu: no mvgpu parents: is the mvgpu module loaded? "
-		   "(modprobe mvgpu, or bind a PCI function via "
-		   "/sys/bus/pci/drivers/mvgpu/new_id)\n");
-	cr_assert_str_eq(R.out, "");
-	run("--json", "topo");
-	expect_json(1);
-	has(R.out, "\"errno\": \"ENODEV\"");
+	expect_not_loaded("topo");
+	has(R.out, "\"message\": \"no mvgpu parents: is the mvgpu module loaded? "
+	    "(modprobe mvgpu, or bind a PCI function via "
+	    "/sys/bus/pci/drivers/mvgpu/new_id)\"");
 
 	fake_topo_std(F);
 	run("topo", "--uuid", "44444444-4444-4444-8444-444444444444");

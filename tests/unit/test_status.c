@@ -22,23 +22,7 @@
 #define PCI  "0000:00:04.0"
 #define VIRT "mvgpu0"
 
-static struct fake *F;
-static mvgpu_ctx *C;
-static struct fake_warnings W;
-
-static void setup(void)
-{
-	F = fake_new();
-	C = fake_ctx(F, &W);
-}
-
-static void teardown(void)
-{
-	mvgpu_ctx_free(C);
-	fake_free(F);
-}
-
-TestSuite(status, .init = setup, .fini = teardown, .timeout = 60);
+FAKE_SUITE(status);
 
 #define has(s, sub) \
 	cr_assert(strstr((s), (sub)), "missing '%s' in:\n%s", (sub), (s))

@@ -18,23 +18,7 @@
 #include "json_check.h"
 #include "mvgpu.h"
 
-static struct fake *F;
-static mvgpu_ctx *C;
-static struct fake_warnings W;
-
-static void setup(void)
-{
-	F = fake_new();
-	C = fake_ctx(F, &W);
-}
-
-static void teardown(void)
-{
-	mvgpu_ctx_free(C);
-	fake_free(F);
-}
-
-TestSuite(topo, .init = setup, .fini = teardown, .timeout = 60);
+FAKE_SUITE(topo);
 
 #define has(s, sub) \
 	cr_assert(strstr((s), (sub)), "missing '%s' in:\n%s", (sub), (s))
