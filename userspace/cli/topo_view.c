@@ -98,6 +98,22 @@ static void print_json(const mvgpu_topology *t, int by_uuid,
 	json_end(&j);
 }
 
+/* mvgpu_get_topology() returned @ret < 0, or no GPU: say why.  @return
+ * the exit code. */
+static int failed(struct cli *cli, mvgpu_ctx *ctx, int ret)
+{
+	if (ret == -EINVAL)
+		return cli_usage(cli, "%s", mvgpu_last_error(ctx));
+	if (ret == -ENOENT)
+		return cli_fail(cli, EXIT_FAIL, ret, "%s; see 'mvgpu list'",
+				mvgpu_last_error(ctx));
+	if (ret < 0)
+		return cli_fail(cli, EXIT_FAIL, ret,
+				"cannot read the topology: %s (%s)",
+				mvgpu_strerror(ret), mvgpu_last_error(ctx));
+	return cli_fail(cli, EXIT_FAIL, -ENODEV, MSG_NO_PARENTS);
+}
+
 int topo_show(struct cli *cli, const char *const *uuids, size_t n)
 {
 	mvgpu_topology t = { 0 };
@@ -110,27 +126,19 @@ int topo_show(struct cli *cli, const char *const *uuids, size_t n)
 		return EXIT_FAIL;
 	cli_warnings_keep(ctx, &w);
 	ret = mvgpu_get_topology(ctx, uuids, n, &t);
-	if (ret == -EINVAL)
-		ret = cli_usage(cli, "%s", mvgpu_last_error(ctx));
-	else if (ret == -ENOENT)
-		ret = cli_fail(cli, EXIT_FAIL, ret, "%s; see 'mvgpu list'",
-			       mvgpu_last_error(ctx));
-	else if (ret < 0)
-		ret = cli_fail(cli, EXIT_FAIL, ret,
-			       "cannot read the topology: %s (%s)",
-			       mvgpu_strerror(ret), mvgpu_last_error(ctx));
-	else if (!t.count)
-		ret = cli_fail(cli, EXIT_FAIL, -ENODEV, MSG_NO_PARENTS);
-	else if (cli->json) {
+	if (ret < 0 || !t.count) {
+		ret = failed(cli, ctx, ret);
+		goto out;
+	}
+	if (cli->json) {
 		print_json(&t, n > 0, &w);
 		cli->doc_written = 1;
-		ret = EXIT_OK;
 	} else {
 		print_text(&t, n > 0);
-		ret = EXIT_OK;
 	}
+	ret = EXIT_OK;
+out:
 	cli_warnings_end(ctx, &w);
 	mvgpu_topology_free(&t);
 	return ret;
 }
-

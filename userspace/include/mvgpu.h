@@ -540,7 +540,8 @@ int mvgpu_status_sample(mvgpu_ctx *ctx, unsigned interval_ms,
  *   <sysfs>/devices/system/cpu/online  a virtual parent's CPU affinity
  *
  * The relation of GPUs i != j, on parents P and Q (nvidia-smi's names):
- *   "NV<n>"  P's links lists Q with n links (else Q's lists P)
+ *   "NV<n>"  P's links lists Q with n links, or Q's lists P (should both,
+ *            with different counts: the smaller, and a warning)
  *   "SYS"    PCI roots differ and so do their NUMA nodes (both known);
  *            or either parent is not on PCI (a virtual parent mvgpuN)
  *   "NODE"   PCI roots differ, in one NUMA node (or a node is unknown)
