@@ -14,6 +14,14 @@
 
 #include "fake_sysfs.h"
 
+/* Parents fake_place() put elsewhere than fake_parent_dir()'s default;
+ * emptied by fake_new(). */
+static struct {
+	char parent[64];
+	char dir[PATH_MAX / 4];
+} placed[16];
+static size_t nplaced;
+
 static void abs_path(struct fake *f, const char *rel, char *buf, size_t len)
 {
 	int n = snprintf(buf, len, "%s/%s", f->root, rel);
@@ -27,6 +35,7 @@ struct fake *fake_new(void)
 	struct fake *f = calloc(1, sizeof(*f));
 
 	cr_assert_not_null(f);
+	nplaced = 0;
 	snprintf(f->root, sizeof(f->root), "%s/mvgpu-fake.XXXXXX",
 		 tmp && *tmp ? tmp : "/tmp");
 	cr_assert_not_null(mkdtemp(f->root), "mkdtemp: %s", strerror(errno));
@@ -158,8 +167,24 @@ void fake_unlink(struct fake *f, const char *rel)
 	cr_assert_eq(unlink(path), 0, "unlink %s: %s", path, strerror(errno));
 }
 
+void fake_place(const char *parent, const char *dir)
+{
+	cr_assert_lt(nplaced, sizeof(placed) / sizeof(placed[0]));
+	snprintf(placed[nplaced].parent, sizeof(placed[0].parent), "%s",
+		 parent);
+	snprintf(placed[nplaced].dir, sizeof(placed[0].dir), "%s", dir);
+	nplaced++;
+}
+
 void fake_parent_dir(const char *parent, char *buf, size_t len)
 {
+	size_t i;
+
+	for (i = 0; i < nplaced; i++)
+		if (!strcmp(placed[i].parent, parent)) {
+			snprintf(buf, len, "%s", placed[i].dir);
+			return;
+		}
 	if (!strncmp(parent, "0000:", 5))
 		snprintf(buf, len, "devices/pci0000:00/%s", parent);
 	else
@@ -388,4 +413,69 @@ void fake_status_std(struct fake *f)
 	status_vgpu(f, virt, FS_U3,
 		    "mode=disabled optout=1 optout_pending=1 killed=0 sbe_volatile=0 dbe_volatile=0 sbe_aggregate=0 dbe_aggregate=0 retired=0 retired_pending=0\n",
 		    "\n", "0\n", "0\n", "stop\n");
+}
+
+void fake_topo_std(struct fake *f)
+{
+	/* name, device dir (NULL: the default), links, local_cpulist,
+	 * numa_node (NULL: no such file), a bus/pci/devices link */
+	static const struct {
+		const char *name, *dir, *links, *cpus, *numa;
+		int pci_link;
+	} parents[] = {
+		{ "0000:00:04.0", "devices/pci0000:00/0000:00:04.0",
+		  "0000:01:00.0 2\n", "0-3\n", "0\n", 1 },
+		{ "0000:01:00.0", "devices/pci0000:00/0000:00:01.0/0000:01:00.0",
+		  "0000:99:00.0 4\n\n0000:00:04.0 2\n", "0-3\n", "0\n", 1 },
+		{ "0000:01:00.1", "devices/pci0000:00/0000:00:01.0/0000:01:00.1",
+		  NULL, "0-3\n", "0\n", 0 },
+		{ "0000:03:00.0",
+		  "devices/pci0000:00/0000:00:01.0/0000:02:00.0/0000:03:00.0",
+		  NULL, NULL, "-1\n", 1 },
+		{ "0000:41:00.0", "devices/pci0000:40/0000:40:01.0/0000:41:00.0",
+		  "0000:81:00.0 1\n", "4-7\n", "1\n", 1 },
+		{ "0000:81:00.0", "devices/pci0000:80/0000:80:01.0/0000:81:00.0",
+		  "0000:41:00.0 1 future\n", "0-3\n", "0\n", 1 },
+		{ "mvgpu0", NULL, NULL, NULL, NULL, 0 },
+	};
+	char dir[PATH_MAX / 2], p[PATH_MAX], t[PATH_MAX];
+	size_t i;
+
+	fake_mkdirs(f, "bus/pci/devices");
+	fake_mkdirs(f, "devices/system/cpu");
+	fake_write(f, "devices/system/cpu/online", "0-7\n");
+	for (i = 0; i < sizeof(parents) / sizeof(parents[0]); i++) {
+		if (parents[i].dir)
+			fake_place(parents[i].name, parents[i].dir);
+		fake_parent_dir(parents[i].name, dir, sizeof(dir));
+		fake_add_parent(f, parents[i].name);
+		fake_add_std_type(f, parents[i].name, "mvgpu-256M", 256, 4, 4);
+		if (parents[i].links)
+			fake_parent_file(f, parents[i].name, "links",
+					 parents[i].links);
+		if (parents[i].cpus) {
+			snprintf(p, sizeof(p), "%s/local_cpulist", dir);
+			fake_write(f, p, parents[i].cpus);
+		}
+		if (parents[i].numa) {
+			snprintf(p, sizeof(p), "%s/numa_node", dir);
+			fake_write(f, p, parents[i].numa);
+		}
+		if (parents[i].pci_link) {
+			snprintf(p, sizeof(p), "bus/pci/devices/%s",
+				 parents[i].name);
+			snprintf(t, sizeof(t), "../../../%s", dir);
+			fake_symlink(f, t, p);
+		}
+	}
+	/* another driver's parent, not a GPU of the matrix */
+	fake_add_parent(f, "0000:00:05.0");
+	fake_add_type(f, "0000:00:05.0", "nvidia-63", "GRID M60-0B\n",
+		      "num_heads=2, frl_config=45, framebuffer=512M\n",
+		      "vfio-pci\n", "16\n");
+	fake_add_vgpu(f, "0000:01:00.0", "mvgpu-256M", FT_UA, 21, "0\n");
+	fake_add_vgpu(f, "0000:01:00.0", "mvgpu-256M", FT_UB, 22, "0\n");
+	fake_add_vgpu(f, "0000:00:04.0", "mvgpu-256M", FT_UC, 23, "0\n");
+	fake_add_vgpu(f, "0000:41:00.0", "mvgpu-256M", FT_UD, 24, "0\n");
+	fake_add_vgpu(f, "mvgpu0", "mvgpu-256M", FT_UE, 25, "0\n");
 }

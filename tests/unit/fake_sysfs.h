@@ -40,6 +40,25 @@ struct fake_warnings {
 /* A library context on @f's tree whose warnings go to @w (emptied). */
 mvgpu_ctx *fake_ctx(struct fake *f, struct fake_warnings *w);
 
+/* A suite whose every test gets a new tree F and a context C on it whose
+ * warnings go to W: defines them, setup() and teardown() (a test may call
+ * both, for a fresh tree), and the suite @name. */
+#define FAKE_SUITE(name)						\
+	static struct fake *F;						\
+	static mvgpu_ctx *C;						\
+	static struct fake_warnings W;					\
+	static void setup(void)						\
+	{								\
+		F = fake_new();						\
+		C = fake_ctx(F, &W);					\
+	}								\
+	static void teardown(void)					\
+	{								\
+		mvgpu_ctx_free(C);					\
+		fake_free(F);						\
+	}								\
+	TestSuite(name, .init = setup, .fini = teardown, .timeout = 60)
+
 /* Helpers on paths relative to the root. */
 void fake_mkdirs(struct fake *f, const char *rel);
 void fake_write(struct fake *f, const char *rel, const char *content);
@@ -51,8 +70,14 @@ int fake_exists(struct fake *f, const char *rel);
 void fake_symlink(struct fake *f, const char *target, const char *rel);
 void fake_unlink(struct fake *f, const char *rel);
 
-/* Device dir of @parent relative to the root. */
+/* Device dir of @parent relative to the root: where fake_place() put it,
+ * else devices/pci0000:00/<parent> for "0000:..." names, else
+ * devices/virtual/mvgpu/<parent>. */
 void fake_parent_dir(const char *parent, char *buf, size_t len);
+/* Put @parent's device dir at @dir (relative to the root, e.g.
+ * "devices/pci0000:40/0000:40:01.0/0000:41:00.0"), before
+ * fake_add_parent(); for this tree (up to 16 parents). */
+void fake_place(const char *parent, const char *dir);
 /* Relative path of an attribute of @type on @parent. */
 void fake_type_attr(const char *parent, const char *type, const char *attr,
 		    char *buf, size_t len);
@@ -103,6 +128,31 @@ void fake_vgpu_file(struct fake *f, const char *parent, const char *uuid,
 #define FS_U2 "22222222-2222-4222-8222-222222222222"
 #define FS_U3 "33333333-3333-4333-8333-333333333333"
 void fake_status_std(struct fake *f);
+
+/* The topology tree the topo tests share: a parent with mvgpu-256M at
+ * each of (bus/pci/devices links to their device dirs but for
+ * 0000:01:00.1; devices/system/cpu/online 0-7)
+ *   0000:00:04.0  pci0000:00's root bus; links 0000:01:00.0 2; CPUs 0-3,
+ *                 node 0
+ *   0000:01:00.0  under root port 0000:00:01.0; links 0000:00:04.0 2 and
+ *                 an unknown 0000:99:00.0 4; CPUs 0-3, node 0
+ *   0000:01:00.1  under 0000:00:01.0 too; no links file; CPUs 0-3, node 0
+ *   0000:03:00.0  under 0000:00:01.0, then bridge 0000:02:00.0; no links,
+ *                 no local_cpulist, node -1
+ *   0000:41:00.0  pci0000:40, under 0000:40:01.0; links 0000:81:00.0 1;
+ *                 CPUs 4-7, node 1
+ *   0000:81:00.0  pci0000:80, under 0000:80:01.0; links 0000:41:00.0 1
+ *                 (and a field a later module adds); CPUs 0-3, node 0
+ *   mvgpu0        virtual
+ * plus another driver's 0000:00:05.0; vGPUs FT_UA and FT_UB on
+ * 0000:01:00.0, FT_UC on 0000:00:04.0, FT_UD on 0000:41:00.0, FT_UE on
+ * mvgpu0. */
+#define FT_UA "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"
+#define FT_UB "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb"
+#define FT_UC "cccccccc-cccc-4ccc-8ccc-cccccccccccc"
+#define FT_UD "dddddddd-dddd-4ddd-8ddd-dddddddddddd"
+#define FT_UE "eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee"
+void fake_topo_std(struct fake *f);
 
 /* What was written to @type's create file on @parent ("" if nothing). */
 char *fake_created(struct fake *f, const char *parent, const char *type);

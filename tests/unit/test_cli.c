@@ -213,6 +213,17 @@ Test(cli, no_arguments)
 	cr_assert_str_eq(R.out, "");
 }
 
+/* `mvgpu @cmd` with no module: exit 1 saying so, also in JSON. */
+static void expect_not_loaded(const char *cmd)
+{
+	run(cmd);
+	expect_err(1, "is the mvgpu module loaded?");
+	cr_assert_str_eq(R.out, "");
+	run("--json", cmd);
+	expect_json(1);
+	has(R.out, "\"errno\": \"ENODEV\"");
+}
+
 /* ---- types ------------------------------------------------------------ */
 
 Test(cli, types_table)
@@ -809,11 +820,7 @@ Test(cli, status_malformed_files)
 
 Test(cli, status_errors_and_usage)
 {
-	run("status");
-	expect_err(1, "is the mvgpu module loaded?");
-	run("--json", "status");
-	expect_json(1);
-	has(R.out, "\"errno\": \"ENODEV\"");
+	expect_not_loaded("status");
 
 	fake_status_std(F);
 	run("status", "-q", "44444444-4444-4444-8444-444444444444");
@@ -868,4 +875,70 @@ Test(cli, status_help)
 	has(R.out, "docs/status.md");
 	run("help");
 	expect_out(0, "status   show GPUs and vGPUs (as nvidia-smi), or whether a vGPU runs here\n");
+}
+
+/* ---- topo: its command line (the matrix itself: test_topo.c) ------------ */
+
+Test(cli, topo_command_line)
+{
+	fake_topo_std(F);
+	run("topo");
+	expect_out(0, "GPU0\t X \tNV2\tPHB\tPHB\tSYS\tNODE\tSYS\t0-3\t0\n");
+	has(R.out, "GPU6: mvgpu0\n");
+	cr_assert_str_eq(R.err, "");
+	run("topo", "-m");
+	expect_out(0, "GPU6: mvgpu0\n");
+	/* repeated, and in one --uuid with commas; in the order given */
+	run("topo", "--matrix", "--uuid", FT_UA, "--uuid", FT_UE);
+	expect_out(0, "GPU0\t X \tSYS\t0-3\t0\nGPU1\tSYS\t X \t0-7\tN/A\n");
+	has(R.out, "GPU1: " FT_UE " on mvgpu0\n");
+	run("topo", "--uuid=" FT_UA ",BBBBBBBB-BBBB-4BBB-8BBB-BBBBBBBBBBBB",
+	    "--uuid", FT_UC);
+	expect_out(0, "GPU0\t X \tSAME\tNV2\t0-3\t0\n");
+	has(R.out, "GPU1: " FT_UB " on 0000:01:00.0\n");
+	has(R.out, "GPU2: " FT_UC " on 0000:00:04.0\n");
+	run("topo", "--uuid", FT_UD, "--json");
+	expect_json(0);
+	has(R.out, "\"uuid\": \"" FT_UD "\"");
+	run("--json", "topo", "-m");
+	expect_json(0);
+	has(R.out, "\"matrix\": [");
+}
+
+Test(cli, topo_errors_and_usage)
+{
+	expect_not_loaded("topo");
+	has(R.out, "\"message\": \"no mvgpu parents: is the mvgpu module loaded? "
+	    "(modprobe mvgpu, or bind a PCI function via "
+	    "/sys/bus/pci/drivers/mvgpu/new_id)\"");
+
+	fake_topo_std(F);
+	run("topo", "--uuid", "44444444-4444-4444-8444-444444444444");
+	expect_err(1, "mvgpu: no vGPU 44444444-4444-4444-8444-444444444444; see 'mvgpu list'\n");
+	run("topo", "--uuid", FT_UA "," FT_UB, "--uuid",
+	    "AAAAAAAA-AAAA-4AAA-8AAA-AAAAAAAAAAAA");
+	expect_err(2, "topo: vGPU " FT_UA " is given twice; see 'mvgpu help topo'");
+	run("topo", "--uuid", "nope");
+	expect_err(2, "topo: invalid UUID 'nope'");
+	run("topo", "--uuid", FT_UA ",");
+	expect_err(2, "topo: invalid UUID ''");
+	run("topo", "--uuid");
+	expect_err(2, "option '--uuid' needs a value");
+	run("topo", "--matrix=yes");
+	expect_err(2, "option '--matrix' takes no value");
+	run("topo", "extra");
+	expect_err(2, "unexpected argument 'extra'");
+}
+
+Test(cli, topo_help)
+{
+	run("help", "topo");
+	expect_out(0, "usage: mvgpu [--json] topo [-m] [--uuid UUID[,UUID...]]...\n");
+	has(R.out, "-m, --matrix");
+	has(R.out, "--uuid UUID[,UUID]");
+	has(R.out, "docs/topo.md");
+	run("topo", "--help");
+	expect_out(0, "SAME for two vGPUs of one GPU");
+	run("help");
+	expect_out(0, "  topo     show how the GPUs are connected (as nvidia-smi topo -m)\n");
 }

@@ -6,15 +6,14 @@
  * in this process on that clock, to see busy % in its table and JSON.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <criterion/criterion.h>
 
+#include "capture.h"
 #include "cli.h"
 #include "fake_sysfs.h"
 #include "json_check.h"
@@ -23,23 +22,7 @@
 #define PCI  "0000:00:04.0"
 #define VIRT "mvgpu0"
 
-static struct fake *F;
-static mvgpu_ctx *C;
-static struct fake_warnings W;
-
-static void setup(void)
-{
-	F = fake_new();
-	C = fake_ctx(F, &W);
-}
-
-static void teardown(void)
-{
-	mvgpu_ctx_free(C);
-	fake_free(F);
-}
-
-TestSuite(status, .init = setup, .fini = teardown, .timeout = 60);
+FAKE_SUITE(status);
 
 #define has(s, sub) \
 	cr_assert(strstr((s), (sub)), "missing '%s' in:\n%s", (sub), (s))
@@ -635,58 +618,33 @@ static void counters_reset(void)
 	fake_vgpu_file(F, VIRT, FS_U3, "busy_ns", "0\n");
 }
 
-/* `mvgpu status` (-q @query if not NULL) over @interval_ms with stdout in
- * a file; the output, malloc'd.  (The command line's parsing is
- * test_cli.c's: cmd_status() itself needs main.c.) */
-static char *slurp_fd(int fd)
-{
-	off_t len = lseek(fd, 0, SEEK_END);
-	char *s;
-
-	cr_assert(len >= 0);
-	s = calloc(1, (size_t)len + 1);
-	cr_assert_not_null(s);
-	cr_assert_eq(pread(fd, s, (size_t)len, 0), len);
-	close(fd);
-	return s;
-}
-
-static int tmp_fd(void)
-{
-	char name[] = "/tmp/mvgpu-status-out.XXXXXX";
-	int fd = mkstemp(name);
-
-	cr_assert(fd >= 0);
-	unlink(name);
-	return fd;
-}
-
 /* stderr of the last run_status() */
 static char *Err;
 
+struct status_args {
+	struct cli *cli;
+	const char *query;
+	unsigned interval_ms;
+};
+
+static int status_view(void *arg)
+{
+	struct status_args *a = arg;
+
+	return a->query ? status_query(a->cli, a->query, a->interval_ms) :
+			  status_overview(a->cli, a->interval_ms);
+}
+
+/* `mvgpu status` (-q @query if not NULL) over @interval_ms; its stdout,
+ * malloc'd.  (The command line's parsing is test_cli.c's: cmd_status()
+ * itself needs main.c.) */
 static char *run_status(struct cli *cli, const char *query,
 			unsigned interval_ms, int *code)
 {
-	int out = tmp_fd(), err = tmp_fd(), saved_out, saved_err;
+	struct status_args a = { cli, query, interval_ms };
 
-	fflush(stdout);
-	fflush(stderr);
-	saved_out = dup(1);
-	saved_err = dup(2);
-	cr_assert(saved_out >= 0 && saved_err >= 0);
-	cr_assert_eq(dup2(out, 1), 1);
-	cr_assert_eq(dup2(err, 2), 2);
-	*code = query ? status_query(cli, query, interval_ms) :
-			status_overview(cli, interval_ms);
-	fflush(stdout);
-	fflush(stderr);
-	cr_assert_eq(dup2(saved_out, 1), 1);
-	cr_assert_eq(dup2(saved_err, 2), 2);
-	close(saved_out);
-	close(saved_err);
 	free(Err);
-	Err = slurp_fd(err);
-	return slurp_fd(out);
+	return capture(status_view, &a, code, &Err);
 }
 
 Test(status, cli_shows_busy_percent)

@@ -11,23 +11,7 @@
 #include "fake_sysfs.h"
 #include "mvgpu.h"
 
-static struct fake *F;
-static mvgpu_ctx *C;
-static struct fake_warnings W;
-
-static void setup(void)
-{
-	F = fake_new();
-	C = fake_ctx(F, &W);
-}
-
-static void teardown(void)
-{
-	mvgpu_ctx_free(C);
-	fake_free(F);
-}
-
-TestSuite(types, .init = setup, .fini = teardown, .timeout = 60);
+FAKE_SUITE(types);
 
 static const mvgpu_type_info *find(const mvgpu_type_list *l,
 				   const char *parent, const char *type)

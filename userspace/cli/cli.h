@@ -49,6 +49,7 @@ int cmd_inspect(struct cli *cli, int argc, char **argv);
 int cmd_migrate(struct cli *cli, int argc, char **argv);
 int cmd_receive(struct cli *cli, int argc, char **argv);
 int cmd_status(struct cli *cli, int argc, char **argv);
+int cmd_topo(struct cli *cli, int argc, char **argv);
 
 /* status_view.c: `mvgpu status` without a UUID (every parent and vGPU)
  * and `mvgpu status -q UUID` (one vGPU and its parent, in detail); busy %
@@ -56,17 +57,26 @@ int cmd_status(struct cli *cli, int argc, char **argv);
 int status_overview(struct cli *cli, unsigned interval_ms);
 int status_query(struct cli *cli, const char *uuid, unsigned interval_ms);
 
+/* topo_view.c: `mvgpu topo`: the matrix of the GPUs, or of the vGPUs
+ * @uuids (@n; any case) if @n, as text or JSON. */
+int topo_show(struct cli *cli, const char *const *uuids, size_t n);
+
 /* ---- common.c -------------------------------------------------------- */
 
 /* Options of a command.  Flags set *flag = 1; options with an argument
- * store it in *value ("--name VALUE" or "--name=VALUE"). */
+ * store it in *value ("--name VALUE" or "--name=VALUE"); a repeatable
+ * one (takes_arg CLI_ARG_EACH) stores each in value[*flag], counting them
+ * in *flag (value: an array of CLI_EACH_MAX). */
 struct cli_opt {
 	const char *name;	/* long name, without "--" */
 	char short_name;	/* 0: none */
-	int takes_arg;
+	int takes_arg;		/* 0, 1 or CLI_ARG_EACH */
 	const char **value;
 	int *flag;
 };
+
+#define CLI_ARG_EACH	2
+#define CLI_EACH_MAX	64
 
 /* --tls-creds DIR, --tls-authz FILE, --tls-hostname NAME, --insecure into
  * the mvgpu_net_security @sec (migrate, receive). */
@@ -89,6 +99,22 @@ mvgpu_ctx *cli_ctx(struct cli *cli);
 /* The context's warning handler: "mvgpu: warning: MSG" on stderr. */
 void cli_warn_handler(void *opaque, const char *msg);
 
+/* The library's warnings while a command reads (status, topo): on stderr
+ * as always, and kept for its JSON document's "warnings". */
+struct cli_warnings {
+	char **msg;
+	size_t n;
+	int lost;		/* out of memory keeping one */
+};
+
+struct json;
+/* Keep @ctx's warnings in @w (emptied) from now on. */
+void cli_warnings_keep(mvgpu_ctx *ctx, struct cli_warnings *w);
+/* Back to cli_warn_handler(); free @w's messages (and empty it). */
+void cli_warnings_end(mvgpu_ctx *ctx, struct cli_warnings *w);
+/* The member "warnings": [...] of a JSON object. */
+void cli_json_warnings(struct json *j, const struct cli_warnings *w);
+
 /* Print "mvgpu: <message>" on stderr and, with --json, an error document
  * {"ok": false, "error": {...}} on stdout.  @err is a -errno or 0.
  * @return @code. */
@@ -106,8 +132,10 @@ void cli_known_types(struct cli *cli, const char *parent, char *buf,
 		     size_t len);
 void cli_known_parents(struct cli *cli, char *buf, size_t len);
 
-#define MSG_NO_TYPES \
-	"no vGPU types found: is the mvgpu module loaded? (modprobe mvgpu, " \
+#define MSG_LOADED \
+	"is the mvgpu module loaded? (modprobe mvgpu, " \
 	"or bind a PCI function via /sys/bus/pci/drivers/mvgpu/new_id)"
+#define MSG_NO_TYPES "no vGPU types found: " MSG_LOADED
+#define MSG_NO_PARENTS "no mvgpu parents: " MSG_LOADED
 
 #endif

@@ -81,7 +81,14 @@ int cli_parse(struct cli *cli, int argc, char **argv,
 						 o->name);
 			val = argv[++i];
 		}
-		*o->value = val;
+		if (o->takes_arg != CLI_ARG_EACH) {
+			*o->value = val;
+			continue;
+		}
+		if (*o->flag >= CLI_EACH_MAX)
+			return cli_usage(cli, "option '--%s' given more than %d times",
+					 o->name, CLI_EACH_MAX);
+		o->value[(*o->flag)++] = val;
 	}
 	if (npos)
 		*npos = n;
@@ -94,6 +101,52 @@ void cli_warn_handler(void *opaque, const char *msg)
 	fputs("mvgpu: warning: ", stderr);
 	fput_sanitized(msg, stderr);
 	fputc('\n', stderr);
+}
+
+static void keep_warning(void *opaque, const char *msg)
+{
+	struct cli_warnings *w = opaque;
+	char **nv;
+
+	cli_warn_handler(NULL, msg);
+	nv = realloc(w->msg, (w->n + 1) * sizeof(*nv));
+	if (!nv) {
+		w->lost = 1;
+		return;
+	}
+	w->msg = nv;
+	w->msg[w->n] = strdup(msg);
+	if (w->msg[w->n])
+		w->n++;
+	else
+		w->lost = 1;
+}
+
+void cli_warnings_keep(mvgpu_ctx *ctx, struct cli_warnings *w)
+{
+	memset(w, 0, sizeof(*w));
+	mvgpu_set_warn_handler(ctx, keep_warning, w);
+}
+
+void cli_warnings_end(mvgpu_ctx *ctx, struct cli_warnings *w)
+{
+	size_t i;
+
+	mvgpu_set_warn_handler(ctx, cli_warn_handler, NULL);
+	for (i = 0; i < w->n; i++)
+		free(w->msg[i]);
+	free(w->msg);
+	memset(w, 0, sizeof(*w));
+}
+
+void cli_json_warnings(struct json *j, const struct cli_warnings *w)
+{
+	size_t i;
+
+	json_arr_begin(j, "warnings");
+	for (i = 0; i < w->n; i++)
+		json_str(j, NULL, w->msg[i]);
+	json_arr_end(j);
 }
 
 mvgpu_ctx *cli_ctx(struct cli *cli)

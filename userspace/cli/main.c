@@ -158,6 +158,19 @@ const struct cli_cmd cli_commands[] = {
 	  "holds its agent right now). Run it on the target after 'mvgpu\n"
 	  "migrate' exited 3. --json: {\"runs_here\": true|false|null, ...}.\n"
 	  "Exit 0 whenever it could answer.\n" },
+	{ "topo", cmd_topo, "[-m] [--uuid UUID[,UUID...]]...",
+	  "show how the GPUs are connected (as nvidia-smi topo -m)",
+	  "  -m, --matrix        the matrix (the only view; as nvidia-smi's -m)\n"
+	  "  --uuid UUID[,UUID]  these vGPUs instead of the GPUs, in this order\n"
+	  "                      (repeat it, or separate UUIDs with commas)\n"
+	  "\n"
+	  "A matrix of the GPUs (the parents, in 'mvgpu status' order): how each\n"
+	  "pair is connected - NV# (# emulated mvgpu links), else PIX, PXB, PHB,\n"
+	  "NODE or SYS from where they sit on PCI and in which NUMA nodes; SYS\n"
+	  "for a virtual GPU (mvgpuN); SAME for two vGPUs of one GPU - and each\n"
+	  "GPU's CPU and NUMA affinity; then what each GPU is, and the legend.\n"
+	  "--json: {\"gpus\": [...], \"matrix\": [[...], ...], \"warnings\": [...]}.\n"
+	  "See docs/topo.md. Exit 0, or 1 with no mvgpu parent or no such vGPU.\n" },
 	{ "inspect", cmd_inspect, "FILE [--png OUT.png [--mode WxH]]",
 	  "check an image without a kernel and show what it holds",
 	  "  --png OUT.png  render the displayed framebuffer area (the display\n"

@@ -26,53 +26,6 @@
 #define BAD "?"		/* the file is malformed or unreadable */
 #define MIB (1024.0 * 1024.0)
 
-/* ---- warnings: on stderr as always, and kept for the JSON document ---- */
-
-struct warnings {
-	char **msg;
-	size_t n;
-	int lost;		/* out of memory keeping one */
-};
-
-static void keep_warning(void *opaque, const char *msg)
-{
-	struct warnings *w = opaque;
-	char **nv;
-
-	cli_warn_handler(NULL, msg);
-	nv = realloc(w->msg, (w->n + 1) * sizeof(*nv));
-	if (!nv) {
-		w->lost = 1;
-		return;
-	}
-	w->msg = nv;
-	w->msg[w->n] = strdup(msg);
-	if (w->msg[w->n])
-		w->n++;
-	else
-		w->lost = 1;
-}
-
-static void warnings_free(struct warnings *w)
-{
-	size_t i;
-
-	for (i = 0; i < w->n; i++)
-		free(w->msg[i]);
-	free(w->msg);
-	memset(w, 0, sizeof(*w));
-}
-
-static void json_warnings(struct json *j, const struct warnings *w)
-{
-	size_t i;
-
-	json_arr_begin(j, "warnings");
-	for (i = 0; i < w->n; i++)
-		json_str(j, NULL, w->msg[i]);
-	json_arr_end(j);
-}
-
 /* ---- values ------------------------------------------------------------- */
 
 static const char *absent(unsigned bad, unsigned bit)
@@ -425,9 +378,9 @@ static void json_doc_begin(struct json *j, unsigned interval_ms)
 
 /* ... "warnings": [...]}: its end. */
 static void json_doc_end(struct cli *cli, struct json *j,
-			 const struct warnings *w)
+			 const struct cli_warnings *w)
 {
-	json_warnings(j, w);
+	cli_json_warnings(j, w);
 	json_obj_end(j);
 	json_end(j);
 	cli->doc_written = 1;
@@ -454,7 +407,7 @@ int status_overview(struct cli *cli, unsigned interval_ms)
 {
 	mvgpu_parent_status_list pl = { 0 };
 	mvgpu_vgpu_status_list vl = { 0 };
-	struct warnings w = { 0 };
+	struct cli_warnings w = { 0 };
 	mvgpu_ctx *ctx;
 	struct json j;
 	size_t i;
@@ -463,7 +416,7 @@ int status_overview(struct cli *cli, unsigned interval_ms)
 	ctx = cli_ctx(cli);
 	if (!ctx)
 		return EXIT_FAIL;
-	mvgpu_set_warn_handler(ctx, keep_warning, &w);
+	cli_warnings_keep(ctx, &w);
 	ret = mvgpu_list_parent_status(ctx, &pl);
 	if (ret < 0) {
 		ret = cli_fail(cli, EXIT_FAIL, ret,
@@ -511,10 +464,9 @@ int status_overview(struct cli *cli, unsigned interval_ms)
 	}
 	ret = ret ? cli_fail(cli, EXIT_FAIL, ret, "out of memory") : EXIT_OK;
 out:
-	mvgpu_set_warn_handler(ctx, cli_warn_handler, NULL);
+	cli_warnings_end(ctx, &w);
 	mvgpu_parent_status_list_free(&pl);
 	mvgpu_vgpu_status_list_free(&vl);
-	warnings_free(&w);
 	return ret;
 }
 
@@ -706,7 +658,7 @@ int status_query(struct cli *cli, const char *uuid, unsigned interval_ms)
 	mvgpu_parent_status_list pl = { &ps, 1, 0 };
 	mvgpu_vgpu_status_list vl = { &vs, 1, 0 };
 	mvgpu_retired_page_list pages = { 0 };
-	struct warnings w = { 0 };
+	struct cli_warnings w = { 0 };
 	char canon[MVGPU_UUID_LEN];
 	int ret, have_pages = 0;
 	mvgpu_ctx *ctx;
@@ -717,7 +669,7 @@ int status_query(struct cli *cli, const char *uuid, unsigned interval_ms)
 	ctx = cli_ctx(cli);
 	if (!ctx)
 		return EXIT_FAIL;
-	mvgpu_set_warn_handler(ctx, keep_warning, &w);
+	cli_warnings_keep(ctx, &w);
 	ret = mvgpu_vgpu_status(ctx, canon, &vs);
 	if (ret == -ENOENT) {
 		ret = cli_fail(cli, EXIT_FAIL, ret, "no vGPU %s; see 'mvgpu list'",
@@ -754,8 +706,7 @@ int status_query(struct cli *cli, const char *uuid, unsigned interval_ms)
 	}
 	ret = EXIT_OK;
 out:
-	mvgpu_set_warn_handler(ctx, cli_warn_handler, NULL);
+	cli_warnings_end(ctx, &w);
 	mvgpu_retired_page_list_free(&pages);
-	warnings_free(&w);
 	return ret;
 }

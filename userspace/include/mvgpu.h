@@ -523,6 +523,83 @@ int mvgpu_status_sample(mvgpu_ctx *ctx, unsigned interval_ms,
 			mvgpu_vgpu_status_list *vgpus);
 
 /*=====================================================================
+ *  Topology: how the GPUs are connected (mvgpu topo, as nvidia-smi topo -m)
+ *=====================================================================
+ * The GPUs are the mvgpu parents, or given vGPUs (each on its parent); for
+ * each pair, how they reach each other, and each GPU's CPU and NUMA
+ * affinity.  Read (paths below the context's root):
+ *
+ *   <sysfs>/class/mdev_bus/<parent>/mvgpu/links
+ *       the parent's emulated links: one line per peer parent,
+ *       "<peer> <n>" (n = 1..8 links), symmetric
+ *   <sysfs>/bus/pci/devices/<bus id>  -> its device, whose real path
+ *       (/devices/pci0000:00/0000:00:02.0/0000:01:00.0) gives its PCI
+ *       root and the bridges above it; /class/mdev_bus/<parent> when the
+ *       bus lacks the link (the same device)
+ *       .../local_cpulist, .../numa_node   a PCI parent's affinity
+ *   <sysfs>/devices/system/cpu/online  a virtual parent's CPU affinity
+ *
+ * The relation of GPUs i != j, on parents P and Q (nvidia-smi's names):
+ *   "NV<n>"  P's links lists Q with n links, or Q's lists P (should both,
+ *            with different counts: the smaller, and a warning)
+ *   "SYS"    PCI roots differ and so do their NUMA nodes (both known);
+ *            or either parent is not on PCI (a virtual parent mvgpuN)
+ *   "NODE"   PCI roots differ, in one NUMA node (or a node is unknown)
+ *   "PHB"    one PCI root, no bridge in common (both on the root bus, or
+ *            under different root ports)
+ *   "PIX"    the same bridge right above both
+ *   "PXB"    bridges in common, not the one right above each
+ *   "SAME"   two vGPUs of one parent (no peer-to-peer between them)
+ * and "X" for a GPU and itself.
+ *
+ * As with the status files, each of these files is optional (a module
+ * without links, a machine without NUMA: no links, numa_node -1), and a
+ * malformed one is left out with a warning naming it. */
+
+#define MVGPU_TOPO_REL_MAX   8      /* "NV8", "SAME", with the NUL */
+#define MVGPU_CPULIST_MAX    1024   /* "0-63,128-191", with the NUL */
+
+/*! One GPU of the matrix. */
+typedef struct {
+	char parent[MVGPU_ID_MAX];       /* the parent, e.g. "0000:00:04.0" */
+	char uuid[MVGPU_UUID_LEN];       /* the vGPU; "" when the GPUs are
+	                                  * the parents */
+	char bus_id[MVGPU_BUS_ID_MAX];   /* a PCI parent's address; "" for a
+	                                  * virtual parent */
+	char cpu_affinity[MVGPU_CPULIST_MAX]; /* a CPU list, as the file
+	                                  * gives it ("0-1"); "" unknown */
+	int  numa_node;                  /* -1: none or unknown */
+} mvgpu_topo_gpu;
+
+/*! The matrix: @count GPUs and @count x @count relations, row by row
+ *  (mvgpu_topo_rel()).  Release with mvgpu_topology_free(). */
+typedef struct {
+	mvgpu_topo_gpu *gpus;
+	size_t count;
+	char (*rel)[MVGPU_TOPO_REL_MAX];
+	size_t skipped;   /* parents that could not be read (bad names) */
+} mvgpu_topology;
+
+/*! mvgpu_get_topology() :
+ *  The topology of every mvgpu parent (@nuuids 0; in natural order, as
+ *  mvgpu_list_parent_status() lists them), or of the vGPUs @uuids (any
+ *  case), in that order.
+ *  @return 0 (count may be 0: no module loaded); -EINVAL (a UUID is not
+ *          one, or is given twice; see mvgpu_last_error()); -ENOENT (no
+ *          such mvgpu vGPU: the message names it); -EBADMSG (its
+ *          mdev_type link is malformed); -ENOMEM.  @out zeroed on
+ *          failure. */
+int mvgpu_get_topology(mvgpu_ctx *ctx, const char *const *uuids,
+		       size_t nuuids, mvgpu_topology *out);
+
+/*! mvgpu_topo_rel() : the relation of GPUs @i and @j of @t ("X", "NV2",
+ *  "PIX", ...); "" if either is out of range. */
+const char *mvgpu_topo_rel(const mvgpu_topology *t, size_t i, size_t j);
+
+/*! mvgpu_topology_free() : free @t's arrays, zero it; NULL is ok. */
+void mvgpu_topology_free(mvgpu_topology *t);
+
+/*=====================================================================
  *  Device access: one vGPU as a VFIO user (a guest driver) sees it
  *=====================================================================
  *

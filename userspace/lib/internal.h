@@ -112,6 +112,30 @@ int mvgpu__check_parent(mvgpu_ctx *ctx, const char *parent);
  * -errno if its types cannot be listed. */
 int mvgpu__is_mvgpu_parent(mvgpu_ctx *ctx, const char *parent);
 
+/* status.c: optional files (a module older than them lacks them) and
+ * parents. */
+/* Read @path into @buf (as mvgpu__read_text() if @multiline, else as
+ * mvgpu__read_attr()).  @return 1; 0 if there is no such file; -errno
+ * (ctx->err says why). */
+int mvgpu__read_opt(mvgpu_ctx *ctx, const char *path, char *buf, size_t len,
+		    int multiline);
+/* @path's @content is unusable, because @why: say so in ctx->err
+ * ("PATH: malformed: 'CONTENT' (WHY)").  @return -EBADMSG. */
+int mvgpu__malformed(mvgpu_ctx *ctx, const char *path, const char *content,
+		     const char *why);
+/* 1 if @s is a PCI address as sysfs names PCI devices: DDDD:BB:DD.F (a
+ * domain of 4 to 8 hex digits). */
+int mvgpu__is_pci_name(const char *s);
+/* @out (@len bytes): @parent's PCI address if it is on the PCI bus, else
+ * "". */
+void mvgpu__parent_bus_id(mvgpu_ctx *ctx, const char *parent, char *out,
+			  size_t len);
+/* What the class/mdev_bus entry @name is to a list of parents (as
+ * mvgpu__collect()'s readers return): MVGPU__KEEP (an mvgpu parent),
+ * MVGPU__IGNORE (another driver's), MVGPU__SKIPPED (unusable: warned
+ * about), -ENOMEM. */
+int mvgpu__parent_entry(mvgpu_ctx *ctx, const char *name);
+
 /* vgpu.c */
 int mvgpu__read_vgpu(mvgpu_ctx *ctx, const char *uuid, mvgpu_vgpu_info *v);
 

@@ -49,8 +49,7 @@ static int obj_path(struct obj *o, const char *file, char *buf, size_t len)
 	return 0;
 }
 
-/* @path's content is unusable: say so in ctx->err.  @return -EBADMSG. */
-static int malformed(mvgpu_ctx *ctx, const char *path, const char *content,
+int mvgpu__malformed(mvgpu_ctx *ctx, const char *path, const char *content,
 		     const char *why)
 {
 	char q[64];
@@ -60,9 +59,7 @@ static int malformed(mvgpu_ctx *ctx, const char *path, const char *content,
 			  why);
 }
 
-/* Read @path into @buf.  @return 1; 0 if there is no such file (the
- * module predates it); -errno (ctx->err says why). */
-static int read_opt(mvgpu_ctx *ctx, const char *path, char *buf, size_t len,
+int mvgpu__read_opt(mvgpu_ctx *ctx, const char *path, char *buf, size_t len,
 		    int multiline)
 {
 	int ret;
@@ -115,7 +112,7 @@ static int obj_read(struct obj *o, const char *file, char *path, char *buf,
 {
 	int ret = obj_path(o, file, path, PATH_MAX);
 
-	return ret < 0 ? ret : read_opt(o->ctx, path, buf, len, 0);
+	return ret < 0 ? ret : mvgpu__read_opt(o->ctx, path, buf, len, 0);
 }
 
 /* The decimal file @path, <= @max.  @return 1, 0 (missing), -errno. */
@@ -126,7 +123,7 @@ static int read_number(mvgpu_ctx *ctx, const char *path, uint64_t max,
 	uint64_t v;
 	int ret;
 
-	ret = read_opt(ctx, path, buf, sizeof(buf), 0);
+	ret = mvgpu__read_opt(ctx, path, buf, sizeof(buf), 0);
 	if (ret <= 0)
 		return ret;
 	if (mvgpu__parse_u64(buf, max, &v) < 0) {
@@ -135,7 +132,7 @@ static int read_number(mvgpu_ctx *ctx, const char *path, uint64_t max,
 		else
 			snprintf(why, sizeof(why), "not a decimal number <= %llu",
 				 (unsigned long long)max);
-		return malformed(ctx, path, buf, why);
+		return mvgpu__malformed(ctx, path, buf, why);
 	}
 	*out = v;
 	return 1;
@@ -229,8 +226,8 @@ static int read_mode(struct obj *o, const struct field *f, void *s)
 	if (ret <= 0)
 		return ret;
 	if (parse_mode(buf, MEMBER(s, f, int)) < 0)
-		return malformed(o->ctx, path, buf,
-				 "expected enabled or disabled");
+		return mvgpu__malformed(o->ctx, path, buf,
+					"expected enabled or disabled");
 	return 1;
 }
 
@@ -338,7 +335,7 @@ static int read_kv_file(struct obj *o, const char *file, const struct kv *kv,
 		return ret;
 	memcpy(copy, buf, sizeof(copy));
 	if (parse_kv(copy, " \t", kv, n, why, sizeof(why)) < 0)
-		return malformed(o->ctx, path, buf, why);
+		return mvgpu__malformed(o->ctx, path, buf, why);
 	return 1;
 }
 
@@ -370,9 +367,7 @@ static int read_ecc_errors(struct obj *o, const struct field *f, void *s)
 
 /* ---- parents ----------------------------------------------------------- */
 
-/* A PCI address as sysfs names PCI devices: DDDD:BB:DD.F (a domain of 4
- * to 8 hex digits). */
-static int is_pci_name(const char *s)
+int mvgpu__is_pci_name(const char *s)
 {
 	size_t i, n = strlen(s);
 	size_t dom = n >= 8 ? n - 8 : 0;
@@ -389,18 +384,17 @@ static int is_pci_name(const char *s)
 	return 1;
 }
 
-/* Fill @bus_id for a parent on the PCI bus: its "subsystem" link names
- * the bus; without one (fake trees), its device lives under
- * /devices/pci<domain>:<bus>/. */
-static void read_bus_id(mvgpu_ctx *ctx, const char *parent, char *out,
-			size_t len)
+/* Its "subsystem" link names the bus; without one (fake trees), its
+ * device lives under /devices/pci<domain>:<bus>/. */
+void mvgpu__parent_bus_id(mvgpu_ctx *ctx, const char *parent, char *out,
+			  size_t len)
 {
 	char path[PATH_MAX], link[PATH_MAX], *real, *base;
 	ssize_t n;
 	int pci;
 
 	out[0] = '\0';
-	if (!is_pci_name(parent) || strlen(parent) >= len ||
+	if (!mvgpu__is_pci_name(parent) || strlen(parent) >= len ||
 	    mvgpu__path(ctx, path, sizeof(path), MDEV_BUS "/%s/subsystem",
 			parent) < 0)
 		return;
@@ -539,13 +533,13 @@ static int read_pages(mvgpu_ctx *ctx, const char *path,
 	int ret;
 
 	memset(l, 0, sizeof(*l));
-	ret = read_opt(ctx, path, buf, sizeof(buf), 1);
+	ret = mvgpu__read_opt(ctx, path, buf, sizeof(buf), 1);
 	if (ret <= 0)
 		return ret;
 	memcpy(copy, buf, sizeof(copy));
 	ret = parse_pages(copy, l, why, sizeof(why));
 	if (ret == -EBADMSG)
-		return malformed(ctx, path, buf, why);
+		return mvgpu__malformed(ctx, path, buf, why);
 	if (ret < 0)
 		return mvgpu__err(ctx, ret, "out of memory");
 	return 1;
@@ -591,8 +585,8 @@ static int read_memory_kind(struct obj *o, const struct field *f, void *s)
 		return ret;
 	n = strspn(buf, "abcdefghijklmnopqrstuvwxyz0123456789_");
 	if (!n || buf[n])
-		return malformed(o->ctx, path, buf,
-				 "expected a name such as hbm or ddr");
+		return mvgpu__malformed(o->ctx, path, buf,
+					"expected a name such as hbm or ddr");
 	strcpy(MEMBER(s, f, char), buf);
 	return 1;
 }
@@ -631,7 +625,7 @@ static int read_parent(mvgpu_ctx *ctx, const char *parent,
 
 	parent_zero(s);
 	strcpy(s->parent, parent);	/* a valid id: fits */
-	read_bus_id(ctx, parent, s->bus_id, sizeof(s->bus_id));
+	mvgpu__parent_bus_id(ctx, parent, s->bus_id, sizeof(s->bus_id));
 	s->vgpus = count_vgpus(ctx, parent);
 	return read_fields(&o, MDEV_BUS, parent_fields,
 			   ARRAY_SIZE(parent_fields), s);
@@ -656,8 +650,7 @@ int mvgpu_parent_status(mvgpu_ctx *ctx, const char *parent,
 	return ret;
 }
 
-/* mvgpu__collect()'s reader of a class/mdev_bus entry. */
-static int collect_parent(mvgpu_ctx *ctx, const char *name, void *item)
+int mvgpu__parent_entry(mvgpu_ctx *ctx, const char *name)
 {
 	char q[64];
 	int ret;
@@ -677,6 +670,16 @@ static int collect_parent(mvgpu_ctx *ctx, const char *name, void *item)
 		mvgpu__warn(ctx, "skipping parent '%s': unusable name", q);
 		return MVGPU__SKIPPED;
 	}
+	return MVGPU__KEEP;
+}
+
+/* mvgpu__collect()'s reader of a class/mdev_bus entry. */
+static int collect_parent(mvgpu_ctx *ctx, const char *name, void *item)
+{
+	int ret = mvgpu__parent_entry(ctx, name);
+
+	if (ret != MVGPU__KEEP)
+		return ret;
 	ret = read_parent(ctx, name, item);
 	return ret < 0 ? ret : MVGPU__KEEP;
 }
@@ -753,12 +756,12 @@ static int read_vgpu_fb(struct obj *o, const struct field *f, void *sp)
 			  s->info.parent, s->info.type_id);
 	if (ret < 0)
 		return ret;
-	ret = read_opt(o->ctx, path, buf, sizeof(buf), 0);
+	ret = mvgpu__read_opt(o->ctx, path, buf, sizeof(buf), 0);
 	if (ret <= 0)
 		return ret;
 	if (mvgpu_parse_description(buf, &t) < 0)
-		return malformed(o->ctx, path, buf,
-				 "not a type description");
+		return mvgpu__malformed(o->ctx, path, buf,
+					"not a type description");
 	if (!t.framebuffer)
 		return 0;	/* it does not say */
 	*MEMBER(s, f, uint64_t) = t.framebuffer;
@@ -783,12 +786,12 @@ static int read_params(struct obj *o, const struct field *f, void *sp)
 		if (strcmp(key, "frame_rate_limiter"))
 			continue;	/* a parameter we show as it is */
 		if (mvgpu__parse_u64(val, 1, &v) < 0)
-			return malformed(o->ctx, path, buf,
-					 "frame_rate_limiter: expected 0 or 1");
+			return mvgpu__malformed(o->ctx, path, buf,
+						"frame_rate_limiter: expected 0 or 1");
 		frl = (int)v;
 	}
 	if (ret < 0)
-		return malformed(o->ctx, path, buf, why);
+		return mvgpu__malformed(o->ctx, path, buf, why);
 	strcpy(s->params, buf);
 	s->frame_rate_limiter = frl;
 	return 1;
@@ -818,7 +821,7 @@ static int read_migration_state(struct obj *o, const struct field *f,
 			return 1;
 		}
 	}
-	return malformed(o->ctx, path, buf, "not a migration state");
+	return mvgpu__malformed(o->ctx, path, buf, "not a migration state");
 }
 
 static int read_ecc_status(struct obj *o, const struct field *f, void *sp)
