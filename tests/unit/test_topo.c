@@ -239,10 +239,10 @@ struct bad_case {
 #define P1_DIR "devices/pci0000:00/0000:00:01.0/0000:01:00.0"
 
 static const struct bad_case bad_cases[] = {
-	{ "0000:01:00.0", "mvgpu/links", "0000:00:04.0\n", "line 1: expected a parent and 1 to 8 links" },
-	{ "0000:01:00.0", "mvgpu/links", "0000:00:04.0 2\n\n0000:01:00.1 9\n", "line 2: expected a parent and 1 to 8 links" },
-	{ "0000:01:00.0", "mvgpu/links", "0000:00:04.0 0\n", "line 1: expected a parent and 1 to 8 links" },
-	{ "0000:01:00.0", "mvgpu/links", "0000:00:04.0 two\n", "expected a parent and 1 to 8 links" },
+	{ "0000:01:00.0", "mvgpu/links", "0000:00:04.0\n", "line 1: expected a parent and 1 to 12 links" },
+	{ "0000:01:00.0", "mvgpu/links", "0000:00:04.0 2\n\n0000:01:00.1 13\n", "line 2: expected a parent and 1 to 12 links" },
+	{ "0000:01:00.0", "mvgpu/links", "0000:00:04.0 0\n", "line 1: expected a parent and 1 to 12 links" },
+	{ "0000:01:00.0", "mvgpu/links", "0000:00:04.0 two\n", "expected a parent and 1 to 12 links" },
 	{ "0000:01:00.0", "mvgpu/links", "0000:01:00.0 1\n", "line 1: a link to itself" },
 	{ "0000:01:00.0", "mvgpu/links", "0000:00:04.0 2\n0000:00:04.0 2\n", "line 2: 0000:00:04.0 given twice" },
 	{ "0000:01:00.0", "mvgpu/links", "0000:00:04.0 2\x1b\n", "unexpected byte 0x1b" },

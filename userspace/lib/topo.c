@@ -20,7 +20,7 @@
 #define MDEV_BUS     "/class/mdev_bus"
 #define PCI_DEVICES  "/bus/pci/devices"
 #define CPU_ONLINE   "/devices/system/cpu/online"
-#define LINKS_MAX    8		/* links between two parents */
+#define LINKS_MAX    MVGPU_MAX_LINKS	/* links between two parents */
 #define NUMA_MAX     65535
 #define DEPTH_MAX    32		/* PCI root, bridges, the device */
 #define WHY_MAX      128
