@@ -45,7 +45,7 @@ $(LIBVIRT_TLS)/stamp: tools/tls/mvgpu-certs
 
 check-libvirt: kernel $(NESTED_GUEST) check-libvirt-hook $(LIBVIRT_TLS)/stamp
 	$(Q)tools/lab/lab run2 --timeout 600 $(if $(LAB_STACK),--stack $(LAB_STACK)) \
-		--a tools/lab/libvirt-e2e-a --b tools/lab/libvirt-e2e-b
+		--pci-parents 2 --a tools/lab/libvirt-e2e-a --b tools/lab/libvirt-e2e-b
 
 check-libvirt-modern:
 	$(Q)$(MAKE) --no-print-directory check-libvirt LAB_STACK=modern
