@@ -34,7 +34,9 @@
  */
 void mvgpu_kick_at(struct mvgpu_vgpu *vgpu, ktime_t when)
 {
-	if (hrtimer_active(&vgpu->frl_timer) &&
+	/* queued, not merely active: a callback that is running has
+	 * already kicked, maybe before this look at the processor */
+	if (hrtimer_is_queued(&vgpu->frl_timer) &&
 	    ktime_before(hrtimer_get_expires(&vgpu->frl_timer), when))
 		return;
 	hrtimer_start(&vgpu->frl_timer, when, HRTIMER_MODE_ABS);

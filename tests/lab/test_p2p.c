@@ -135,9 +135,12 @@ static uint32_t run(mvgpu_dev *d, const struct mvgpu_cmd *cmd)
 static struct mvgpu_cmd peer_copy(uint32_t flags, uint64_t here, uint64_t there,
 				  uint64_t len)
 {
-	return (struct mvgpu_cmd){ .op = htole32(MVGPU_OP_PEER_COPY),
-				   .flags = htole32(flags), .a = htole64(here),
-				   .b = htole64(there), .c = htole64(len) };
+	struct mvgpu_cmd c = mvgpu_cmd_peer_copy(flags & MVGPU_CMD_PEER_MASK,
+						 flags & MVGPU_CMD_F_PEER_READ,
+						 here, there, len);
+
+	c.flags = htole32(flags);	/* bad flags too, on purpose */
+	return c;
 }
 
 Test(p2p, links_are_symmetric_and_change_only_without_vgpus)

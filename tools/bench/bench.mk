@@ -2,6 +2,8 @@
 #   make bench-engine      command processor vs memset/memcpy, in a lab host
 #   make bench-migration   pre-copy vs stop-and-copy, in a lab host
 #   make bench-frl         frames/s with the frame-rate limiter on and off, in a lab host
+#   make bench-p2p         peer copies over NV2/NV1 links vs a local copy: the
+#                          p2p_bandwidth matrix, in a lab host with 3 PCI parents
 #   make bench-image       image save/restore pipeline vs `lz4 -1`, natively
 #   make bench-transfer    live-migration data path vs `lz4 -1 | TCP | lz4 -d`, natively
 #   make bench-transfer-lab  the same in a lab host, with the kernel TLS row
@@ -26,6 +28,21 @@ BENCH_FRL := $(BUILD)/bin/bench_frl
 $(BENCH_FRL): tools/bench/bench_frl.c $(LIBMVGPU)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(USER_CFLAGS) -Iproto -o $@ $< $(LIBMVGPU) $(USER_LIBS)
+
+BENCH_P2P := $(BUILD)/bin/bench_p2p
+# One link's model rate, below what the lab's TCG copies reach, so that the
+# model shows (NV2 twice NV1); ERMS masked as for bench-engine's second
+# column, else TCG's byte-wise "rep movsb" is slower than any link.
+BENCH_P2P_MIB_S ?= 32
+
+$(BENCH_P2P): tools/bench/bench_p2p.c $(LIBMVGPU)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(USER_CFLAGS) -Iproto -o $@ $< $(LIBMVGPU) $(USER_LIBS)
+
+.PHONY: bench-p2p
+bench-p2p: kernel $(BENCH_P2P)
+	$(Q)LAB_CPU=max,erms=off,fsrm=off tools/lab/lab run --timeout 900 --pci-parents 3 \
+		--modparams "link_mib_s=$(BENCH_P2P_MIB_S)" -- $(BENCH_P2P)
 
 .PHONY: bench-frl
 bench-frl: kernel $(BENCH_FRL)

@@ -843,6 +843,12 @@ struct mvgpu_cmd mvgpu_cmd_fill(uint64_t fb_off, uint64_t bytes,
 				uint32_t pattern);
 struct mvgpu_cmd mvgpu_cmd_copy(uint64_t src_off, uint64_t dst_off,
 				uint64_t bytes);
+/* PEER_COPY (ABI 1.2): @peer is the index in the vGPU's peer table
+ * (MVGPU_REG_PEER_*); @from_peer 1 copies the peer's @there into @here,
+ * 0 the other way. */
+struct mvgpu_cmd mvgpu_cmd_peer_copy(uint32_t peer, int from_peer,
+				     uint64_t here, uint64_t there,
+				     uint64_t bytes);
 struct mvgpu_cmd mvgpu_cmd_dma_to_fb(uint64_t iova, uint64_t fb_off,
 				     uint64_t bytes);
 struct mvgpu_cmd mvgpu_cmd_dma_from_fb(uint64_t fb_off, uint64_t iova,

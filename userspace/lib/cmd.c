@@ -38,6 +38,15 @@ struct mvgpu_cmd mvgpu_cmd_copy(uint64_t src_off, uint64_t dst_off,
 	return mvgpu_cmd_raw(MVGPU_OP_COPY, 0, src_off, dst_off, bytes);
 }
 
+struct mvgpu_cmd mvgpu_cmd_peer_copy(uint32_t peer, int from_peer,
+				     uint64_t here, uint64_t there,
+				     uint64_t bytes)
+{
+	return mvgpu_cmd_raw(MVGPU_OP_PEER_COPY,
+			     peer | (from_peer ? MVGPU_CMD_F_PEER_READ : 0),
+			     here, there, bytes);
+}
+
 struct mvgpu_cmd mvgpu_cmd_dma_to_fb(uint64_t iova, uint64_t fb_off,
 				     uint64_t bytes)
 {
