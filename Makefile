@@ -42,7 +42,7 @@ sparse:
 
 # check-libvirt-linux(-modern) stay out until a guest that dies in early boot
 # (TCG, rare) is booted again instead of failing the run (docs/guest-driver.md)
-check: all check-unit fuzz-smoke check-lab check-lab-modern fuzz-lab-smoke check-lab2 check-libvirt check-libvirt-modern \
+check: all check-unit fuzz-smoke check-lab check-lab-topo check-lab-modern fuzz-lab-smoke check-lab2 check-libvirt check-libvirt-modern \
 	check-debug
 
 # ---- the lab's debug kernel (docs/lab.md, "Debug kernel") -----------------

@@ -27,13 +27,19 @@ $(NESTED_GUEST): tests/nested/draw.c tests/nested/draw.h tests/nested/draw.ld
 		-Wall -Wextra -Werror -Itests/nested -c $< -o $(@:.elf=.o)
 	$(Q)$(LD) -m elf_i386 -T tests/nested/draw.ld -o $@ $(@:.elf=.o)
 
-.PHONY: lab-tests check-lab check-lab-modern
+.PHONY: lab-tests check-lab check-lab-modern check-lab-topo
 lab-tests: $(LAB_TEST_BIN) $(NESTED_GUEST) $(MVGPU_CLI_ASAN) guest
 
 # --jobs=1: the suites share one module and its sysfs; they run in order.
 check-lab: kernel userspace lab-tests
 	$(Q)tools/lab/lab run --timeout 1200 --modparams "virtual_parents=1" -- \
 		$(LAB_TEST_BIN) --jobs=1 --color=never $(LAB_ARGS)
+
+# A host with three PCI parents (two behind a PCI bridge) and mvgpu0: the
+# topo suite (mvgpu topo against the real module; it skips elsewhere).
+check-lab-topo: kernel userspace lab-tests
+	$(Q)tools/lab/lab run --pci-parents 3 --timeout 300 --modparams "virtual_parents=1" -- \
+		$(LAB_TEST_BIN) --jobs=1 --color=never --filter 'topo/*' $(LAB_ARGS)
 
 # The QEMU suites on QEMU 10.0 (v2 migration); the rest of check-lab does
 # not depend on the stack.
