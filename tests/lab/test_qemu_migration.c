@@ -417,3 +417,63 @@ Test(qemu_migration, an_ecc_mismatch_is_refused_while_the_source_runs)
 	close(kmsg);
 	nested_quit(&a);
 }
+
+/*
+ * A VM with two vGPUs on two parents (-device vfio-pci twice) migrates live
+ * with both: the guest draws on both and checks both every second; on the
+ * target it goes on, round after round, without a failed check.  QEMU 10
+ * moves several VFIO devices only through the P2P states (RUNNING_P2P,
+ * PRE_COPY_P2P), QEMU 7.2 through the v1 region: check-lab and
+ * check-lab-modern run it on each.  (The parents are not linked here: a
+ * migration within one host changes the vGPUs' UUIDs, by which peers are
+ * named; check-libvirt moves a VM with peers between two hosts.)
+ */
+Test(qemu_migration, a_vm_with_two_vgpus_migrates_live_with_both)
+{
+	static const char *const mvgpu0 = "/sys/class/mdev_bus/mvgpu0";
+	const char *pci = getenv("MVGPU_LAB_PARENT");
+	char u[4][37], dir[] = "/tmp/mvgpu-qtwo.XXXXXX", pdir[256], dev[2][200];
+	char serial[8192] = "", tail[8192] = "", want[64];
+	const char *src_extra[] = { "-append", "check", "-device", dev[0], NULL };
+	const char *dst_extra[] = { "-append", "check", "-device", dev[1], NULL };
+	struct nested_vm a, b;
+	size_t got = 0, tgot = 0;
+	unsigned first;
+	const char *l;
+
+	cr_assert_not_null(pci, "no PCI parent in this lab host");
+	snprintf(pdir, sizeof(pdir), "/sys/class/mdev_bus/%s", pci);
+	cr_assert_eq(lab_create(pdir, "64M", u[0]), 0);
+	cr_assert_eq(lab_create(mvgpu0, "64M", u[1]), 0);
+	cr_assert_eq(lab_create(pdir, "64M", u[2]), 0);
+	cr_assert_eq(lab_create(mvgpu0, "64M", u[3]), 0);
+	for (int i = 0; i < 2; i++)
+		snprintf(dev[i], sizeof(dev[i]), "vfio-pci,sysfsdev=/sys/bus/mdev/devices/%s,%s",
+			 u[2 * i + 1], nested_migration_prop());
+	cr_assert_not_null(mkdtemp(dir));
+	nested_start_args(&a, dir, u[0], true, NULL, src_extra);
+	nested_start_args(&b, dir, u[2], true, "defer", dst_extra);
+	cr_assert_null(strstr(nested_hmp(&b, "migrate_incoming tcp:127.0.0.1:4467"), "rror"),
+		       "target: %s", b.out);
+	/* both vGPUs drawn and checked twice before the migration */
+	cr_assert(nested_read_until(a.serial, serial, sizeof(serial), &got, "MVGPU-CHECK-OK 2\n"),
+		  "guest: %s", serial);
+	cr_assert_not_null(strstr(serial, "MVGPU-GPUS 2 peers 0\n"), "guest: %s", serial);
+	cr_assert_null(strstr(serial, "FAIL"), "guest: %s", serial);
+	cr_assert_not_null(strstr(nested_migrate(&a, "migrate tcp:127.0.0.1:4467"), "completed"),
+			   "source: %s", a.out);
+	/* the target goes on from the source's rounds: no reboot, no failure */
+	cr_assert(nested_read_until(b.serial, tail, sizeof(tail), &tgot, "MVGPU-CHECK-OK "),
+		  "target guest: %s", tail);
+	cr_assert(nested_read_until(b.serial, tail, sizeof(tail), &tgot, "\n"));
+	l = strstr(tail, "MVGPU-CHECK-OK ");
+	first = (unsigned)strtoul(l + 15, NULL, 10);
+	cr_assert_geq(first, 3, "the target's guest restarted its rounds: %s", tail);
+	snprintf(want, sizeof(want), "MVGPU-CHECK-OK %u\n", first + 2);
+	cr_assert(nested_read_until(b.serial, tail, sizeof(tail), &tgot, want),
+		  "target guest: %s", tail);
+	cr_assert_null(strstr(tail, "FAIL"), "target guest: %s", tail);
+	cr_assert_null(strstr(tail, "MVGPU-DRAW-DONE"), "the guest rebooted: %s", tail);
+	nested_quit(&a);
+	nested_quit(&b);
+}

@@ -186,5 +186,47 @@ domain "" >"$T/annotate.xml"
 out=$(PATH=$T/bin:$PATH "$ANNOTATE" d1 2>"$T/err") && rc=0 || rc=$?
 check "annotate: a domain without vGPUs fails" [ "$rc" = 1 ]
 
+# 12. links: vGPUs L1 and L2 on parents P1 and P2 (the real layout: the
+# mdev under its parent, bus/mdev/devices a symlink), joined by N links
+L1=c1111111-2222-3333-4444-555555555555
+L2=c2222222-2222-3333-4444-555555555555
+lvgpu() {
+	mkdir -p "$MVGPU_SYSFS/devices/$2/$1" "$MVGPU_SYSFS/devices/$2/mvgpu"
+	ln -sfn "$MVGPU_SYSFS/types/mvgpu-64M" "$MVGPU_SYSFS/devices/$2/$1/mdev_type"
+	echo "$V64" >"$MVGPU_SYSFS/devices/$2/$1/migration_version"
+	ln -sfn "$MVGPU_SYSFS/devices/$2/$1" "$MVGPU_SYSFS/bus/mdev/devices/$1"
+}
+plinks() { echo "$2 $3" >"$MVGPU_SYSFS/devices/$1/mvgpu/links"; }
+lvgpu "$L1" P1
+lvgpu "$L2" P2
+plinks P1 P2 2
+plinks P2 P1 2
+domain "" "$L1" "$L2" >"$T/annotate.xml"
+out=$(PATH=$T/bin:$PATH "$ANNOTATE" d1 2>"$T/err") && rc=0 || rc=$?
+err=$(<"$T/err")
+check "annotate links: exit 0" [ "$rc" = 0 ]
+check "annotate links: each vGPU's peers over how many links" grep -qxF -- \
+	"<vgpus><vgpu uuid='$L1' type='mvgpu-64M' migration-version='$V64' links='$L2:2'/><vgpu uuid='$L2' type='mvgpu-64M' migration-version='$V64' links='$L1:2'/></vgpus>" \
+	"$T/virsh-args"
+lmeta() {
+	echo "    <mvgpu:vgpus xmlns:mvgpu=\"$NS\">"
+	echo "      <mvgpu:vgpu uuid=\"$L1\" migration-version=\"$V64\" links=\"$L2:2\"/>"
+	echo "      <mvgpu:vgpu uuid=\"$L2\" migration-version=\"$V64\" links=\"$L1:2\"/>"
+	echo "    </mvgpu:vgpus>"
+}
+domain "$(lmeta)" "$L1" "$L2" >"$T/xml"
+hook migrate
+check "links kept: exit 0" [ "$rc" = 0 ]
+plinks P1 P2 1
+plinks P2 P1 1
+hook migrate
+check "fewer links: exit 1" [ "$rc" = 1 ]
+check "fewer links: names the missing link" has "vGPU $L1: NV2 to vGPU $L2 on the source, 1 links here between P1 and P2"
+rm "$MVGPU_SYSFS/bus/mdev/devices/$L2"
+lvgpu "$L2" P1
+hook migrate
+check "one parent: exit 1" [ "$rc" = 1 ]
+check "one parent: 0 links" has "vGPU $L1: NV2 to vGPU $L2 on the source, 0 links here between P1 and P1"
+
 echo "libvirt hook tests: $pass passed, $fail failed"
 ((fail == 0))
