@@ -571,7 +571,8 @@ Test(device, bad_commands_stop_only_their_channel)
 	const uint64_t unmapped = MVGPU_DMA_IOVA_BASE - 4096;
 	const uint64_t F = 64ull * MiB;
 	const struct bad_case cases[] = {
-		{ "opcode 6", 6, 0, 0, 0, 0, MVGPU_ERR_OPCODE },
+		{ "opcode 7", 7, 0, 0, 0, 0, MVGPU_ERR_OPCODE },
+		{ "PEER_COPY without peers", MVGPU_OP_PEER_COPY, 0, 0, 0, 4, MVGPU_ERR_PEER },
 		{ "opcode ~0", 0xffffffff, 0, 0, 0, 0, MVGPU_ERR_OPCODE },
 		{ "flags on FILL", MVGPU_OP_FILL, 1, 0, 4, 0, MVGPU_ERR_OPCODE },
 		{ "flags on NOP", MVGPU_OP_NOP, 2, 0, 0, 0, MVGPU_ERR_OPCODE },

@@ -185,6 +185,7 @@ Test(cmd, error_names)
 	cr_assert_str_eq(mvgpu_err_name(MVGPU_ERR_FB_RANGE), "FB_RANGE");
 	cr_assert_str_eq(mvgpu_err_name(MVGPU_ERR_ALIGN), "ALIGN");
 	cr_assert_str_eq(mvgpu_err_name(MVGPU_ERR_NOMEM), "NOMEM");
+	cr_assert_str_eq(mvgpu_err_name(MVGPU_ERR_PEER), "PEER");
 	cr_assert_str_eq(mvgpu_err_name(99), "UNKNOWN");
 }
 

@@ -78,6 +78,7 @@ const char *mvgpu_err_name(uint32_t code)
 	case MVGPU_ERR_ALIGN:		return "ALIGN";
 	case MVGPU_ERR_NOMEM:		return "NOMEM";
 	case MVGPU_ERR_ECC:		return "ECC";
+	case MVGPU_ERR_PEER:		return "PEER";
 	default:			return "UNKNOWN";
 	}
 }
