@@ -19,6 +19,7 @@
 
 #include "lab.h"
 #include "mvgpu.h"
+#include "nested.h"
 
 #define VPARENT "/sys/class/mdev_bus/mvgpu0"
 #define MIB (1u << 20)
@@ -28,6 +29,7 @@ static mvgpu_dev *opened[8];
 static unsigned nopened;
 static char pci[LAB_PATH];		/* the PCI parent's sysfs dir */
 static const char *bdf;
+static int kmsg = -1;		/* /dev/kmsg from the test's start */
 
 static void links(const char *parent, const char *peer, unsigned n)
 {
@@ -42,6 +44,9 @@ static void setup(void)
 {
 	lab_remove_all();
 	nopened = 0;
+	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	cr_assert_geq(kmsg, 0);
+	lseek(kmsg, 0, SEEK_END);	/* what this test makes the kernel say */
 	bdf = getenv("MVGPU_LAB_PARENT");
 	cr_assert_not_null(bdf, "the lab binds an edu function (MVGPU_LAB_PARENT)");
 	snprintf(pci, sizeof(pci), "/sys/class/mdev_bus/%s", bdf);
@@ -51,6 +56,9 @@ static void setup(void)
 
 static void teardown(void)
 {
+	if (kmsg >= 0)
+		close(kmsg);
+	kmsg = -1;
 	while (nopened)
 		mvgpu_dev_close(opened[--nopened]);
 	mvgpu_ctx_free(ctx);
@@ -335,13 +343,14 @@ static int restore_from(mvgpu_dev *d, const char *path)
 	return ret;
 }
 
+/* The kernel log since the test began (/dev/kmsg: read once, in order). */
 static bool dmesg_has(const char *needle)
 {
-	char out[65536];
-
-	if (lab_run(out, sizeof(out), (char *[]){ "/bin/dmesg", NULL }))
-		return false;
-	return strstr(out, needle) != NULL;
+	if (kmsg < 0) {
+		kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		cr_assert_geq(kmsg, 0);
+	}
+	return nested_kmsg_has(kmsg, needle);
 }
 
 Test(p2p, the_peer_table_migrates_and_a_target_without_the_link_refuses)
