@@ -78,8 +78,11 @@ void mvgpu_fb_zero(struct mvgpu_vgpu *vgpu)
 static struct page *fb_page(struct mvgpu_vgpu *vgpu, unsigned long idx,
 			    bool alloc)
 {
-	struct page *page = READ_ONCE(vgpu->fb_pages[idx]), *old;
+	struct page *page, *old;
 
+	if (WARN_ON_ONCE(idx >= vgpu->fb_npages))	/* callers checked */
+		return NULL;
+	page = READ_ONCE(vgpu->fb_pages[idx]);
 	if (page || !alloc)
 		return page;
 	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN);
@@ -103,7 +106,7 @@ static size_t fb_chunk(u64 off, u64 len)
  * mvgpu_fb_rw_user() - BAR2 read()/write() at any offset and size.
  * @vgpu: the vGPU.
  * @ubuf: user buffer.
- * @off: framebuffer offset; the caller has clipped @count to the BAR.
+ * @off: framebuffer offset; the caller has clipped @count to the framebuffer.
  * @count: bytes.
  * @write: direction.
  *

@@ -99,12 +99,15 @@ static int link_set(struct mvgpu_parent *a, struct mvgpu_parent *b,
 	mutex_lock_nested(&b->lock, SINGLE_DEPTH_NESTING);
 	if (a->nr_vgpus || b->nr_vgpus)
 		ret = -EBUSY;
+	else if (!n && link_slot(a, b) < 0)
+		goto out;		/* no such link: nothing to remove */
 	else if (n && (link_slot(a, b) < 0 || link_slot(b, a) < 0))
 		ret = -ENOSPC;
 	if (!ret) {
 		link_set_one(a, b, n);
 		link_set_one(b, a, n);
 	}
+out:
 	mutex_unlock(&b->lock);
 	mutex_unlock(&a->lock);
 	return ret;

@@ -33,15 +33,16 @@ MODULE_PARM_DESC(memory,
 		 "memory kind of new parents: hbm (default) or ddr (ECC takes 1/16)");
 
 char *mvgpu_retired_pages_file;
+module_param_named(retired_pages_file, mvgpu_retired_pages_file, charp, 0444);
+MODULE_PARM_DESC(retired_pages_file,
+		 "file that keeps retired pages and ECC counters across reloads (default: none)");
+
 module_param_named(links, mvgpu_links_param, charp, 0444);
 MODULE_PARM_DESC(links,
 		 "links between parents, \"A-B:N,...\" (parents by sysfs name: 0000:00:04.0, mvgpu0; N 1..12)");
 module_param_named(link_mib_s, mvgpu_link_mib_s, uint, 0444);
 MODULE_PARM_DESC(link_mib_s,
 		 "bandwidth of one link in MiB/s for peer copies (default 25600)");
-module_param_named(retired_pages_file, mvgpu_retired_pages_file, charp, 0444);
-MODULE_PARM_DESC(retired_pages_file,
-		 "file that keeps retired pages and ECC counters across reloads (default: none)");
 
 static unsigned int virtual_parents;
 module_param(virtual_parents, uint, 0444);

@@ -77,13 +77,15 @@ struct mvgpu_ecc_counts {
  * @mparent:	mdev core registration.
  * @dev:	the device the types hang off (PCI function or virtual device).
  * @node:	in the list of all parents (parent.c).
- * @lock:	protects everything below but @busy_ns.  Taken in sysfs show
+ * @lock:	protects everything below but @busy_ns, @link_peer and
+ *		@link_n.  Taken in sysfs show
  *		paths, in vGPU creation and removal, and inside vgpu->lock
  *		(ECC, resets); never held across calls into the VFIO core,
  *		never taking a vgpu->lock.
  * @fb_total:	size of the framebuffer pool in bytes (fb_pool_mb).
  * @fb_used:	bytes of the pool reserved by existing vGPUs.
  * @nr_vgpus:	vGPUs that exist.
+ * @has_full:	one of them is of the 1:1 type (alone on the parent).
  * @pool_pages:	physical pages: the pool and the spares (pool.c).
  * @pool_busy:	pages held by a vGPU or retired.
  * @pool_held:	pages held by vGPUs, retired ones among them included.
@@ -96,6 +98,10 @@ struct mvgpu_ecc_counts {
  * @ecc:	errors of all its vGPUs (aggregate kept in the retired-pages
  *		file).
  * @busy_ns:	time the command processor ran for its vGPUs.
+ * @link_peer:	parents joined to this one by links (link.c), NULL: free
+ *		slot; under mvgpu_parents_lock, changed only while both
+ *		parents have no vGPU.
+ * @link_n:	how many links to each.
  * @vtypes:	the types this parent offers.
  * @mtypes:	pointers into @vtypes, the array the mdev core wants.
  */
@@ -244,8 +250,10 @@ struct mvgpu_channel {
  * @busy_ns:	time the command processor ran for this vGPU.
  * @debugfs:	its debugfs directory (ecc_inject).
  * @open_node:	on p2p.c's list of open vGPUs.
- * @owner_mm, @owner_kvm, @owner_ictx: the VM that opened it (p2p.c);
- *		compared, never used.
+ * @owner_mm:	the process (VM) that opened it (p2p.c); compared, never
+ *		used (mmgrab()ed while open).
+ * @owner_kvm:	its KVM, if the VFIO core has one; compared only.
+ * @owner_ictx:	its iommufd context, if bound through iommufd; compared only.
  * @peers:	the peer table the guest took (MVGPU_REG_PEER_SCAN).
  * @nr_peers:	its entries.
  * @peer_sel:	MVGPU_REG_PEER_SEL.
@@ -379,7 +387,6 @@ int mvgpu_links_store(struct mvgpu_parent *parent, const char *buf);
 extern unsigned int mvgpu_link_mib_s;
 void mvgpu_p2p_open(struct mvgpu_vgpu *vgpu);
 void mvgpu_p2p_close(struct mvgpu_vgpu *vgpu);
-void mvgpu_p2p_scan(struct mvgpu_vgpu *vgpu);
 void mvgpu_p2p_reset(struct mvgpu_vgpu *vgpu);
 u32 mvgpu_p2p_read(struct mvgpu_vgpu *vgpu, u32 off);
 void mvgpu_p2p_write(struct mvgpu_vgpu *vgpu, u32 off, u32 val);

@@ -3,12 +3,12 @@
  * p2p.c - peers: the other vGPUs of one VM on linked parents, and the
  * PEER_COPY command between framebuffers.
  *
- * One VM is one VFIO user.  Debian's kernel has no iommufd, so the VFIO
- * container that groups a VM's devices is private to the VFIO core; what a
- * driver can see is who opened the device.  Two vGPUs are in the same VM
- * when the same process (mm) opened both - QEMU puts all groups of a VM in
- * one container - and, where the kernel tells (iommufd, KVM), the same
- * iommufd context and the same KVM.  A process can only reach vGPUs it
+ * One VM is one VFIO user.  A legacy VFIO container, which groups a VM's
+ * devices, is private to the VFIO core (and Debian's kernel is built
+ * without iommufd); what a driver can see is who opened the device.  Two
+ * vGPUs are in the same VM when the same process (mm) opened both - QEMU
+ * puts all groups of a VM in one container - and, where the kernel tells
+ * (an iommufd context, KVM), the same context and the same KVM.  A process can only reach vGPUs it
  * opened itself: a copy never crosses from one VM to another.
  *
  * The guest takes its peer table with MVGPU_REG_PEER_SCAN: every open vGPU
@@ -108,11 +108,8 @@ static int peer_cmp(const void *a, const void *b)
 	return memcmp(&x->uuid, &y->uuid, sizeof(x->uuid));
 }
 
-/**
- * mvgpu_p2p_scan() - MVGPU_REG_PEER_SCAN: take the peer table.
- * @vgpu: the vGPU; caller holds vgpu->lock.
- */
-void mvgpu_p2p_scan(struct mvgpu_vgpu *vgpu)
+/* MVGPU_REG_PEER_SCAN: take the peer table.  Caller holds vgpu->lock. */
+static void mvgpu_p2p_scan(struct mvgpu_vgpu *vgpu)
 {
 	struct mvgpu_vgpu *p;
 	unsigned int n = 0;
@@ -254,26 +251,43 @@ bool mvgpu_p2p_hold(struct mvgpu_vgpu *vgpu)
  * @there: offset in the peer's.
  * @len: bytes, at most a step.
  *
- * Return: 0, MVGPU_ERR_PEER (the peer is closed or gone) or
+ * The peer is found again by its entry's UUID at every step, and the range
+ * is checked against that vGPU's own size: a guest that takes a new table
+ * while a copy runs (the entry may now be another, smaller vGPU) or a
+ * command resumed after a migration never reaches past a framebuffer.
+ *
+ * Return: 0, MVGPU_ERR_PEER (no such entry, or the peer is closed or
+ * gone), MVGPU_ERR_FB_RANGE (the range is past that peer's end) or
  * MVGPU_ERR_NOMEM.
  */
 u32 mvgpu_p2p_step(struct mvgpu_vgpu *vgpu, u32 flags, u64 here, u64 there,
 		   u64 len)
 {
-	const struct mvgpu_peer *e = &vgpu->peers[flags & MVGPU_CMD_PEER_MASK];
+	unsigned int idx = flags & MVGPU_CMD_PEER_MASK;
 	bool read = flags & MVGPU_CMD_F_PEER_READ;
+	const struct mvgpu_peer *e;
 	struct mvgpu_vgpu *peer;
 	ktime_t now;
 	u64 ns;
 	int ret;
 
+	if (idx >= vgpu->nr_peers)
+		return MVGPU_ERR_PEER;
+	e = &vgpu->peers[idx];
 	down_read(&mvgpu_p2p_lock);
 	peer = find_peer(vgpu, &e->uuid);
-	ret = peer ? mvgpu_fb_copy_between(read ? peer : vgpu,
-					   read ? there : here,
-					   read ? vgpu : peer,
-					   read ? here : there, len) : -ENXIO;
+	if (!peer)
+		ret = -ENXIO;
+	else if (there > peer->fb_size || len > peer->fb_size - there)
+		ret = -ERANGE;
+	else
+		ret = mvgpu_fb_copy_between(read ? peer : vgpu,
+					    read ? there : here,
+					    read ? vgpu : peer,
+					    read ? here : there, len);
 	up_read(&mvgpu_p2p_lock);
+	if (ret == -ERANGE)
+		return MVGPU_ERR_FB_RANGE;
 	if (ret)
 		return ret == -ENOMEM ? MVGPU_ERR_NOMEM : MVGPU_ERR_PEER;
 	/* the links were busy for len / (links x link_mib_s) */

@@ -43,14 +43,19 @@ static struct mvgpu_parent *mvgpu_parent_create(struct device *dev)
 
 	/* the parent's attributes find it here (parent_sysfs.c) */
 	dev_set_drvdata(dev, parent);
-	ret = mdev_register_parent(&parent->mparent, dev, &mvgpu_mdev_driver,
-				   parent->mtypes, MVGPU_NUM_TYPES);
-	if (ret)
-		goto err_pool;
+	/*
+	 * Its links (links=) before its types appear: registering announces
+	 * the parent (mdevctl's autostart creates vGPUs then), and a link
+	 * cannot be set once either side has a vGPU.
+	 */
 	mutex_lock(&mvgpu_parents_lock);
 	list_add_tail(&parent->node, &mvgpu_parents);
 	mutex_unlock(&mvgpu_parents_lock);
 	mvgpu_links_parent_added(parent);
+	ret = mdev_register_parent(&parent->mparent, dev, &mvgpu_mdev_driver,
+				   parent->mtypes, MVGPU_NUM_TYPES);
+	if (ret)
+		goto err_list;
 	mvgpu_stat_inc(MVGPU_STAT_PARENTS);
 	dev_info(dev, "mvgpu parent: %u MiB framebuffer pool, %s, ECC %s\n",
 		 mvgpu_fb_pool_mib,
@@ -58,7 +63,11 @@ static struct mvgpu_parent *mvgpu_parent_create(struct device *dev)
 		 parent->ecc_on ? "enabled" : "disabled");
 	return parent;
 
-err_pool:
+err_list:
+	mutex_lock(&mvgpu_parents_lock);
+	list_del(&parent->node);
+	mutex_unlock(&mvgpu_parents_lock);
+	mvgpu_links_parent_removed(parent);
 	dev_set_drvdata(dev, NULL);
 	mvgpu_pool_free(parent);
 err_free:

@@ -6,6 +6,7 @@
  */
 #include <linux/memcontrol.h>
 #include <linux/module.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
@@ -33,12 +34,14 @@ static int mvgpu_vgpu_init_dev(struct vfio_device *vdev)
 		dev_warn_ratelimited(vgpu->parent->dev,
 				     "no room for a %s vGPU: framebuffer pool exhausted\n",
 				     vgpu->vtype->desc->name);
-	if (ret == -EBUSY)
+	if (ret == -EBUSY && vgpu->vtype->index == MVGPU_TYPE_FULL)
 		dev_warn_ratelimited(vgpu->parent->dev,
-				     "a %s vGPU must be alone on its parent: %s\n",
-				     vgpu->vtype->desc->name,
-				     vgpu->vtype->index == MVGPU_TYPE_FULL ?
-				     "another vGPU exists" : "a 1:1 vGPU exists");
+				     "no room for a %s vGPU: it must be alone on its parent, and another vGPU exists\n",
+				     vgpu->vtype->desc->name);
+	else if (ret == -EBUSY)
+		dev_warn_ratelimited(vgpu->parent->dev,
+				     "no room for a %s vGPU: a 1:1 vGPU has the whole parent\n",
+				     vgpu->vtype->desc->name);
 	if (!ret)
 		ret = mvgpu_dirty_init(vgpu);
 	if (ret) {
@@ -341,6 +344,28 @@ static ssize_t mvgpu_mmio_rw(struct mvgpu_vgpu *vgpu, char __user *ubuf,
 	return count;
 }
 
+/*
+ * BAR2 past the framebuffer (the 1:1 type's BAR is a power of two): reads
+ * zeroes, drops writes.  A page at a time, yielding between them.
+ */
+static ssize_t mvgpu_bar2_tail_rw(char __user *ubuf, size_t count, bool write)
+{
+	size_t done = 0, n;
+
+	if (write)
+		return count;
+	while (done < count) {
+		n = min_t(size_t, count - done, PAGE_SIZE);
+		if (clear_user(ubuf + done, n))
+			return done ? done : -EFAULT;
+		done += n;
+		cond_resched();
+		if (fatal_signal_pending(current))
+			break;
+	}
+	return done;
+}
+
 static ssize_t mvgpu_vgpu_rw(struct mvgpu_vgpu *vgpu, char __user *ubuf,
 			     size_t count, loff_t *ppos, bool write)
 {
@@ -368,8 +393,8 @@ static ssize_t mvgpu_vgpu_rw(struct mvgpu_vgpu *vgpu, char __user *ubuf,
 			ret = mvgpu_fb_rw_user(vgpu, ubuf, off,
 					       min_t(u64, count, vgpu->fb_size - off),
 					       write);
-		else	/* BAR2's tail past the framebuffer (1:1 type) */
-			ret = write || !clear_user(ubuf, count) ? count : -EFAULT;
+		else
+			ret = mvgpu_bar2_tail_rw(ubuf, count, write);
 		break;
 	case MVGPU_V1_REGION_INDEX:
 		ret = mvgpu_v1_rw(vgpu, ubuf, off, count, write);

@@ -117,7 +117,9 @@ struct mvgpu_compat_info {
  *		MVGPU_DRIVER_VERSION); must satisfy the @driver rules above.
  *
  * Stream and ABI versions are this build's MVGPU_STREAM_* / MVGPU_ABI_*,
- * features MVGPU_FEATURES_SUPPORTED.  @ecc is MVGPU_COMPAT_ECC_UNKNOWN:
+ * features MVGPU_FEATURES_SUPPORTED.  @fb_size is the type's; for the 1:1
+ * type (MVGPU_TYPE_FULL) it is 0, and the caller, who knows the vGPU's
+ * size (the parent's usable pool when it was created), fills it in.  @ecc is MVGPU_COMPAT_ECC_UNKNOWN:
  * the ECC mode belongs to the parent, not the type, so the caller (the
  * kernel, for a vGPU) fills it in afterwards.
  *
