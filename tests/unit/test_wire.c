@@ -41,6 +41,7 @@ Test(wire, header_round_trip)
 		MVGPU_WIRE_LOADED, MVGPU_WIRE_COMMITTED, MVGPU_WIRE_ERROR,
 		MVGPU_WIRE_AGENT, MVGPU_WIRE_PAUSE, MVGPU_WIRE_PAUSED,
 		MVGPU_WIRE_RESUME, MVGPU_WIRE_RELEASE, MVGPU_WIRE_START,
+		MVGPU_WIRE_SESSION, MVGPU_WIRE_STREAM,
 	};
 	uint8_t h[MVGPU_WIRE_HDR], payload[100];
 	struct mvgpu_wire_hdr d;
@@ -228,6 +229,78 @@ Test(wire, error_end_agent_kind)
 	cr_assert_eq(mvgpu_wire_decode_kind(buf, MVGPU_WIRE_NAME_LEN, kind, NULL, 0), -EBADMSG);
 	memset(buf, 0, MVGPU_WIRE_NAME_LEN);	/* no kind, but bytes */
 	cr_assert_eq(mvgpu_wire_decode_kind(buf, MVGPU_WIRE_NAME_LEN + 1, kind, NULL, 0), -EBADMSG);
+}
+
+Test(wire, session_and_stream)
+{
+	struct mvgpu_wire_session ss = { .major = MVGPU_WIRE_MAJOR,
+					 .minor = MVGPU_WIRE_MINOR, .count = 3 }, s2;
+	uint8_t buf[MVGPU_WIRE_CTRL_MAX];
+	char why[160];
+	__u32 idx;
+	int n, i;
+
+	n = mvgpu_wire_encode_session(&ss, buf, sizeof(buf));
+	cr_assert_eq(n, 16);
+	cr_assert_eq(mvgpu_wire_decode_session(buf, (size_t)n, &s2, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(memcmp(&ss, &s2, sizeof(ss)), 0);
+	for (i = 0; i < n; i++)
+		cr_assert_eq(mvgpu_wire_decode_session(buf, (size_t)i, &s2, NULL, 0),
+			     -EBADMSG, "%d bytes", i);
+	cr_assert_eq(mvgpu_wire_decode_session(buf, (size_t)n + 1, &s2, NULL, 0), -EBADMSG);
+	/* hostile counts: none, one (travels without SESSION), too many */
+	for (i = 0; i < 6; i++) {
+		static const __u32 bad[] = { 0, 1, MVGPU_WIRE_VGPUS_MAX + 1,
+					     1000, 0x80000000u, 0xffffffffu };
+
+		mvgpu_put_le32(buf + 8, bad[i]);
+		cr_assert_eq(mvgpu_wire_decode_session(buf, (size_t)n, &s2, why, sizeof(why)),
+			     -EBADMSG, "count %u", bad[i]);
+		cr_assert(strstr(why, "vGPUs (2 to 16)"), "%s", why);
+	}
+	mvgpu_put_le32(buf + 8, MVGPU_WIRE_VGPUS_MAX);
+	cr_assert_eq(mvgpu_wire_decode_session(buf, (size_t)n, &s2, NULL, 0), 0);
+	cr_assert_eq(s2.count, MVGPU_WIRE_VGPUS_MAX);
+	mvgpu_put_le32(buf + 4, 1);	/* a flag nobody knows */
+	cr_assert_eq(mvgpu_wire_decode_session(buf, (size_t)n, &s2, why, sizeof(why)), -EBADMSG);
+	cr_assert(strstr(why, "unknown flags"), "%s", why);
+	mvgpu_put_le32(buf + 4, 0);
+	mvgpu_put_le32(buf + 12, 7);	/* reserved */
+	cr_assert_eq(mvgpu_wire_decode_session(buf, (size_t)n, &s2, NULL, 0), -EBADMSG);
+	/* another major: only the versions, for the message */
+	mvgpu_put_le16(buf, 2);
+	cr_assert_eq(mvgpu_wire_decode_session(buf, 4, &s2, NULL, 0), 0);
+	cr_assert_eq(s2.major, 2);
+	/* what never encodes */
+	ss.count = 1;
+	cr_assert_eq(mvgpu_wire_encode_session(&ss, buf, sizeof(buf)), -EINVAL);
+	ss.count = MVGPU_WIRE_VGPUS_MAX + 1;
+	cr_assert_eq(mvgpu_wire_encode_session(&ss, buf, sizeof(buf)), -EINVAL);
+	ss.count = 2;
+	ss.flags = 4;
+	cr_assert_eq(mvgpu_wire_encode_session(&ss, buf, sizeof(buf)), -EINVAL);
+	ss.flags = 0;
+	cr_assert_eq(mvgpu_wire_encode_session(&ss, buf, 15), -ENOSPC);
+
+	n = mvgpu_wire_encode_stream(2, buf, sizeof(buf));
+	cr_assert_eq(n, 8);
+	cr_assert_eq(mvgpu_wire_decode_stream(buf, (size_t)n, 3, &idx, NULL, 0), 0);
+	cr_assert_eq(idx, 2);
+	/* an index the session does not have */
+	cr_assert_eq(mvgpu_wire_decode_stream(buf, (size_t)n, 2, &idx, why, sizeof(why)), -EBADMSG);
+	cr_assert(strstr(why, "vGPU 2 of a session of 2"), "%s", why);
+	mvgpu_put_le32(buf, 0xffffffffu);
+	cr_assert_eq(mvgpu_wire_decode_stream(buf, (size_t)n, MVGPU_WIRE_VGPUS_MAX, &idx,
+					      NULL, 0), -EBADMSG);
+	mvgpu_put_le32(buf, 1);
+	for (i = 0; i < 12; i++)
+		if (i != n)
+			cr_assert_eq(mvgpu_wire_decode_stream(buf, (size_t)i, 3, &idx, NULL, 0),
+				     -EBADMSG, "%d bytes", i);
+	mvgpu_put_le32(buf + 4, 1);
+	cr_assert_eq(mvgpu_wire_decode_stream(buf, (size_t)n, 3, &idx, NULL, 0), -EBADMSG);
+	cr_assert_eq(mvgpu_wire_encode_stream(MVGPU_WIRE_VGPUS_MAX, buf, sizeof(buf)), -EINVAL);
+	cr_assert_eq(mvgpu_wire_encode_stream(0, buf, 7), -ENOSPC);
 }
 
 /* ---- the data path, two threads, one socket ---------------------------------- */
