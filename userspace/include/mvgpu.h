@@ -1162,6 +1162,11 @@ typedef struct {
 	uint64_t dirty_bytes;    /* PASS: dirty bytes the vGPU reports */
 	uint64_t estimate_bytes; /* STOP: stop-copy bytes the vGPU predicts */
 	uint64_t elapsed_ns;     /* since the operation started */
+	/* several vGPUs at once (a migration session, an image of a set):
+	 * how many (0 or 1: one), and which one a PASS, LOADED ... is about
+	 * (an index; stream_bytes and file_bytes are the totals of all) */
+	unsigned vgpus;
+	unsigned vgpu;
 } mvgpu_image_event;
 
 typedef struct {
@@ -1332,6 +1337,7 @@ int mvgpu_image_restore(mvgpu_image *img, mvgpu_dev *dev,
  * bytes on the wire). */
 
 #define MVGPU_STATE_KIND_MAX 32	/* a workload state's kind, with the NUL */
+#define MVGPU_SESSION_MAX 16	/* vGPUs migrated together over one connection */
 
 /*
  * How a migration connection is secured (docs/wire-protocol.md,
@@ -1419,6 +1425,40 @@ typedef struct {
 int mvgpu_migrate(mvgpu_dev *dev, int sock, const mvgpu_migrate_opts *opts,
 		  mvgpu_migrate_stats *stats);
 
+/* One vGPU of a session (mvgpu_migrate_n()). */
+typedef struct {
+	mvgpu_dev *dev;              /* RUNNING, as for mvgpu_migrate() */
+	const char *target_uuid;     /* NULL: the same UUID on the target */
+	/* its workload's hooks, as mvgpu_migrate_opts.pause and .resume,
+	 * called with @opaque (NULL: no workload) */
+	int (*pause)(void *opaque, char kind[MVGPU_STATE_KIND_MAX],
+		     void **state, size_t *len);
+	void (*resume)(void *opaque);
+	void *opaque;
+} mvgpu_migrate_vgpu;
+
+/*! mvgpu_migrate_n() :
+ *  Migrate the @n vGPUs @v (1..MVGPU_SESSION_MAX, no UUID twice, no target
+ *  twice) together, through one connection: the target checks every one
+ *  before anything stops; pre-copy passes go round them while they run
+ *  (pass 1 of each, then another of each that has more than
+ *  switchover_bytes dirty, at most max_passes rounds); then one stop for
+ *  all (every workload paused, every vGPU stopped, then each one's rest);
+ *  the target loads them all and runs all or none.  On success all run on
+ *  the target; on failure all are RUNNING here again with their state
+ *  (each workload resumed); in doubt (stats->in_doubt) all stay stopped.
+ *  With @n 1 this is mvgpu_migrate(), and on the wire a 1.0 migration.
+ *  @opts  as for mvgpu_migrate(); its target_uuid, pause, resume are not
+ *         used (they are @v's); events carry vgpus = @n and vgpu.
+ *  @stats the session: target_host, in_doubt, downtime, times, peer; the
+ *         bytes and passes summed (passes: rounds).
+ *  @each  may be NULL; else @n entries, each vGPU's own part (target_uuid,
+ *         target_version, created, passes, bytes).
+ *  @return 0 or -errno as mvgpu_migrate(); -EINVAL for a bad set. */
+int mvgpu_migrate_n(const mvgpu_migrate_vgpu *v, unsigned n, int sock,
+		    const mvgpu_migrate_opts *opts, mvgpu_migrate_stats *stats,
+		    mvgpu_migrate_stats *each);
+
 typedef struct {
 	const char *uuid;            /* NULL: the UUID the source names */
 	int create;                  /* create a missing vGPU of its type */
@@ -1431,6 +1471,15 @@ typedef struct {
 	 * the source is told); NULL: the context's */
 	const volatile sig_atomic_t *cancel;
 	const mvgpu_net_security *security;	/* NULL: TLS, the defaults */
+	/* mvgpu_receive_n(): the vGPUs here for the source's, in its order,
+	 * each as @uuid and @dev above (which then do not apply); a session
+	 * of another size is refused.  0: each vGPU the source names (or
+	 * created, @create), any number up to the call's @max */
+	unsigned ntargets;
+	const struct mvgpu_receive_target {
+		const char *uuid;    /* NULL: the UUID the source names */
+		mvgpu_dev *dev;      /* open already (a workload's), or NULL */
+	} *targets;
 } mvgpu_receive_opts;
 
 typedef struct {
@@ -1473,6 +1522,23 @@ typedef struct {
  *  @return 0 or -errno (details: mvgpu_last_error()). */
 int mvgpu_receive(mvgpu_ctx *ctx, int sock, const mvgpu_receive_opts *opts,
 		  mvgpu_receive_result *res);
+
+/*! mvgpu_receive_n() :
+ *  Take one migration of up to @max vGPUs (1..MVGPU_SESSION_MAX; a larger
+ *  session is refused before anything stopped): one vGPU, or a session
+ *  (mvgpu_migrate_n()).  Every vGPU of it is checked, as mvgpu_receive()
+ *  checks one, and opened before any is loaded (a guest's peers must be
+ *  open in one process); the refusal of one names it.  All are loaded,
+ *  then all run at the commit, or none: on any failure every one of
+ *  them runs nothing of the source's (each untouched, dropped, reset or
+ *  removed, as mvgpu_receive() says).
+ *  @res  @max entries: each vGPU's result, in the source's order (the
+ *        session's fields - source_host, peer_dn, elapsed - in each);
+ *        free() each state.
+ *  @n    the vGPUs of the migration (also on failure: as far as known).
+ *  @return 0 or -errno (details: mvgpu_last_error()). */
+int mvgpu_receive_n(mvgpu_ctx *ctx, int sock, const mvgpu_receive_opts *opts,
+		    mvgpu_receive_result *res, unsigned max, unsigned *n);
 
 /*! mvgpu_net_connect() / mvgpu_net_listen() / mvgpu_net_accept() :
  *  Sockets for the above.  Addresses: "HOST:PORT", "[IPV6]:PORT",
