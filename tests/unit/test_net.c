@@ -732,6 +732,26 @@ static int dial(const char *path)
 	return fd;
 }
 
+/* `mvgpu receive --listen unix:DIR/r.sock --timeout 5` and @more (NULL
+ * ended, at most 4), listening: its socket in @path (a new @dir). */
+static void receive_child(struct child *c, char dir[40], char path[80],
+			  const char *const *more)
+{
+	const char *argv[12] = { "receive", "--listen", NULL, "--timeout", "5" };
+	char addr[100];
+	int n = 5;
+
+	sock_dir(dir, 40);
+	snprintf(path, 80, "%s/r.sock", dir);
+	snprintf(addr, sizeof(addr), "unix:%s", path);
+	argv[2] = addr;
+	while (more && *more && n < 9)
+		argv[n++] = *more++;
+	argv[n] = NULL;
+	child_start(c, argv);
+	child_says(c, "listening on", 10000);
+}
+
 /*
  * A source asks for a vGPU the target does not have: the target says
  * nothing changed there, and the command it suggests to the source
@@ -740,18 +760,13 @@ static int dial(const char *path)
 Test(net, a_refused_receive_says_what_is_true_and_hints_a_working_command)
 {
 	uint8_t h[MVGPU_WIRE_HDR + MVGPU_WIRE_CTRL_MAX];
-	char dir[40], path[80], addr[100], text[MVGPU_WIRE_MSG_MAX], *hint, *end;
+	char dir[40], path[80], text[MVGPU_WIRE_MSG_MAX], *hint, *end;
 	const char *argv[16];
 	struct child c;
 	int fd, n = 0;
 
 	fake_std(F);
-	sock_dir(dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/r.sock", dir);
-	snprintf(addr, sizeof(addr), "unix:%s", path);
-	child_start(&c, (const char *const[]){ "receive", "--listen", addr,
-					       "--timeout", "5", NULL });
-	child_says(&c, "listening on", 10000);
+	receive_child(&c, dir, path, NULL);
 	fd = dial(path);
 	wire_send(fd, h, wire_hello(h, 0, MVGPU_WIRE_MINOR_ONE, UA, "mvgpu-64M"));
 	wire_read_error(fd, text, sizeof(text));
@@ -776,6 +791,45 @@ Test(net, a_refused_receive_says_what_is_true_and_hints_a_working_command)
 	hint = fake_created(F, "0000:00:04.0", "mvgpu-64M");
 	cr_assert_str_eq(hint, UA);
 	free(hint);
+	child_free(&c);
+	rm_dir(dir);
+}
+
+/*
+ * A session of two vGPUs the target does not have: the refusal names the
+ * first, before anything changed, on both sides.
+ */
+Test(net, a_refused_session_names_the_vgpu)
+{
+	uint8_t h[MVGPU_WIRE_HDR + MVGPU_WIRE_CTRL_MAX];
+	char dir[40], path[80], text[MVGPU_WIRE_MSG_MAX];
+	struct child c;
+	int fd;
+
+	fake_std(F);
+	receive_child(&c, dir, path, NULL);
+	fd = dial(path);
+	wire_send(fd, h, wire_session(h, 2));
+	wire_send(fd, h, wire_hello(h, 1, MVGPU_WIRE_MINOR, UA, "mvgpu-64M"));
+	wire_send(fd, h, wire_hello(h, 2, MVGPU_WIRE_MINOR, UB, "mvgpu-256M"));
+	wire_read_error(fd, text, sizeof(text));
+	close(fd);
+	cr_assert_eq(child_wait(&c, 10000), 1, "%s", c.e);
+	cr_assert(strstr(c.e, "vGPU " UA " (1 of 2): the target has no vGPU " UA), "%s", c.e);
+	cr_assert(strstr(c.e, "; nothing changed here"), "%s", c.e);
+	cr_assert(strstr(text, "vGPU " UA " (1 of 2): the target has no vGPU " UA), "%s", text);
+	child_free(&c);
+
+	rm_dir(dir);
+
+	/* --uuid serves two: a session of another size is refused */
+	receive_child(&c, dir, path, (const char *const[]){ "--uuid", UA "," UB, NULL });
+	fd = dial(path);
+	wire_send(fd, h, wire_hello(h, 0, MVGPU_WIRE_MINOR_ONE, UA, "mvgpu-64M"));
+	wire_read_error(fd, text, sizeof(text));
+	close(fd);
+	cr_assert_eq(child_wait(&c, 10000), 1, "%s", c.e);
+	cr_assert(strstr(text, "the source sends one vGPU; this receiver serves 2"), "%s", text);
 	child_free(&c);
 	rm_dir(dir);
 }

@@ -41,22 +41,6 @@
 #include "mvgpu_wire.h"
 #include "wire_peer.h"
 
-#ifndef VFIO_MIG_GET_PRECOPY_INFO
-struct vfio_precopy_info {
-	__u32 argsz;
-	__u32 flags;
-	__aligned_u64 initial_bytes;
-	__aligned_u64 dirty_bytes;
-};
-#define VFIO_MIG_GET_PRECOPY_INFO _IO(VFIO_TYPE, VFIO_BASE + 21)
-#endif
-#ifndef VFIO_DEVICE_FEATURE_MIG_DATA_SIZE
-struct vfio_device_feature_mig_data_size {
-	__aligned_u64 stop_copy_length;
-};
-#define VFIO_DEVICE_FEATURE_MIG_DATA_SIZE 9
-#endif
-
 #define FB_SIZE		(64ull << 20)
 #define NV_MAX		8
 #define DIRTY_MAX	4

@@ -67,9 +67,12 @@ const struct cli_cmd cli_commands[] = {
 	  "truncated or incompatible image is refused with the vGPU unchanged.\n"
 	  "--json prints one JSON object per line, as 'mvgpu save' does.\n" },
 	{ "migrate", cmd_migrate,
-	  "UUID HOST:PORT [--target-uuid U] [--passes N] [--timeout S] [--tls-creds DIR | --insecure]",
-	  "move a running vGPU to another host ('mvgpu receive' runs there)",
-	  "  --target-uuid U         the vGPU on the target (default: the same UUID)\n"
+	  "UUID[,UUID...] HOST:PORT [--target-uuid U[,U...]] [--passes N] [--timeout S] [--tls-creds DIR | --insecure]",
+	  "move running vGPUs to another host ('mvgpu receive' runs there)",
+	  "  UUID[,UUID...]          the vGPU, or several (at most 16) that move\n"
+	  "                          together: one connection, one stop, one commit\n"
+	  "  --target-uuid U[,U...]  the vGPU(s) on the target, one for each UUID in\n"
+	  "                          the same order (default: the same UUIDs)\n"
 	  "  --passes N              pre-copy passes at most (default 8)\n"
 	  "  --switchover-bytes B    stop once a pass leaves at most B dirty bytes\n"
 	  "                          (default 1048576)\n"
@@ -103,15 +106,23 @@ const struct cli_cmd cli_commands[] = {
 	  "target, so it stays stopped here and its workload lets it go. Only the\n"
 	  "target can say which side runs it: 'mvgpu status UUID' there says\n"
 	  "'runs here' (the migration took effect) or 'does not run here' (start\n"
-	  "the workload again on the source). See docs/wire-protocol.md.\n" },
+	  "the workload again on the source). See docs/wire-protocol.md.\n"
+	  "\n"
+	  "Several vGPUs (a VM's, with peer-to-peer links between them) move as\n"
+	  "one: the target checks every one before anything stops; pre-copy\n"
+	  "passes go round them while they run; then all stop at once, the\n"
+	  "target loads all and runs all at the commit, or none - on any failure\n"
+	  "every one runs here again; in doubt none does (exit 3). The summary\n"
+	  "has each vGPU's bytes and passes and the totals.\n" },
 	{ "receive", cmd_receive,
-	  "--listen ADDR [--uuid U] [--create] [--timeout S] [--tls-creds DIR | --insecure]",
+	  "--listen ADDR [--uuid U[,U...]] [--create] [--timeout S] [--tls-creds DIR | --insecure]",
 	  "take one migration in ('mvgpu migrate' on the source)",
 	  "  --listen ADDR           :PORT, HOST:PORT, [IPV6]:PORT or unix:PATH\n"
-	  "  --uuid U                the vGPU to load (default: the source's UUID);\n"
-	  "                          if a workload waits on it ('mvgpu exercise\n"
+	  "  --uuid U[,U...]         the vGPU(s) to load, one for each of the source's\n"
+	  "                          in its order (default: the source's UUIDs); if a\n"
+	  "                          workload waits on one ('mvgpu exercise\n"
 	  "                          --incoming'), it continues once loaded\n"
-	  "  --create                create the vGPU (the source's type) if missing\n"
+	  "  --create                create each missing vGPU (the source's type)\n"
 	  "  --timeout S             a silent source fails it after S seconds\n"
 	  "  --accept-timeout S      give up if nobody connects in S seconds\n"
 	  "  --tls-creds DIR         TLS credentials (QEMU's tls-creds-x509 layout:\n"
@@ -127,7 +138,13 @@ const struct cli_cmd cli_commands[] = {
 	  "refused before loading, reset if it had begun to load (what it held\n"
 	  "before is gone), removed if it was created for the migration; the\n"
 	  "message says which. ^C or SIGTERM stops it at once in any phase\n"
-	  "before the commit, and the source is told.\n" },
+	  "before the commit, and the source is told.\n"
+	  "\n"
+	  "A migration of several vGPUs ('mvgpu migrate U1,U2 ...') comes in\n"
+	  "whole: every vGPU is checked and opened before any is loaded; all run\n"
+	  "at the commit, or none - on any failure each of them here runs nothing\n"
+	  "of the source's, and the message says what became of each. With\n"
+	  "--uuid, a migration of another number of vGPUs is refused.\n" },
 	{ "status", cmd_status, "[-q UUID] [--interval MS] | UUID [--timeout S]",
 	  "show GPUs and vGPUs (as nvidia-smi), or whether a vGPU runs here",
 	  "  -q, --query UUID  one vGPU and its parent in detail (nvidia-smi -q)\n"
