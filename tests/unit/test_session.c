@@ -1,11 +1,12 @@
 /*
- * test_session.c - live migration natively, source and target in one
- * process over a socket pair, with fake vGPUs: mvgpu_migrate() /
- * mvgpu_receive() (one vGPU: wire 1.0 byte for byte) and
- * mvgpu_migrate_n() / mvgpu_receive_n() (a session of several: every one
- * checked before anything stops, pre-copy rounds, one stop for all, all
- * loaded and committed together or none, the source resuming all or, in
- * doubt, none).
+ * test_session.c - several vGPUs at once, natively, with fake vGPUs: live
+ * migration, source and target in one process over a socket pair -
+ * mvgpu_migrate() / mvgpu_receive() (one vGPU: wire 1.0 byte for byte)
+ * and mvgpu_migrate_n() / mvgpu_receive_n() (a session of several: every
+ * one checked before anything stops, pre-copy rounds, one stop for all,
+ * all loaded and committed together or none, the source resuming all or,
+ * in doubt, none) - and images of a set: mvgpu_image_save_n() /
+ * mvgpu_image_restore_n() (one stop for all; restored all or none).
  *
  * A fake vGPU is a struct mvgpu_dev around an eventfd, as the library
  * builds one from a workload's agent (the receiver's vGPUs come that way
@@ -38,6 +39,7 @@
 #include "device.h"
 #include "fake_sysfs.h"
 #include "mvgpu_compat.h"
+#include "mvgpu_stream.h"
 #include "mvgpu_wire.h"
 #include "wire_peer.h"
 
@@ -1092,5 +1094,217 @@ Test(session, an_old_target_is_told_apart)
 	cr_assert(strstr(m.s.err, "older than wire protocol 1.1"), "%s", m.s.err);
 	cr_assert_str_eq(arcs, "", "%s", arcs);
 	assert_all_back(&m);
+	mig_free(&m);
+}
+
+/* ---- images of a set -------------------------------------------------------------- */
+
+/* A valid stream of mvgpu-64M for fake vGPU @f: @pages pages of a pattern
+ * of @seed (lz4 likes half of them), the state, the end. */
+static void give_valid_stream(struct fvgpu *f, unsigned pages, unsigned seed)
+{
+	struct mvgpu_compat_info in;
+	struct mvgpu_state st;
+	struct mvgpu_enc e;
+	uint8_t page[MVGPU_STREAM_PAGE_SIZE];
+	size_t cap = (size_t)(pages + 4) * (MVGPU_STREAM_PAGE_SIZE + 64) + 65536, pos = 0, j;
+	uint8_t *b = malloc(cap);
+	ssize_t k;
+	unsigned i;
+
+	cr_assert_not_null(b);
+	cr_assert_eq(mvgpu_compat_local(&in, 0, "0.1.0"), 0);
+	cr_assert_eq(mvgpu_enc_init(&e, &in), 0);
+#define PUT(call) do { k = (call); cr_assert_geq(k, 0); pos += (size_t)k; } while (0)
+	PUT(mvgpu_enc_desc(&e, b, cap));
+	for (i = 0; i < pages; i++) {
+		for (j = 0; j < sizeof(page); j++)
+			page[j] = i % 2 ? (uint8_t)(j * 131 + i * 7 + seed) :
+				  (uint8_t)(j / 64 + seed);
+		PUT(mvgpu_enc_page(&e, b + pos, cap - pos, i * 5 + seed, page));
+	}
+	memset(&st, 0, sizeof(st));
+	mvgpu_put_le16(st.cfg + 0x00, MVGPU_PCI_VENDOR_ID);
+	mvgpu_put_le16(st.cfg + 0x02, MVGPU_PCI_DEVICE_ID);
+	mvgpu_put_le16(st.cfg + 0x2c, MVGPU_PCI_SUBVENDOR_ID);
+	mvgpu_put_le16(st.cfg + 0x2e, MVGPU_PCI_SUBDEV_BASE);
+	st.scratch = seed;
+	PUT(mvgpu_enc_state(&e, b + pos, cap - pos, &st));
+	PUT(mvgpu_enc_end(&e, b + pos, cap - pos));
+#undef PUT
+	free(f->stream);
+	f->stream = b;
+	f->len = pos;
+	f->initial = pos / 2;
+}
+
+/* @n source vGPUs SRC[i] with valid streams, @n targets TGT[i]. */
+static void set_setup(struct mig *m, unsigned n)
+{
+	unsigned i;
+
+	mig_setup(m, n);
+	for (i = 0; i < n; i++)
+		give_valid_stream(m->sf[i], 300 + 50 * i, i + 1);
+}
+
+static char set_dir[64];
+
+static const char *set_path(void)
+{
+	static char p[128];
+
+	if (!set_dir[0]) {
+		strcpy(set_dir, "/tmp/mvgpu-set.XXXXXX");
+		cr_assert_not_null(mkdtemp(set_dir));
+	}
+	snprintf(p, sizeof(p), "%s/set.img", set_dir);
+	return p;
+}
+
+static void set_cleanup(void)
+{
+	unlink(set_path());
+	rmdir(set_dir);
+	set_dir[0] = '\0';
+}
+
+Test(session, vgpus_saved_together_are_restored_together)
+{
+	mvgpu_image_stats st, each[3];
+	mvgpu_image_opts o = { .precopy = 1, .max_passes = 8,
+			       .switchover_bytes = 64 << 10 };
+	mvgpu_image *img, *one;
+	struct mig m;
+	unsigned i, j;
+	int out;
+
+	set_setup(&m, 3);
+	cr_assert_eq(mvgpu_image_save_n(m.sd, 3, set_path(), &o, &st, each), 0, "%s",
+		     mvgpu_last_error(m.sctx));
+	for (i = 0; i < 3; i++) {
+		cr_assert_eq(m.sf[i]->state, MVGPU_MIG_RUNNING, "source %u runs on", i);
+		cr_assert_eq(each[i].stream_bytes, m.sf[i]->len);
+		cr_assert_geq(each[i].passes, 1);
+		for (j = 0; j < 3; j++)
+			/* one stop: all quiet before any is stopped */
+			cr_assert_lt(arc_at(SRC[j], "PRE_COPY_P2P"),
+				     arc_at(SRC[i], "STOP_COPY"), "%s", arcs);
+	}
+	cr_assert_eq(st.stream_bytes, m.sf[0]->len + m.sf[1]->len + m.sf[2]->len);
+	cr_assert_gt(st.downtime_ns, 0);
+
+	cr_assert_eq(mvgpu_image_open(m.tctx, set_path(), &img), 0, "%s",
+		     mvgpu_last_error(m.tctx));
+	cr_assert_eq(mvgpu_image_get_info(img)->vgpus, 3);
+	cr_assert_eq(mvgpu_image_get_info(img)->file_bytes, st.file_bytes);
+	for (i = 0; i < 3; i++) {
+		uint8_t *b = malloc(m.sf[i]->len);
+
+		one = mvgpu_image_vgpu(img, i);
+		cr_assert_str_eq(mvgpu_image_get_info(one)->source_uuid, SRC[i]);
+		out = memfd_create("x", MFD_CLOEXEC);
+		cr_assert_eq(mvgpu_image_extract(one, out, NULL, NULL), 0);
+		cr_assert_eq(pread(out, b, m.sf[i]->len, 0), (ssize_t)m.sf[i]->len);
+		cr_assert_eq(memcmp(b, m.sf[i]->stream, m.sf[i]->len), 0, "vGPU %u", i);
+		close(out);
+		free(b);
+	}
+	/* as many vGPUs as the image holds, or nothing is touched */
+	arcs[0] = '\0';
+	cr_assert_eq(mvgpu_image_restore_n(img, m.td, 2, NULL, &st, NULL), -EINVAL);
+	cr_assert(strstr(mvgpu_last_error(m.tctx), "holds 3 vGPUs; 2 given"), "%s",
+		  mvgpu_last_error(m.tctx));
+	cr_assert_str_eq(arcs, "");
+	/* all of them */
+	cr_assert_eq(mvgpu_image_restore_n(img, m.td, 3, NULL, &st, each), 0, "%s",
+		     mvgpu_last_error(m.tctx));
+	for (i = 0; i < 3; i++) {
+		assert_loaded(&m, i);
+		cr_assert_eq(m.tf[i]->state, MVGPU_MIG_RUNNING);
+		cr_assert_eq(each[i].stream_bytes, m.sf[i]->len);
+		for (j = 0; j < 3; j++) {
+			cr_assert_lt(arc_at(TGT[j], "RESUMING"), arc_at(TGT[i], "STOP"), "%s", arcs);
+			cr_assert_lt(arc_at(TGT[j], "RUNNING_P2P"), arc_last(TGT[i], "RUNNING"),
+				     "%s", arcs);
+		}
+	}
+	mvgpu_image_close(img);
+	set_cleanup();
+	mig_free(&m);
+}
+
+/* A target refusing its stream, or one of another type: every target is
+ * reset, or none touched. */
+Test(session, a_set_restores_all_or_none)
+{
+	mvgpu_image_stats st;
+	mvgpu_image *img;
+	struct mig m;
+	unsigned i;
+	char rel[128];
+
+	set_setup(&m, 3);
+	cr_assert_eq(mvgpu_image_save_n(m.sd, 3, set_path(), NULL, &st, NULL), 0, "%s",
+		     mvgpu_last_error(m.sctx));
+	cr_assert_eq(mvgpu_image_open(m.tctx, set_path(), &img), 0);
+	m.tf[1]->refuse = EXDEV;
+	cr_assert_eq(mvgpu_image_restore_n(img, m.td, 3, NULL, &st, NULL), -EXDEV);
+	cr_assert(strstr(mvgpu_last_error(m.tctx), "vGPU 2 of 3 (saved from " "a0000000-0000-4000-8000-000000000002"
+			 ", into " "b0000000-0000-4000-8000-000000000002" ")"),
+		  "%s", mvgpu_last_error(m.tctx));
+	cr_assert(strstr(mvgpu_last_error(m.tctx), "every vGPU was reset"), "%s",
+		  mvgpu_last_error(m.tctx));
+	cr_assert_eq(st.device_touched, 1);
+	for (i = 0; i < 3; i++) {
+		cr_assert_eq(m.tf[i]->resets, 1, "target %u", i);
+		cr_assert_eq(m.tf[i]->state, MVGPU_MIG_RUNNING);
+	}
+	/* the third target of another type: refused natively, none touched */
+	m.tf[1]->refuse = 0;
+	arcs[0] = '\0';
+	snprintf(rel, sizeof(rel), "bus/mdev/devices/%s/migration_version", TGT[2]);
+	{
+		struct mvgpu_compat_info in;
+		char v[512];
+
+		cr_assert_eq(mvgpu_compat_local(&in, 1, "0.1.0"), 0);
+		cr_assert_gt(mvgpu_compat_format(&in, v, sizeof(v)), 0);
+		fake_write(F, rel, v);
+	}
+	cr_assert_eq(mvgpu_image_restore_n(img, m.td, 3, NULL, &st, NULL), -EINVAL);
+	cr_assert(strstr(mvgpu_last_error(m.tctx), "vGPU 3 of 3"), "%s", mvgpu_last_error(m.tctx));
+	cr_assert(strstr(mvgpu_last_error(m.tctx), "type"), "%s", mvgpu_last_error(m.tctx));
+	cr_assert_eq(st.device_touched, 0);
+	cr_assert_str_eq(arcs, "", "nothing touched: %s", arcs);
+	mvgpu_image_close(img);
+	set_cleanup();
+	mig_free(&m);
+}
+
+/* A save that fails midway leaves no file and every vGPU running. */
+Test(session, a_failed_set_save_leaves_nothing)
+{
+	mvgpu_image_stats st;
+	struct mig m;
+	unsigned i;
+
+	set_setup(&m, 2);
+	cr_assert_eq(mvgpu_image_save_n(m.sd, 2, "/nonexistent-dir/set.img", NULL, &st,
+					NULL), -ENOENT);
+	cr_assert_str_eq(arcs, "", "refused before a vGPU was touched: %s", arcs);
+	m.sf[1]->fail_running = EIO;	/* cannot run again after its stop */
+	cr_assert_eq(mvgpu_image_save_n(m.sd, 2, set_path(), NULL, &st, NULL), -EIO);
+	cr_assert_eq(access(set_path(), F_OK), -1, "no file");
+	m.sf[1]->fail_running = 0;
+	for (i = 0; i < 2; i++) {
+		mvgpu_mig_set_state(m.sd[i], MVGPU_MIG_RUNNING, NULL);
+		cr_assert_eq(m.sf[i]->state, MVGPU_MIG_RUNNING);
+	}
+	cr_assert_eq(mvgpu_image_save_n((mvgpu_dev *const[]){ m.sd[0], m.sd[0] }, 2,
+					set_path(), NULL, &st, NULL), -EINVAL);
+	cr_assert(strstr(mvgpu_last_error(m.sctx), "in the set twice"), "%s",
+		  mvgpu_last_error(m.sctx));
+	set_cleanup();
 	mig_free(&m);
 }

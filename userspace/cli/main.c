@@ -47,8 +47,10 @@ const struct cli_cmd cli_commands[] = {
 	  "process. The console shows what is drawn (display mode up to\n"
 	  "1024x768, XRGB8888). Exit 0 if every check passed; 1 with the first\n"
 	  "mismatch (offset, expected, got) or device error otherwise.\n" },
-	{ "save", cmd_save, "UUID FILE [--no-precopy]",
+	{ "save", cmd_save, "UUID[,UUID...] FILE [--no-precopy]",
 	  "save a vGPU's whole state to an image file; the vGPU runs on",
+	  "  UUID[,UUID...]  the vGPU, or several (at most 16, a VM's) saved\n"
+	  "                together: one stop for all, one image (a set)\n"
 	  "  --no-precopy  stop the vGPU at once instead of copying while it\n"
 	  "                runs (pre-copy passes, then a short stop-copy)\n"
 	  "\n"
@@ -60,11 +62,15 @@ const struct cli_cmd cli_commands[] = {
 	  "On a terminal a progress line shows on stderr; --json prints one\n"
 	  "JSON object per line (events, then a summary with bytes, ratio,\n"
 	  "time, passes and downtime). See docs/save-restore.md.\n" },
-	{ "restore", cmd_restore, "UUID FILE",
+	{ "restore", cmd_restore, "UUID[,UUID...] FILE",
 	  "load an image into a vGPU of the same type",
 	  "The whole image is decoded and checked here first (checksums, every\n"
 	  "record, compatibility with the vGPU's migration_version); a damaged,\n"
 	  "truncated or incompatible image is refused with the vGPU unchanged.\n"
+	  "An image of several vGPUs (saved together) takes as many UUIDs, one\n"
+	  "for each in the order 'mvgpu inspect' lists them (another number is a\n"
+	  "usage error); all are loaded and run, or none: a refusal of one\n"
+	  "resets every vGPU it had reached.\n"
 	  "--json prints one JSON object per line, as 'mvgpu save' does.\n" },
 	{ "migrate", cmd_migrate,
 	  "UUID[,UUID...] HOST:PORT [--target-uuid U[,U...]] [--passes N] [--timeout S] [--tls-creds DIR | --insecure]",
@@ -188,13 +194,17 @@ const struct cli_cmd cli_commands[] = {
 	  "GPU's CPU and NUMA affinity; then what each GPU is, and the legend.\n"
 	  "--json: {\"gpus\": [...], \"matrix\": [[...], ...], \"warnings\": [...]}.\n"
 	  "See docs/topo.md. Exit 0, or 1 with no mvgpu parent or no such vGPU.\n" },
-	{ "inspect", cmd_inspect, "FILE [--png OUT.png [--mode WxH]]",
+	{ "inspect", cmd_inspect, "FILE [--png OUT.png [--mode WxH] [--vgpu N]]",
 	  "check an image without a kernel and show what it holds",
 	  "  --png OUT.png  render the displayed framebuffer area (the display\n"
 	  "                 registers in the image: size, stride, offset,\n"
 	  "                 XRGB8888) as a PNG\n"
 	  "  --mode WxH     render WxH pixels from framebuffer offset 0 instead\n"
-	  "                 (for images whose display is off)\n" },
+	  "                 (for images whose display is off)\n"
+	  "  --vgpu N       an image of several vGPUs: render its N-th\n"
+	  "\n"
+	  "An image of several vGPUs (mvgpu save U1,U2 ...) is checked whole and\n"
+	  "shown vGPU after vGPU, in order; --json: \"vgpus\": [...].\n" },
 	{ "help", cmd_help, "[COMMAND]", "show this help, or a command's", NULL },
 	{ "version", cmd_version, "", "print the version (same as --version)",
 	  NULL },

@@ -1116,6 +1116,7 @@ int mvgpu_restore(mvgpu_dev *dev, int in, uint64_t *bytes);
 
 #define MVGPU_IMAGE_MAJOR        1
 #define MVGPU_IMAGE_MINOR        0
+#define MVGPU_IMAGE_SET_MAJOR    2      /* a set: several vGPUs saved together */
 #define MVGPU_IMAGE_VERSION_MAX  1024   /* migration_version, with the NUL */
 
 #define MVGPU_IMAGE_F_PRECOPY    (1u << 0)  /* saved with pre-copy passes */
@@ -1135,6 +1136,11 @@ typedef struct {
 	char     source_uuid[MVGPU_UUID_LEN];  /* "" if not recorded */
 	/* the source's migration_version (docs/compatibility.md), no newline */
 	char     migration_version[MVGPU_IMAGE_VERSION_MAX];
+	/* the vGPUs in the file: 1, or a set's (format 2: then the sizes are
+	 * its sections' sums, passes and created their largest, no UUID and
+	 * no migration_version - each section has its own) */
+	unsigned vgpus;
+	uint64_t offset;             /* a set's section: where it starts */
 } mvgpu_image_info;
 
 /* Progress events, given to mvgpu_image_opts.event on the calling thread. */
@@ -1279,6 +1285,14 @@ int mvgpu_image_open(mvgpu_ctx *ctx, const char *path, mvgpu_image **out);
 /*! mvgpu_image_close() : NULL is a no-op. */
 void mvgpu_image_close(mvgpu_image *img);
 
+/*! mvgpu_image_vgpu() :
+ *  The @i-th vGPU of @img: of a set (format 2), the image of its section -
+ *  a whole format-1 image, checked, extracted, restored like any - valid
+ *  until @img is closed (do not close it); of a plain image, @img itself
+ *  (@i 0).  The per-vGPU calls below refuse a set itself (-EISDIR).
+ *  @return the image, or NULL (no such vGPU). */
+mvgpu_image *mvgpu_image_vgpu(mvgpu_image *img, unsigned i);
+
 /*! mvgpu_image_get_info() : @return the header; valid until close. */
 const mvgpu_image_info *mvgpu_image_get_info(const mvgpu_image *img);
 
@@ -1319,6 +1333,37 @@ int mvgpu_image_extract(mvgpu_image *img, int out_fd,
 int mvgpu_image_restore(mvgpu_image *img, mvgpu_dev *dev,
 			const mvgpu_image_opts *opts,
 			mvgpu_image_stats *stats);
+
+/*! mvgpu_image_save_n() :
+ *  Save the @n RUNNING vGPUs @devs (1..MVGPU_SESSION_MAX, none twice)
+ *  together, consistently, into one image at @path: a set (format 2) of
+ *  one format-1 image each, in this order (@n 1: mvgpu_image_save()).
+ *  Pre-copy passes go round them while they run (as mvgpu_migrate_n());
+ *  then one stop for all: every vGPU quiet (PRE_COPY_P2P), every vGPU
+ *  stopped, each one's rest read; then all RUNNING again (the downtime).
+ *  The file is written atomically, as by mvgpu_image_save(): each section
+ *  first into a temporary file of its own (so the vGPUs' streams can
+ *  interleave), then the set, renamed over @path.  On failure no file
+ *  is left and every vGPU runs on with its state intact.
+ *  @stats  the totals; @each  may be NULL, else @n entries.
+ *  @return 0 or -errno. */
+int mvgpu_image_save_n(mvgpu_dev *const *devs, unsigned n, const char *path,
+		       const mvgpu_image_opts *opts, mvgpu_image_stats *stats,
+		       mvgpu_image_stats *each);
+
+/*! mvgpu_image_restore_n() :
+ *  Restore every vGPU of @img into @devs, the i-th into @devs[i] (@n must
+ *  be the image's count: -EINVAL otherwise; a plain image takes one),
+ *  all or none: each section is decoded natively against its target's
+ *  migration_version first - on any failure there no vGPU is touched
+ *  (the message names the vGPU) - then every vGPU RESUMING, each stream
+ *  fed, every vGPU RESUMING -> STOP, then all running (RUNNING_P2P
+ *  first).  Should the kernel refuse any of them, every vGPU touched is
+ *  reset.  The vGPUs must all be open here (a guest's peers too).
+ *  @return 0 or -errno. */
+int mvgpu_image_restore_n(mvgpu_image *img, mvgpu_dev *const *devs,
+			  unsigned n, const mvgpu_image_opts *opts,
+			  mvgpu_image_stats *stats, mvgpu_image_stats *each);
 
 /*=====================================================================
  *  Live migration between hosts (mvgpu migrate / mvgpu receive)

@@ -24,7 +24,6 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/vfio.h>
 
 #include "transfer.h"
 
@@ -189,14 +188,6 @@ void xf_start(struct xf *x, mvgpu_ctx *ctx, struct wconn *conn, int sock,
 
 /* ==== both: the vGPUs' states ================================================ */
 
-/* Does @dev have the quiet states (VFIO_MIGRATION_P2P)? */
-static bool has_p2p(mvgpu_dev *dev)
-{
-	uint64_t flags;
-
-	return !mvgpu_mig_flags(dev, &flags) && (flags & VFIO_MIGRATION_P2P);
-}
-
 int xf_vgpu_err(struct xf *x, struct xf_vgpu *v, int err)
 {
 	char keep[MVGPU_ERR_MAX];
@@ -208,40 +199,34 @@ int xf_vgpu_err(struct xf *x, struct xf_vgpu *v, int err)
 			  mvgpu_dev_get_info(v->dev)->uuid, keep);
 }
 
-int xf_quiet_all(struct xf *x, uint32_t quiet)
+/* x's vGPUs' devices, for migration.c's helpers of several. */
+static unsigned xf_devs(const struct xf *x, mvgpu_dev **devs)
 {
 	unsigned i;
+
+	for (i = 0; i < x->n; i++)
+		devs[i] = x->v[i].dev;
+	return x->n;
+}
+
+int xf_quiet_all(struct xf *x, uint32_t quiet)
+{
+	mvgpu_dev *devs[MVGPU_SESSION_MAX];
+	unsigned bad = 0;
 	int ret;
 
-	for (i = 0; i < x->n; i++) {
-		if (!has_p2p(x->v[i].dev))
-			continue;
-		ret = mvgpu_mig_set_state(x->v[i].dev, quiet, NULL);
-		if (ret)
-			return xf_vgpu_err(x, &x->v[i], ret);
-	}
-	return 0;
+	ret = mvgpu__quiet_all(devs, xf_devs(x, devs), quiet, &bad);
+	return ret ? xf_vgpu_err(x, &x->v[bad], ret) : 0;
 }
 
 int xf_run_all(struct xf *x, bool all)
 {
-	unsigned i;
-	int ret, first = 0;
+	mvgpu_dev *devs[MVGPU_SESSION_MAX];
+	unsigned bad = 0;
+	int ret;
 
-	if (x->n > 1) {
-		ret = xf_quiet_all(x, MVGPU_MIG_RUNNING_P2P);
-		if (ret && !all)
-			return ret;
-		first = ret;
-	}
-	for (i = 0; i < x->n; i++) {
-		ret = mvgpu_mig_set_state(x->v[i].dev, MVGPU_MIG_RUNNING, NULL);
-		if (ret && !first)
-			first = xf_vgpu_err(x, &x->v[i], ret);
-		if (ret && !all)
-			break;
-	}
-	return first;
+	ret = mvgpu__run_all(devs, xf_devs(x, devs), all, &bad);
+	return ret ? xf_vgpu_err(x, &x->v[bad], ret) : 0;
 }
 
 /* ==== source: DATA ========================================================= */

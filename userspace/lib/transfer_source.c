@@ -424,11 +424,24 @@ static int session_run(struct xf *x, struct xf_vgpu *v, uint64_t pass_bytes,
 	return send_run(x, &cfg, st);
 }
 
-/* A session's pre-copy: rounds of one pass per vGPU that needs one. */
+struct session_pass {
+	struct xf *x;
+	mvgpu_migrate_stats *st;
+};
+
+static int session_pass(void *opaque, unsigned i, uint64_t bytes)
+{
+	struct session_pass *sp = opaque;
+
+	return session_run(sp->x, &sp->x->v[i], bytes, sp->st);
+}
+
+/* A session's pre-copy: every vGPU PRE_COPY, then rounds of passes. */
 static int session_precopy(struct xf *x, mvgpu_migrate_stats *st)
 {
-	unsigned i, round, max = x->mo->max_passes ? x->mo->max_passes : 1;
-	uint64_t initial, dirty;
+	struct session_pass sp = { x, st };
+	int fds[MVGPU_SESSION_MAX];
+	unsigned i, bad = 0;
 	int ret;
 
 	x->phase = "pre-copy";
@@ -440,30 +453,14 @@ static int session_precopy(struct xf *x, mvgpu_migrate_stats *st)
 			ret = mvgpu__err(x->ctx, -EPROTO, "the vGPU gave no migration data fd");
 		if (ret)
 			return xf_vgpu_err(x, v, ret);
+		fds[i] = v->data_fd;
 	}
-	for (round = 1; round <= max; round++) {
-		bool ran = false;
-
-		for (i = 0; i < x->n; i++) {
-			struct xf_vgpu *v = &x->v[i];
-
-			ret = mvgpu_mig_precopy_info(v->data_fd, &initial, &dirty);
-			if (ret)
-				return xf_vgpu_err(x, v, mvgpu__err(x->ctx, ret,
-						   "pre-copy info: %s", strerror(-ret)));
-			/* the first pass always; later ones while it has more
-			 * than the switch-over's worth dirty */
-			if (round > 1 && initial + dirty <= x->mo->switchover_bytes)
-				continue;
-			ret = session_run(x, v, initial + dirty, st);
-			if (ret)
-				return ret;
-			ran = true;
-		}
-		if (!ran)
-			break;
-	}
-	return 0;
+	ret = mvgpu__precopy_rounds(fds, x->n, x->mo->max_passes ? x->mo->max_passes : 1,
+				    x->mo->switchover_bytes, session_pass, &sp, &bad);
+	if (ret && bad < x->n)
+		ret = xf_vgpu_err(x, &x->v[bad], mvgpu__err(x->ctx, ret,
+				  "pre-copy info: %s", strerror(-ret)));
+	return ret;
 }
 
 /* A session's stop: every workload paused, every vGPU quiet, then every
