@@ -116,7 +116,8 @@ void xf_emit(struct xf *x, struct uio *u, int kind, const char *name,
 
 	if (!x->event)
 		return;
-	if (x->cur) {
+	/* (a target's worker moves x->cur while its pipeline runs) */
+	if (x->cur && (x->mo || !u)) {
 		ev.vgpu = x->cur->index;
 		ev.pass = x->cur->passes;
 	}
