@@ -41,7 +41,8 @@ static int image_failed(struct progress *p, const char *file, int err,
 }
 
 static void summary(struct progress *p, const char (*uuid)[MVGPU_UUID_LEN],
-		    size_t n, const char *file, const mvgpu_image_stats *st)
+		    size_t n, const char *file, const mvgpu_image_stats *st,
+		    const mvgpu_image_stats *each)
 {
 	double secs = (double)st->elapsed_ns / 1e9;
 	char s[32], f[32];
@@ -56,9 +57,14 @@ static void summary(struct progress *p, const char (*uuid)[MVGPU_UUID_LEN],
 		if (n == 1) {
 			jl_str(&j, "uuid", uuid[0]);
 		} else {
-			jl_arr_begin(&j, "uuids");
-			for (i = 0; i < n; i++)
-				jl_str(&j, NULL, uuid[i]);
+			jl_arr_begin(&j, "vgpus");
+			for (i = 0; i < n; i++) {
+				jl_obj_begin(&j, NULL);
+				jl_str(&j, "uuid", uuid[i]);
+				jl_u64(&j, "stream_bytes", each[i].stream_bytes);
+				jl_u64(&j, "file_bytes", each[i].file_bytes);
+				jl_obj_end(&j);
+			}
 			jl_arr_end(&j);
 		}
 		jl_str(&j, "file", file);
@@ -73,17 +79,17 @@ static void summary(struct progress *p, const char (*uuid)[MVGPU_UUID_LEN],
 	}
 	human_bytes(st->stream_bytes, s, sizeof(s));
 	human_bytes(st->file_bytes, f, sizeof(f));
-	if (n == 1) {
+	if (n == 1)
 		printf("restored vGPU %s from ", uuid[0]);
-	} else {
-		printf("restored %zu vGPUs together (", n);
-		for (i = 0; i < n; i++)
-			printf("%s%s", i ? ", " : "", uuid[i]);
-		printf(") from ");
-	}
+	else
+		printf("restored %zu vGPUs together from ", n);
 	fput_sanitized(file, stdout);
 	printf(": %s stream from a %s file, %.2f s (validated in %.2f s)\n", s, f,
 	       secs, (double)st->validate_ns / 1e9);
+	for (i = 0; n > 1 && i < n; i++) {
+		human_bytes(each[i].stream_bytes, s, sizeof(s));
+		printf("  vGPU %s: %s stream\n", uuid[i], s);
+	}
 }
 
 /* FILE's vGPUs, as many as the UUIDs given, in order: else a usage error
@@ -114,7 +120,7 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 	char unchanged[80];
 	mvgpu_dev *dev[MVGPU_SESSION_MAX] = { NULL };
 	const mvgpu_image_info *info;
-	mvgpu_image_stats st;
+	mvgpu_image_stats st, each[MVGPU_SESSION_MAX];
 	mvgpu_image_opts io;
 	mvgpu_image *img;
 	struct progress p;
@@ -162,7 +168,7 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 	progress_catch_signals();
 	io = (mvgpu_image_opts){ .event = progress_event, .opaque = &p,
 				 .cancel = &progress_cancel };
-	ret = mvgpu_image_restore_n(img, dev, (unsigned)nv, &io, &st, NULL);
+	ret = mvgpu_image_restore_n(img, dev, (unsigned)nv, &io, &st, each);
 	progress_end(&p);
 	snprintf(why, sizeof(why), "%s", mvgpu_last_error(ctx));
 	if (nv == 1)
@@ -194,7 +200,7 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 		ret = progress_fail(&p, EXIT_FAIL, ret, "cannot restore %s into %s %s: %s",
 				    pos[1], nv > 1 ? "vGPUs" : "vGPU", list, why);
 	} else {
-		summary(&p, (const char (*)[MVGPU_UUID_LEN])uuid, nv, pos[1], &st);
+		summary(&p, (const char (*)[MVGPU_UUID_LEN])uuid, nv, pos[1], &st, each);
 	}
 out:
 	for (i = 0; i < nv; i++)
