@@ -27,6 +27,8 @@ static const struct {
 	{ MVGPU_WIRE_STATE,	"STATE",	MVGPU_WIRE_NAME_LEN + MVGPU_WIRE_STATE_MAX },
 	{ MVGPU_WIRE_END,	"END",		MVGPU_WIRE_CTRL_MAX },
 	{ MVGPU_WIRE_COMMIT,	"COMMIT",	MVGPU_WIRE_CTRL_MAX },
+	{ MVGPU_WIRE_SESSION,	"SESSION",	MVGPU_WIRE_CTRL_MAX },
+	{ MVGPU_WIRE_STREAM,	"STREAM",	MVGPU_WIRE_CTRL_MAX },
 	{ MVGPU_WIRE_ACCEPT,	"ACCEPT",	MVGPU_WIRE_CTRL_MAX },
 	{ MVGPU_WIRE_LOADED,	"LOADED",	MVGPU_WIRE_CTRL_MAX },
 	{ MVGPU_WIRE_COMMITTED,	"COMMITTED",	MVGPU_WIRE_CTRL_MAX },
@@ -542,5 +544,83 @@ int mvgpu_wire_decode_agent(const __u8 *p, size_t len,
 		      whylen))
 		return -EBADMSG;
 	m->pid = mvgpu_get_le32(p + 8 + MVGPU_WIRE_UUID_LEN);
+	return 0;
+}
+
+/* ---- SESSION, STREAM (1.1) -------------------------------------------------- */
+
+#define SESSION_LEN	16
+#define STREAM_LEN	8
+
+int mvgpu_wire_encode_session(const struct mvgpu_wire_session *m, __u8 *buf,
+			      size_t room)
+{
+	if (room < SESSION_LEN)
+		return -ENOSPC;
+	if (m->flags || m->count < 2 || m->count > MVGPU_WIRE_VGPUS_MAX)
+		return -EINVAL;
+	mvgpu_put_le16(buf, m->major);
+	mvgpu_put_le16(buf + 2, m->minor);
+	mvgpu_put_le32(buf + 4, m->flags);
+	mvgpu_put_le32(buf + 8, m->count);
+	mvgpu_put_le32(buf + 12, 0);
+	return SESSION_LEN;
+}
+
+int mvgpu_wire_decode_session(const __u8 *p, size_t len,
+			      struct mvgpu_wire_session *m, char *why,
+			      size_t whylen)
+{
+	memset(m, 0, sizeof(*m));
+	if (len < 4) {
+		WHY("SESSION of %zu bytes is too short", len);
+		return -EBADMSG;
+	}
+	m->major = mvgpu_get_le16(p);
+	m->minor = mvgpu_get_le16(p + 2);
+	/* another major may lay the rest out differently: stop here */
+	if (m->major != MVGPU_WIRE_MAJOR)
+		return 0;
+	if (len != SESSION_LEN || mvgpu_get_le32(p + 12)) {
+		WHY("SESSION of %zu bytes is malformed", len);
+		return -EBADMSG;
+	}
+	m->flags = mvgpu_get_le32(p + 4);
+	m->count = mvgpu_get_le32(p + 8);
+	if (m->flags) {
+		WHY("SESSION with unknown flags %#x", m->flags);
+		return -EBADMSG;
+	}
+	if (m->count < 2 || m->count > MVGPU_WIRE_VGPUS_MAX) {
+		WHY("a SESSION of %u vGPUs (2 to %u)", m->count,
+		    MVGPU_WIRE_VGPUS_MAX);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+int mvgpu_wire_encode_stream(__u32 index, __u8 *buf, size_t room)
+{
+	if (room < STREAM_LEN)
+		return -ENOSPC;
+	if (index >= MVGPU_WIRE_VGPUS_MAX)
+		return -EINVAL;
+	mvgpu_put_le32(buf, index);
+	mvgpu_put_le32(buf + 4, 0);
+	return STREAM_LEN;
+}
+
+int mvgpu_wire_decode_stream(const __u8 *p, size_t len, __u32 count,
+			     __u32 *index, char *why, size_t whylen)
+{
+	if (len != STREAM_LEN || mvgpu_get_le32(p + 4)) {
+		WHY("STREAM of %zu bytes is malformed", len);
+		return -EBADMSG;
+	}
+	*index = mvgpu_get_le32(p);
+	if (*index >= count) {
+		WHY("STREAM for vGPU %u of a session of %u", *index, count);
+		return -EBADMSG;
+	}
 	return 0;
 }

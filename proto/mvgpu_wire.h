@@ -48,6 +48,31 @@
  * doubt: the source keeps its vGPU stopped (never two running copies) and
  * says so; the target runs only if COMMIT arrived.
  *
+ * ---- A session of several vGPUs (1.1) ---------------------------------------
+ *
+ * One connection, one TLS session, one commit for all of them:
+ *
+ *	source                         target
+ *	SESSION    ---------------->            (how many: 2..MVGPU_WIRE_VGPUS_MAX)
+ *	HELLO x N  ---------------->            (one per vGPU, in order)
+ *	           <----------------   ACCEPT x N (in the same order; or ERROR
+ *	                                        naming the vGPU: nothing stopped)
+ *	STREAM i, DATA ...  -------->           (pre-copy passes, vGPU after
+ *	                                         vGPU, while they run)
+ *	                                        (all stop)
+ *	STREAM i, DATA ..., [STATE], END ---->  (each vGPU's stop-copy, in order)
+ *	           <----------------   LOADED   (all validated and applied; or
+ *	                                         ERROR naming the vGPU)
+ *	COMMIT     ---------------->
+ *	           <----------------   COMMITTED (all run on the target)
+ *
+ * DATA, STATE and END belong to the vGPU of the last STREAM.  The target
+ * has every vGPU of the session open and RESUMING before it feeds a byte
+ * to any (a guest's peers must be open in one process).  It commits all
+ * or none: a failure of any vGPU discards every one of them, and the
+ * source runs all of them again (or, in doubt, none).  A one-vGPU
+ * migration sends no SESSION and no STREAM: it is 1.0, byte for byte.
+ *
  * ---- The agent socket (unix, helper <-> the workload owning the vGPU) ---------
  *
  * A vGPU has one VFIO user.  A workload that wants to be migratable serves
@@ -68,7 +93,10 @@
 
 #define MVGPU_WIRE_MAGIC	0x5747564du	/* "MVGW" */
 #define MVGPU_WIRE_MAJOR	1		/* incompatible changes */
-#define MVGPU_WIRE_MINOR	0		/* additions a peer may ignore */
+#define MVGPU_WIRE_MINOR	1		/* additions a peer may ignore;
+						 * 1: sessions (SESSION, STREAM) */
+#define MVGPU_WIRE_MINOR_ONE	0		/* a one-vGPU migration's HELLO:
+						 * what 1.0 peers send */
 #define MVGPU_WIRE_HDR		32u
 
 #define MVGPU_WIRE_F_LZ4	0x0001u
@@ -83,6 +111,7 @@
 #define MVGPU_WIRE_NAME_LEN	32u		/* type, kind: with the NUL */
 #define MVGPU_WIRE_HOST_LEN	64u		/* with the NUL */
 #define MVGPU_WIRE_VERSION_MAX	1024u		/* with the NUL */
+#define MVGPU_WIRE_VGPUS_MAX	16u		/* vGPUs in one session */
 
 enum mvgpu_wire_type {
 	/* migration: source -> target */
@@ -91,6 +120,8 @@ enum mvgpu_wire_type {
 	MVGPU_WIRE_STATE	= 3,
 	MVGPU_WIRE_END		= 4,
 	MVGPU_WIRE_COMMIT	= 5,
+	MVGPU_WIRE_SESSION	= 6,	/* 1.1: several vGPUs follow */
+	MVGPU_WIRE_STREAM	= 7,	/* 1.1: the data that follows is vGPU i's */
 	/* migration: target -> source */
 	MVGPU_WIRE_ACCEPT	= 16,
 	MVGPU_WIRE_LOADED	= 17,
@@ -173,6 +204,26 @@ struct mvgpu_wire_end {
 	__u32 passes;
 	__u64 precopy_bytes;
 };
+
+/*
+ * SESSION (source -> target, 1.1): the first message of a migration of
+ * several vGPUs, instead of a lone HELLO.  Payload (16 bytes): le16 major,
+ * le16 minor, le32 flags (none yet: 0), le32 count
+ * (2..MVGPU_WIRE_VGPUS_MAX), le32 0.  Then @count HELLOs, one per vGPU, in
+ * the order STREAM numbers them (no source UUID twice, no target twice).
+ * A 1.0 target refuses it as an unknown message.
+ */
+struct mvgpu_wire_session {
+	__u16 major, minor;
+	__u32 flags;
+	__u32 count;
+};
+
+/*
+ * STREAM (source -> target, 1.1, the data phase of a session): the DATA,
+ * STATE and END that follow, until the next STREAM, are vGPU @index's
+ * (its HELLO's position, < count).  Payload: le32 index, le32 0.
+ */
 
 /* LOADED, COMMITTED (target -> source).  Payload: le64 nanoseconds the
  * step took on the target (informational). */
@@ -281,6 +332,17 @@ int mvgpu_wire_encode_agent(const struct mvgpu_wire_agent *m, __u8 *buf,
 int mvgpu_wire_decode_agent(const __u8 *p, size_t len,
 			    struct mvgpu_wire_agent *m, char *why,
 			    size_t whylen);
+/* SESSION: another major decodes (major and minor only), for the
+ * caller's message; a count outside 2..MVGPU_WIRE_VGPUS_MAX does not. */
+int mvgpu_wire_encode_session(const struct mvgpu_wire_session *m, __u8 *buf,
+			      size_t room);
+int mvgpu_wire_decode_session(const __u8 *p, size_t len,
+			      struct mvgpu_wire_session *m, char *why,
+			      size_t whylen);
+/* STREAM: @index must be below @count (the session's). */
+int mvgpu_wire_encode_stream(__u32 index, __u8 *buf, size_t room);
+int mvgpu_wire_decode_stream(const __u8 *p, size_t len, __u32 count,
+			     __u32 *index, char *why, size_t whylen);
 /* LOADED / COMMITTED: one le64. */
 int mvgpu_wire_encode_ns(__u64 ns, __u8 *buf, size_t room);
 int mvgpu_wire_decode_ns(const __u8 *p, size_t len, __u64 *ns, char *why,

@@ -9,13 +9,16 @@
  * pipeline tests/fuzz/uio_sync.c: no kernel, no io_uring, no thread.
  *
  * Input: byte 0 the mode, byte 1 options, then the body:
- *   HEADER   the body as the first bytes of a file: img_header_decode()
- *            (options: the checksum made right after mutation, the file
- *            size the header claims or another);
+ *   HEADER   the body as the first bytes of a file: img_header_decode(),
+ *            or img_set_decode() for a set's (format 2) (options: the
+ *            checksum made right after mutation, the file size the header
+ *            claims or another);
  *   FILE     the body as a whole image file, with what a mutation broke
  *            outside the fields made right again: the header checksum, the
  *            payload size (the rest of the file), the lz4 frame's
- *            descriptor and block checksums;
+ *            descriptor and block checksums - of a set, each section's
+ *            (where its directory entry points inside the file) and the
+ *            directory's checksum;
  *   AS_IS    the body as a whole image file, as it is;
  *   STREAM   the body is a migration stream, made into an image as
  *            mvgpu save makes one (the header's migration_version is the
@@ -31,7 +34,8 @@
  *   - an image that opens has header + payload = file; one that checks has
  *     a summary whose page counts add up to its framebuffer, and extracts
  *     to exactly its stream bytes; one that does not extract does not
- *     check;
+ *     check; a set that opens is 2..16 sections, back to back after its
+ *     directory to the file's end, each of them an image as above;
  *   - STREAM: the image checks exactly when the stream decodes (and its
  *     frame has a content checksum), with the same page, zero and hint
  *     records and (for framebuffers up to 256 MiB) the same pages with
@@ -90,17 +94,61 @@ static void type_version(unsigned idx, char *buf, size_t len)
 
 /* ---- HEADER -------------------------------------------------------------- */
 
+static bool is_set(const uint8_t *p, size_t n)
+{
+	return n >= IMG_SET_FIXED && mvgpu_get_le16(p + 8) == IMG_SET_MAJOR;
+}
+
 static void fix_header_csum(uint8_t *p, size_t n)
 {
+	unsigned off = is_set(p, n) ? IMG_SET_CSUM_OFF : IMG_CSUM_OFF;
 	uint32_t hb;
 
-	if (n < IMG_FIXED)
+	if (n < IMG_FIXED && !is_set(p, n))
 		return;
 	hb = mvgpu_get_le32(p + 12);
-	if (hb < IMG_FIXED || hb > n)
+	if (hb < off + 8 || hb > n)
 		return;
-	memset(p + IMG_CSUM_OFF, 0, 8);
-	mvgpu_put_le64(p + IMG_CSUM_OFF, XXH64(p, hb, 0));
+	memset(p + off, 0, 8);
+	mvgpu_put_le64(p + off, XXH64(p, hb, 0));
+}
+
+/* A header decoder's verdict: a refusal is a documented error with a
+ * reason. */
+static bool refused(int ret, const char *why, size_t whylen)
+{
+	CHECK(strlen(why) < whylen);
+	if (ret) {
+		CHECK(ret == -EPROTO || ret == -EPROTONOSUPPORT ||
+		      ret == -EBADMSG || ret == -ENODATA);
+		CHECK(why[0]);
+	}
+	return ret != 0;
+}
+
+/* A set's directory: what decodes is contiguous and re-encodes. */
+static void fuzz_set_header(const uint8_t *p, size_t n, uint64_t file_bytes)
+{
+	struct img_set_entry e[MVGPU_SESSION_MAX];
+	uint8_t enc[IMG_SET_HEADER_MAX];
+	char why[256] = "";
+	unsigned k, i;
+	uint64_t at;
+	int ret;
+
+	ret = img_set_decode(p, n, file_bytes, e, &k, why, sizeof(why));
+	if (refused(ret, why, sizeof(why)))
+		return;
+	CHECK(k >= 2 && k <= MVGPU_SESSION_MAX);
+	for (i = 0, at = IMG_SET_FIXED + IMG_SET_ENTRY * k; i < k; i++) {
+		CHECK(e[i].offset == at);
+		at += e[i].bytes;
+	}
+	CHECK(at == file_bytes);
+	ret = img_set_encode(e, k, enc, sizeof(enc));
+	CHECK(ret == (int)(IMG_SET_FIXED + IMG_SET_ENTRY * k));
+	CHECK(!memcmp(enc, p, 10) && !memcmp(enc + 12, p + 12, IMG_SET_CSUM_OFF - 12) &&
+	      !memcmp(enc + IMG_SET_FIXED, p + IMG_SET_FIXED, (size_t)ret - IMG_SET_FIXED));
 }
 
 static void fuzz_header(uint8_t *p, size_t n, unsigned opt)
@@ -113,6 +161,10 @@ static void fuzz_header(uint8_t *p, size_t n, unsigned opt)
 
 	if (opt & 1)
 		fix_header_csum(p, n);
+	if (is_set(p, n)) {
+		fuzz_set_header(p, n, opt & 2 ? UINT64_MAX : n);
+		return;
+	}
 	if (n >= IMG_FIXED) {
 		claim = (uint64_t)mvgpu_get_le32(p + 12) + mvgpu_get_le64(p + 32);
 		if (claim < mvgpu_get_le64(p + 32))
@@ -130,13 +182,8 @@ static void fuzz_header(uint8_t *p, size_t n, unsigned opt)
 		break;
 	}
 	ret = img_header_decode(p, n, file_bytes, &a, why, sizeof(why));
-	CHECK(strlen(why) < sizeof(why));
-	if (ret) {
-		CHECK(ret == -EPROTO || ret == -EPROTONOSUPPORT ||
-		      ret == -EBADMSG || ret == -ENODATA);
-		CHECK(why[0]);
+	if (refused(ret, why, sizeof(why)))
 		return;
-	}
 	CHECK(a.major == MVGPU_IMAGE_MAJOR);
 	CHECK(!(a.flags & ~MVGPU_IMAGE_F_PRECOPY));
 	CHECK(a.migration_version[0]);
@@ -165,6 +212,36 @@ struct img_result {
 	mvgpu_image_summary sum;
 };
 
+/* A set that opened: its sections back to back to the file's end, each
+ * one an image that checks or not, and extracts when it checks. */
+static void run_set(mvgpu_image *img, struct img_result *r, size_t n)
+{
+	uint64_t at = r->info.header_bytes;
+	mvgpu_image_stats st;
+	unsigned i;
+
+	CHECK(r->info.major == IMG_SET_MAJOR);
+	CHECK(r->info.vgpus >= 2 && r->info.vgpus <= MVGPU_SESSION_MAX);
+	CHECK(!mvgpu_image_vgpu(img, r->info.vgpus));
+	CHECK(mvgpu_image_check(img, NULL, NULL, NULL) == -EISDIR);
+	for (i = 0; i < r->info.vgpus; i++) {
+		mvgpu_image *one = mvgpu_image_vgpu(img, i);
+		const mvgpu_image_info *in = mvgpu_image_get_info(one);
+		int check, extract;
+
+		CHECK(in->offset == at && in->vgpus == 1 && in->source_uuid[0]);
+		at += in->header_bytes + in->payload_bytes;
+		check = mvgpu_image_check(one, NULL, NULL, NULL);
+		extract = mvgpu_image_extract(one, fz_devnull(), NULL, &st);
+		CHECK(check || !extract);
+		if (!extract)
+			CHECK(st.stream_bytes == in->stream_bytes);
+		if (check && !r->check)
+			r->check = check;
+	}
+	CHECK(at == n);
+}
+
 /* Open, check (against its own header, or type @target's version), extract. */
 static struct img_result run_file(const uint8_t *p, size_t n, int target)
 {
@@ -182,6 +259,11 @@ static struct img_result run_file(const uint8_t *p, size_t n, int target)
 	}
 	r.info = *mvgpu_image_get_info(img);
 	CHECK(r.info.file_bytes == n);
+	if (r.info.vgpus > 1) {
+		run_set(img, &r, n);
+		mvgpu_image_close(img);
+		return r;
+	}
 	CHECK(r.info.header_bytes + r.info.payload_bytes == n);
 	r.check = mvgpu_image_check(img, NULL, &r.sum, NULL);
 	if (r.check) {
@@ -218,6 +300,20 @@ static void fix_file(uint8_t *p, size_t n)
 {
 	uint32_t hb;
 
+	if (is_set(p, n)) {
+		uint32_t k = mvgpu_get_le32(p + 20), i;
+
+		for (i = 0; k <= MVGPU_SESSION_MAX && i < k &&
+		     IMG_SET_FIXED + IMG_SET_ENTRY * (i + 1) <= n; i++) {
+			const uint8_t *d = p + IMG_SET_FIXED + IMG_SET_ENTRY * i;
+			uint64_t off = mvgpu_get_le64(d), len = mvgpu_get_le64(d + 8);
+
+			if (off < n && len <= n - off && !is_set(p + off, (size_t)len))
+				fix_file(p + off, (size_t)len);
+		}
+		fix_header_csum(p, n);
+		return;
+	}
 	if (n < IMG_FIXED)
 		return;
 	hb = mvgpu_get_le32(p + 12);
@@ -543,6 +639,42 @@ static uint8_t *write_image(const char *dir, const uint8_t *s, size_t n,
 	return file;
 }
 
+/* A set of @k images of streams of type 0 (vGPU i of UUID 5e7...i),
+ * malloc'd: its directory, then the images back to back. */
+static uint8_t *write_set(const char *dir, uint8_t *buf, size_t cap, unsigned k,
+			  size_t *len)
+{
+	struct img_set_entry e[MVGPU_SESSION_MAX];
+	uint8_t *sec[MVGPU_SESSION_MAX], *file, hdr[IMG_HEADER_MAX];
+	mvgpu_image_info in;
+	size_t slen[MVGPU_SESSION_MAX], at;
+	unsigned i;
+
+	at = IMG_SET_FIXED + IMG_SET_ENTRY * k;
+	for (i = 0; i < k; i++) {
+		size_t n = seed_stream(buf, cap, 0, 2 + i);
+
+		sec[i] = write_image(dir, buf, n, 0, &slen[i]);
+		CHECK(!img_header_decode(sec[i], slen[i], slen[i], &in, NULL, 0));
+		snprintf(in.source_uuid, sizeof(in.source_uuid),
+			 "5e700000-0000-4000-8000-00000000000%u", i + 1);
+		CHECK(img_header_encode(&in, hdr, sizeof(hdr)) == (int)in.header_bytes);
+		memcpy(sec[i], hdr, in.header_bytes);
+		e[i] = (struct img_set_entry){ .offset = at, .bytes = slen[i] };
+		snprintf(e[i].uuid, sizeof(e[i].uuid), "%s", in.source_uuid);
+		at += slen[i];
+	}
+	file = malloc(at);
+	CHECK(file);
+	CHECK(img_set_encode(e, k, file, at) == (int)e[0].offset);
+	for (i = 0; i < k; i++) {
+		memcpy(file + e[i].offset, sec[i], slen[i]);
+		free(sec[i]);
+	}
+	*len = at;
+	return file;
+}
+
 static void seed(const char *dir, const char *name, unsigned mode,
 		 unsigned opt, const uint8_t *p, size_t n)
 {
@@ -598,6 +730,20 @@ int main(int argc, char **argv)
 		     mvgpu_get_le32(file + 12) + 16u * t);
 		free(file);
 	}
+	/* sets of 2 and 3 vGPUs, as mvgpu_image_save_n() writes them */
+	for (t = 2; t <= 3; t++) {
+		size_t slen;
+
+		file = write_set(argv[1], buf, cap, t, &slen);
+		snprintf(name, sizeof(name), "set-%u", t);
+		seed(argv[1], name, IMG_MODE_FILE, 0x80, file, slen);
+		snprintf(name, sizeof(name), "set-%u-as-is", t);
+		seed(argv[1], name, IMG_MODE_AS_IS, 0, file, slen);
+		snprintf(name, sizeof(name), "set-%u-header", t);
+		seed(argv[1], name, IMG_MODE_HEADER, 0,
+		     file, IMG_SET_FIXED + IMG_SET_ENTRY * t);
+		free(file);
+	}
 	/* ZERO storms on the 1G type: raw, and compressed in a file */
 	n = storm_stream(buf, cap, 3, 1000);
 	seed(argv[1], "storm-stream", IMG_MODE_STREAM, 3 << 4, buf, n);
@@ -606,7 +752,7 @@ int main(int argc, char **argv)
 	seed(argv[1], "storm-file", IMG_MODE_FILE, 0, file, len);
 	free(file);
 	fz_write_dict(argv[1], "image.dict", dict, sizeof(dict) / sizeof(dict[0]));
-	printf("fuzz seeds: 4 types as streams, files and headers, ZERO storms and image.dict in %s\n",
+	printf("fuzz seeds: 4 types as streams, files and headers, sets of 2 and 3, ZERO storms and image.dict in %s\n",
 	       argv[1]);
 	free(buf);
 	mvgpu_ctx_free(ctx);

@@ -10,8 +10,10 @@
  * hash of every byte that reaches it), the pipeline tests/fuzz/uio_sync.c:
  * no kernel, no io_uring, no thread.
  *
- * Input: byte 0 the mode, byte 1 how the second run cuts the bytes into
- * reads, then the body:
+ * Input: byte 0 the mode (bits 0-1) and the streams (bits 2-3: n - 1; a
+ * session of n > 1 streams goes through xf_session_recv(), as
+ * mvgpu_receive_n() receives one), byte 1 how the second run cuts the
+ * bytes into reads, then the body:
  *   RAW        the body as the socket's bytes, as they are;
  *   FRAMED     the body as messages whose checksums (and lz4 frame
  *              descriptor checksums) are made right after mutation, and
@@ -19,14 +21,18 @@
  *   FRAMED_SEQ the same with seq as the body has it;
  *   SOURCE     the body is a migration stream (byte 0 picks the DATA
  *              chunk size, byte 1 a STATE), sent as xf_stream_send()
- *              sends it (the seeder checks that byte for byte).
+ *              sends it (the seeder checks that byte for byte); in a
+ *              session, cut into n streams, each sent in two parts as a
+ *              source sends pre-copy and stop-copy (STREAM i before each
+ *              part, a STATE and END after the second).
  * Invariants (a violation aborts):
  *   - two runs, one with reads as big as the pipeline's buffers and one in
  *     the pieces byte 1 picks, end the same way; when they succeed, with
  *     the same bytes at the sink and the same counts;
  *   - a failure is a negative errno with a message; the counts match what
  *     reached the sink;
- *   - SOURCE: the stream arrives byte-exact, its DATA payload bytes counted.
+ *   - SOURCE: the stream arrives byte-exact, its DATA payload bytes
+ *     counted (a session's in the order its parts were sent).
  * Bounds: libFuzzer's -malloc_limit_mb (tests/fuzz/fuzz.mk) makes any
  * allocation of more than the receiver's fixed buffers a crash: a hostile
  * length must never allocate.
@@ -135,6 +141,43 @@ static void rx_state(struct rx_wire *w, const char *kind, size_t len)
 	free(s);
 }
 
+static void rx_stream_msg(struct rx_wire *w, unsigned i)
+{
+	uint8_t p[8];
+
+	CHECK(mvgpu_wire_encode_stream(i, p, sizeof(p)) == 8);
+	rx_msg(w, MVGPU_WIRE_STREAM, 0, 0, p, 8);
+}
+
+/* DATA messages of @n bytes of @s, counted for END in @e. */
+static void rx_data(struct rx_wire *w, const uint8_t *s, size_t n, size_t chunk,
+		    struct mvgpu_wire_end *e)
+{
+	while (n) {
+		size_t c = n < chunk ? n : chunk, z = rx_lz4(s, c);
+
+		if (z)
+			rx_msg(w, MVGPU_WIRE_DATA, MVGPU_WIRE_F_LZ4, (uint32_t)c,
+			       lz4_buf, (uint32_t)z);
+		else
+			rx_msg(w, MVGPU_WIRE_DATA, 0, (uint32_t)c, s, (uint32_t)c);
+		e->data_msgs++;
+		e->stream_bytes += c;
+		w->data_bytes += z ? z : c;
+		s += c;
+		n -= c;
+	}
+}
+
+static void rx_end(struct rx_wire *w, const struct mvgpu_wire_end *e)
+{
+	uint8_t end[64];
+	int k = mvgpu_wire_encode_end(e, end, sizeof(end));
+
+	CHECK(k > 0);
+	rx_msg(w, MVGPU_WIRE_END, 0, 0, end, (uint32_t)k);
+}
+
 /*
  * @n stream bytes as a source sends them: DATA messages of @chunk stream
  * bytes (an lz4 frame when it is smaller, else as they are), a STATE when
@@ -145,32 +188,55 @@ static void rx_send(struct rx_wire *w, const uint8_t *s, size_t n,
 		    size_t chunk, unsigned state_sel)
 {
 	struct mvgpu_wire_end e = { 0 };
-	uint8_t end[64];
-	int k;
 
 	memset(w, 0, sizeof(*w));
-	while (n) {
-		size_t c = n < chunk ? n : chunk, z = rx_lz4(s, c);
-
-		if (z)
-			rx_msg(w, MVGPU_WIRE_DATA, MVGPU_WIRE_F_LZ4, (uint32_t)c,
-			       lz4_buf, (uint32_t)z);
-		else
-			rx_msg(w, MVGPU_WIRE_DATA, 0, (uint32_t)c, s, (uint32_t)c);
-		w->data_msgs++;
-		w->data_bytes += z ? z : c;
-		e.stream_bytes += c;
-		s += c;
-		n -= c;
-	}
+	rx_data(w, s, n, chunk, &e);
+	w->data_msgs = e.data_msgs;
 	if (state_sel & 0x80)
 		rx_state(w, "exercise", (state_sel & 0x7f) * 9u);
 	else if (state_sel & 0x40)
 		rx_state(w, "", 0);
-	e.data_msgs = w->data_msgs;
-	k = mvgpu_wire_encode_end(&e, end, sizeof(end));
-	CHECK(k > 0);
-	rx_msg(w, MVGPU_WIRE_END, 0, 0, end, (uint32_t)k);
+	rx_end(w, &e);
+}
+
+/*
+ * The @n bytes at @s as a session of @ns streams: stream i is the i-th
+ * part, sent as a session's source sends it - its first half (pre-copy)
+ * after STREAM i, stream after stream, then its second half, a STATE (as
+ * @state_sel says) and END.  @order gets the parts as sent (offset,
+ * length: 2 * @ns of them).
+ */
+static void rx_send_session(struct rx_wire *w, const uint8_t *s, size_t n,
+			    unsigned ns, size_t chunk, unsigned state_sel,
+			    size_t order[][2])
+{
+	struct mvgpu_wire_end e[4] = { { 0 } };
+	size_t part = n / ns, off[4], len[4];
+	unsigned i, k = 0;
+
+	memset(w, 0, sizeof(*w));
+	for (i = 0; i < ns; i++) {
+		off[i] = i * part;
+		len[i] = i + 1 == ns ? n - off[i] : part;
+	}
+	for (i = 0; i < ns; i++) {
+		rx_stream_msg(w, i);
+		rx_data(w, s + off[i], len[i] / 2, chunk, &e[i]);
+		order[k][0] = off[i];
+		order[k++][1] = len[i] / 2;
+	}
+	for (i = 0; i < ns; i++) {
+		rx_stream_msg(w, i);
+		rx_data(w, s + off[i] + len[i] / 2, len[i] - len[i] / 2, chunk, &e[i]);
+		order[k][0] = off[i] + len[i] / 2;
+		order[k++][1] = len[i] - len[i] / 2;
+		if (state_sel & 0x80)
+			rx_state(w, "exercise", (state_sel & 0x7f) * 9u + i);
+		else if (state_sel & 0x40)
+			rx_state(w, "", 0);
+		w->data_msgs += e[i].data_msgs;
+		rx_end(w, &e[i]);
+	}
 }
 
 static size_t rx_chunk(unsigned sel)
@@ -238,10 +304,13 @@ static const uint32_t rx_patterns[][6] = {
 	{ 100, 2, 3, 5000 }, { 1u << 20, 5 }, { 65535, 17, 32768, 9 },
 };
 
-static struct rx_result rx_run(unsigned pattern)
+static struct rx_result rx_run(unsigned pattern, unsigned ns)
 {
 	struct rx_result r = { 0 };
+	uint64_t each[4] = { 0 };
+	int sinks[4];
 	size_t n = 0;
+	unsigned i;
 
 	if (pattern) {
 		const uint32_t *p = rx_patterns[(pattern - 1) %
@@ -260,13 +329,23 @@ static struct rx_result rx_run(unsigned pattern)
 	tap_bytes = 0;
 	uio_sync_tap(rx_tap, tap_state);
 	CHECK(lseek(sock_fd, 0, SEEK_SET) == 0);
-	r.ret = xf_stream_recv(ctx, sock_fd, fz_devnull(), &r.stream, &r.wire);
+	if (ns == 1) {
+		r.ret = xf_stream_recv(ctx, sock_fd, fz_devnull(), &r.stream, &r.wire);
+	} else {
+		for (i = 0; i < ns; i++)
+			sinks[i] = fz_devnull();
+		r.ret = xf_session_recv(ctx, sock_fd, sinks, ns, each, &r.wire);
+		for (i = 0; i < ns; i++)
+			r.stream += each[i];
+	}
 	uio_sync_tap(NULL, NULL);
 	r.sunk = tap_bytes;
 	r.hash = XXH64_digest(tap_state);
 	if (r.ret)
 		CHECK(r.ret < 0 && mvgpu_last_error(ctx)[0]);
-	CHECK(r.stream == r.sunk);
+	/* a session counts what it decoded, written or not (a failure may
+	 * leave the last buffer unwritten) */
+	CHECK(r.stream == r.sunk || (ns > 1 && r.ret && r.stream >= r.sunk));
 	return r;
 }
 
@@ -279,18 +358,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *body = data + 2;
 	struct rx_wire w = { 0 };
 	struct rx_result a, b;
-	unsigned mode;
-	size_t n;
+	size_t n, order[8][2];
+	unsigned mode, ns, i;
 
 	if (size < 2)
 		return 0;
 	n = size - 2;
 	rx_setup();
 	mode = data[0] & 3;
+	ns = 1 + ((data[0] >> 2) & 3);
 	if (mode == RX_SOURCE) {
 		if (n < 2)
 			return 0;
-		rx_send(&w, body + 2, n - 2, rx_chunk(body[0]), body[1]);
+		if (ns > 1)
+			rx_send_session(&w, body + 2, n - 2, ns, rx_chunk(body[0]),
+					body[1], order);
+		else
+			rx_send(&w, body + 2, n - 2, rx_chunk(body[0]), body[1]);
 	} else {
 		w.p = malloc(n ? n : 1);
 		CHECK(w.p);
@@ -302,16 +386,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_load(sock_fd, w.p, w.len);
 	free(w.p);
 
-	a = rx_run(0);
-	b = rx_run(1u + data[1]);
+	a = rx_run(0, ns);
+	b = rx_run(1u + data[1], ns);
 	CHECK(a.ret == b.ret);
 	rx_last_ret = a.ret;
 	if (!a.ret)
 		CHECK(a.stream == b.stream && a.wire == b.wire && a.hash == b.hash);
 	if (mode == RX_SOURCE) {
+		uint64_t h = XXH64(body + 2, n - 2, 0);
+
+		if (ns > 1) {
+			XXH64_reset(tap_state, 0);
+			for (i = 0; i < 2 * ns; i++)
+				XXH64_update(tap_state, body + 2 + order[i][0],
+					     order[i][1]);
+			h = XXH64_digest(tap_state);
+		}
 		CHECK(!a.ret);
 		CHECK(a.stream == n - 2);
-		CHECK(a.hash == XXH64(body + 2, n - 2, 0));
+		CHECK(a.hash == h);
 		CHECK(a.wire == w.data_bytes);
 	}
 	return 0;
@@ -491,6 +584,7 @@ int main(int argc, char **argv)
 		"\\x03\\x00\\x00\\x00", "\\x04\\x00\\x00\\x00",
 		"\\x20\\x00\\x00\\x00", "\\x04\\x22\\x4d\\x18", "\\x00\\x00\\x10\\x00",
 		"\\x00\\x00\\x00\\x00", "exercise", "\\x00\\x00\\x11\\x00",
+		"\\x07\\x00\\x00\\x00", "\\x01\\x00\\x00\\x00",
 	};
 	static const struct { unsigned pages; bool noise; } streams[] = {
 		{ 0, false }, { 2, false }, { 5, true }, { 9, true },
@@ -534,8 +628,40 @@ int main(int argc, char **argv)
 		free(w.p);
 	}
 	seed_refused(argv[1], buf, n);
+	/* sessions of 2, 3 and 4 streams, as a source sends them, and one
+	 * framed by hand that reopens a stream after its END */
+	for (i = 1; i < 4; i++) {
+		struct rx_wire w;
+		size_t order[8][2];
+
+		n = seed_stream(buf, cap, 4 + (unsigned)i, i & 1);
+		head[0] = (uint8_t)(i + 1);
+		head[1] = (uint8_t)(0x80 | i);
+		snprintf(name, sizeof(name), "session-%zu", i + 1);
+		seed(argv[1], name, RX_SOURCE | (unsigned)i << 2, (unsigned)i, head, 2,
+		     buf, n);
+		rx_send_session(&w, buf, n, (unsigned)i + 1, MVGPU_WIRE_DATA_RAW_MAX,
+				0, order);
+		snprintf(name, sizeof(name), "session-framed-%zu", i + 1);
+		seed(argv[1], name, RX_FRAMED | (unsigned)i << 2, (unsigned)i + 2, NULL,
+		     0, w.p, w.len);
+		free(w.p);
+	}
+	{
+		struct rx_wire w;
+		struct mvgpu_wire_end e = { 0 };
+
+		memset(&w, 0, sizeof(w));
+		rx_stream_msg(&w, 0);
+		rx_data(&w, buf, 100, 100, &e);
+		rx_end(&w, &e);
+		rx_stream_msg(&w, 0);
+		seed_as(argv[1], "session-refused-reopened", RX_FRAMED | 1u << 2, 1,
+			NULL, 0, w.p, w.len, true);
+		free(w.p);
+	}
 	fz_write_dict(argv[1], "receive.dict", dict, sizeof(dict) / sizeof(dict[0]));
-	printf("fuzz seeds: %zu streams sent 4 ways, 3 refusals and receive.dict in %s\n",
+	printf("fuzz seeds: %zu streams sent 4 ways, 3 refusals, sessions of 2-4 streams sent 2 ways and one refused, and receive.dict in %s\n",
 	       sizeof(streams) / sizeof(streams[0]), argv[1]);
 	free(buf);
 	mvgpu_ctx_free(ctx);

@@ -362,6 +362,33 @@ static void fuzz_wire_payload(unsigned int type, const uint8_t *p, size_t n)
 		CHECK(!memcmp(&a, &b, sizeof(a)));
 		return;
 	}
+	case MVGPU_WIRE_SESSION: {
+		struct mvgpu_wire_session a, b;
+
+		if (mvgpu_wire_decode_session(p, n, &a, NULL, 0) ||
+		    a.major != MVGPU_WIRE_MAJOR)
+			return;
+		CHECK(a.count >= 2 && a.count <= MVGPU_WIRE_VGPUS_MAX);
+		k = mvgpu_wire_encode_session(&a, buf, sizeof(buf));
+		CHECK(k > 0);
+		CHECK(!mvgpu_wire_decode_session(buf, (size_t)k, &b, NULL, 0));
+		CHECK(!memcmp(&a, &b, sizeof(a)));
+		return;
+	}
+	case MVGPU_WIRE_STREAM: {
+		__u32 a, b;
+
+		if (mvgpu_wire_decode_stream(p, n, MVGPU_WIRE_VGPUS_MAX, &a, NULL, 0))
+			return;
+		CHECK(a < MVGPU_WIRE_VGPUS_MAX);
+		k = mvgpu_wire_encode_stream(a, buf, sizeof(buf));
+		CHECK(k > 0);
+		CHECK(!mvgpu_wire_decode_stream(buf, (size_t)k, a + 1, &b, NULL, 0));
+		CHECK(a == b);
+		/* an index of the session's count or more never decodes */
+		CHECK(mvgpu_wire_decode_stream(buf, (size_t)k, a, &b, NULL, 0) == -EBADMSG);
+		return;
+	}
 	case MVGPU_WIRE_STATE:
 	case MVGPU_WIRE_PAUSED:
 	case MVGPU_WIRE_START:
@@ -634,6 +661,44 @@ int main(int argc, char **argv)
 					     w + o + MVGPU_WIRE_HDR, (uint32_t)k));
 		o += MVGPU_WIRE_HDR + (size_t)k;
 		write_file(argv[1], "seed-wire", w, o);
+		free(w);
+	}
+	{
+		/* wire 1.1: SESSION of 2, two HELLOs, STREAM 1 */
+		static const struct mvgpu_wire_session ss = {
+			.major = MVGPU_WIRE_MAJOR, .minor = MVGPU_WIRE_MINOR,
+			.count = 2,
+		};
+		struct mvgpu_wire_hello h = {
+			.major = MVGPU_WIRE_MAJOR, .minor = MVGPU_WIRE_MINOR,
+			.flags = MVGPU_WIRE_HELLO_PRECOPY,
+			.type = "mvgpu-fuzz", .host = "a", .fb_size = FB_SIZE,
+			.version = "mvgpu-migration-version=1 type=mvgpu-fuzz",
+		};
+		uint8_t *w = malloc(4 * (MVGPU_WIRE_HDR + MVGPU_WIRE_CTRL_MAX));
+		size_t o = 0;
+		int k, v;
+
+		CHECK(w);
+		k = mvgpu_wire_encode_session(&ss, w + o + MVGPU_WIRE_HDR, MVGPU_WIRE_CTRL_MAX);
+		CHECK(!mvgpu_wire_encode_hdr(w + o, MVGPU_WIRE_SESSION, 0, 0, 0,
+					     w + o + MVGPU_WIRE_HDR, (uint32_t)k));
+		o += MVGPU_WIRE_HDR + (size_t)k;
+		for (v = 0; v < 2; v++) {
+			snprintf(h.source_uuid, sizeof(h.source_uuid),
+				 "%d1111111-2222-3333-4444-555555555555", v);
+			k = mvgpu_wire_encode_hello(&h, w + o + MVGPU_WIRE_HDR,
+						    MVGPU_WIRE_CTRL_MAX);
+			CHECK(!mvgpu_wire_encode_hdr(w + o, MVGPU_WIRE_HELLO, 0, 0,
+						     1 + (unsigned)v,
+						     w + o + MVGPU_WIRE_HDR, (uint32_t)k));
+			o += MVGPU_WIRE_HDR + (size_t)k;
+		}
+		k = mvgpu_wire_encode_stream(1, w + o + MVGPU_WIRE_HDR, MVGPU_WIRE_CTRL_MAX);
+		CHECK(!mvgpu_wire_encode_hdr(w + o, MVGPU_WIRE_STREAM, 0, 0, 3,
+					     w + o + MVGPU_WIRE_HDR, (uint32_t)k));
+		o += MVGPU_WIRE_HDR + (size_t)k;
+		write_file(argv[1], "seed-wire-session", w, o);
 		free(w);
 	}
 	text = malloc(4096);

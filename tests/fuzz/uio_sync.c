@@ -35,7 +35,9 @@ struct uio {
 	size_t avail;		/* room the last reserve gave */
 	int64_t dst_off;	/* positional sink: next offset */
 	size_t next_read;	/* index into sync_reads */
+	unsigned sink;		/* with dst_fds: uio_out_select()'s */
 	bool input_ended;
+	bool source_ended;	/* uio_end_source() */
 	int err;
 	char why[UIO_WHY_MAX];
 };
@@ -91,10 +93,16 @@ void uio_end_input(struct uio *u)
 	u->input_ended = true;
 }
 
+void uio_end_source(struct uio *u)
+{
+	u->source_ended = true;	/* only from a pause: never called here */
+}
+
 /* The output buffer to the sink. */
 static int sync_flush(struct uio *u)
 {
 	const struct uio_cfg *c = u->cfg;
+	int fd = c->dst_fds ? c->dst_fds[u->sink] : c->dst.fd;
 	size_t done = 0;
 	ssize_t w;
 	int ret;
@@ -103,7 +111,7 @@ static int sync_flush(struct uio *u)
 		return 0;
 	if (sync_tap)
 		sync_tap(sync_tap_opaque, u->out, u->out_len);
-	if (c->dst.fd < 0) {
+	if (fd < 0) {
 		ret = c->ops->consume(u, c->opaque, u->out, u->out_len);
 		u->counts.out_bytes += u->out_len;
 		u->counts.writes++;
@@ -114,9 +122,9 @@ static int sync_flush(struct uio *u)
 	}
 	while (done < u->out_len) {
 		if (c->dst.off < 0)
-			w = write(c->dst.fd, u->out + done, u->out_len - done);
+			w = write(fd, u->out + done, u->out_len - done);
 		else
-			w = pwrite(c->dst.fd, u->out + done, u->out_len - done,
+			w = pwrite(fd, u->out + done, u->out_len - done,
 				   u->dst_off + (int64_t)done);
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -155,6 +163,18 @@ void uio_out_commit(struct uio *u, size_t n)
 		sync_abort("uio_out_commit() of more than was reserved", n, u->avail);
 	u->out_len += n;
 	u->avail -= n;
+}
+
+void uio_out_select(struct uio *u, unsigned i)
+{
+	const struct uio_cfg *c = u->cfg;
+
+	if (c->dst_fds ? i >= c->ndst : i != 0) {
+		uio_fail(u, -EINVAL, "no sink %u", i);
+		return;
+	}
+	if (i != u->sink && !sync_flush(u))
+		u->sink = i;
 }
 
 /* The transform, with the worker's rule for a bare error code. */
@@ -282,6 +302,8 @@ static int sync_sequential(struct uio *u)
 				return u->err;
 			return sync_finish(u);
 		}
+		if (u->source_ended)
+			break;
 		r = read(c->src.fd, u->in + len,
 			 sync_read_size(u, c->in_size - len));
 		if (r < 0 && errno == EINTR)

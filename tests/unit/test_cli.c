@@ -930,6 +930,38 @@ Test(cli, topo_errors_and_usage)
 	expect_err(2, "unexpected argument 'extra'");
 }
 
+/* Several vGPUs at once: UUID[,UUID...], each once, at most 16. */
+Test(cli, vgpu_lists_of_migrate_and_receive)
+{
+	char many[17 * 37 + 1] = "";
+	int i;
+
+	for (i = 0; i < 17; i++)
+		snprintf(many + strlen(many), sizeof(many) - strlen(many), "%s%08x-0000-4000-8000-000000000000",
+			 i ? "," : "", i + 1);
+	run("migrate", U1 ",nope", "unix:/x");
+	expect_err(2, "migrate: invalid UUID 'nope'");
+	run("migrate", U1 ",", "unix:/x");
+	expect_err(2, "migrate: invalid UUID ''");
+	run("migrate", U1 ",11111111-1111-4111-8111-111111111111", "unix:/x");
+	expect_err(2, "migrate: UUID: vGPU 11111111-1111-4111-8111-111111111111 is given twice");
+	run("migrate", many, "unix:/x");
+	expect_err(2, "migrate: UUID: at most 16 vGPUs at once, got 17");
+	run("migrate", U1 "," U2, "unix:/x", "--target-uuid", U1);
+	expect_err(2, "migrate: --target-uuid: 1 UUID for 2 vGPUs, one each in the same order");
+	run("migrate", U1 "," U2, "unix:/x", "--target-uuid", U1 "," U1);
+	expect_err(2, "--target-uuid: vGPU " U1 " is given twice");
+	run("receive", "--listen", "unix:/x", "--uuid", U1 "," U1);
+	expect_err(2, "receive: --uuid: vGPU " U1 " is given twice");
+	run("receive", "--listen", "unix:/x", "--uuid", many);
+	expect_err(2, "at most 16 vGPUs at once");
+	run("help", "migrate");
+	expect_out(0, "UUID[,UUID...] HOST:PORT [--target-uuid U[,U...]]");
+	has(R.out, "or several (at most 16)");
+	run("help", "receive");
+	expect_out(0, "--uuid U[,U...]");
+}
+
 Test(cli, topo_help)
 {
 	run("help", "topo");

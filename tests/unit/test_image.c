@@ -695,6 +695,12 @@ static void fix_csum(uint8_t *h, uint32_t hb)
 	mvgpu_put_le64(h + IMG_CSUM_OFF, XXH64(h, hb, 0));
 }
 
+static void fix_csum_set(uint8_t *h, uint32_t hb)
+{
+	memset(h + IMG_SET_CSUM_OFF, 0, 8);
+	mvgpu_put_le64(h + IMG_SET_CSUM_OFF, XXH64(h, hb, 0));
+}
+
 Test(image, header_parser_fuzz)
 {
 	mvgpu_image_info in = { 0 }, out;
@@ -1394,4 +1400,313 @@ Test(image, an_unsynced_directory_is_reported)
 	cr_assert_eq(write_img(path_in("d.img"), &s, NULL, NULL), 0);
 	cr_assert_str_eq(warned, "");
 	free_stream(&s);
+}
+
+/* ---- sets: several vGPUs in one image (format 2.0) --------------------------- */
+
+static const char *const SET_UUID[] = {
+	"5e700000-0000-4000-8000-000000000001", "5e700000-0000-4000-8000-000000000002",
+	"5e700000-0000-4000-8000-000000000003",
+};
+
+/* The image at @path with @uuid as its source (the header rewritten). */
+static void set_source_uuid(const char *path, const char *uuid)
+{
+	mvgpu_image_info in;
+	uint8_t *b, hdr[IMG_HEADER_MAX];
+	char why[256];
+	size_t len;
+
+	b = slurp(path, &len);
+	cr_assert_eq(img_header_decode(b, len, len, &in, why, sizeof(why)), 0, "%s", why);
+	snprintf(in.source_uuid, sizeof(in.source_uuid), "%s", uuid);
+	cr_assert_eq(img_header_encode(&in, hdr, sizeof(hdr)), (int)in.header_bytes);
+	memcpy(b, hdr, in.header_bytes);
+	spit(path, b, len);
+	free(b);
+}
+
+/* A set at @out of @n images made of @s[i] (vGPU SET_UUID[i]): a
+ * directory and the images as they are; its bytes in *@all. */
+static void make_set(const char *path, struct sstream *s, unsigned n,
+		     uint8_t **all, size_t *len)
+{
+	struct img_set_entry e[MVGPU_SESSION_MAX];
+	uint8_t *sec[MVGPU_SESSION_MAX];
+	size_t slen[MVGPU_SESSION_MAX], at;
+	char out[512];
+	unsigned i;
+	int hb;
+
+	snprintf(out, sizeof(out), "%s", path);	/* path_in()'s buffers turn */
+	at = IMG_SET_FIXED + IMG_SET_ENTRY * n;
+	for (i = 0; i < n; i++) {
+		cr_assert_eq(write_img(path_in("section.img"), &s[i], NULL, NULL), 0);
+		set_source_uuid(path_in("section.img"), SET_UUID[i]);
+		sec[i] = slurp(path_in("section.img"), &slen[i]);
+		e[i] = (struct img_set_entry){ .offset = at, .bytes = slen[i] };
+		snprintf(e[i].uuid, sizeof(e[i].uuid), "%s", SET_UUID[i]);
+		at += slen[i];
+	}
+	*all = malloc(at);
+	cr_assert_not_null(*all);
+	hb = img_set_encode(e, n, *all, at);
+	cr_assert_eq(hb, (int)(IMG_SET_FIXED + IMG_SET_ENTRY * n));
+	for (i = 0, at = (size_t)hb; i < n; i++) {
+		memcpy(*all + at, sec[i], slen[i]);
+		at += slen[i];
+		free(sec[i]);
+	}
+	*len = at;
+	spit(out, *all, at);
+	unlink(path_in("section.img"));
+}
+
+/* Open a set and check every vGPU of it: 0 or the first error. */
+static int check_set_file(const char *path)
+{
+	mvgpu_image *img;
+	unsigned i;
+	int ret = mvgpu_image_open(ctx, path, &img);
+
+	if (ret)
+		return ret;
+	for (i = 0; !ret && i < mvgpu_image_get_info(img)->vgpus; i++)
+		ret = mvgpu_image_check(mvgpu_image_vgpu(img, i), NULL, NULL, NULL);
+	mvgpu_image_close(img);
+	return ret;
+}
+
+Test(image, a_set_holds_each_vgpu_as_an_image)
+{
+	struct sstream s[3];
+	mvgpu_image_stats st;
+	const mvgpu_image_info *in;
+	mvgpu_image *img, *one;
+	uint8_t *all, *back, *sec;
+	size_t len, slen;
+	unsigned i;
+	int out;
+
+	for (i = 0; i < 3; i++)
+		build_stream(&s[i], 100 + 150 * i, 20 * i);
+	make_set(path_in("set.img"), s, 3, &all, &len);
+	cr_assert_eq(mvgpu_image_open(ctx, path_in("set.img"), &img), 0, "%s",
+		     mvgpu_last_error(ctx));
+	in = mvgpu_image_get_info(img);
+	cr_assert_eq(in->major, MVGPU_IMAGE_SET_MAJOR);
+	cr_assert_eq(in->vgpus, 3);
+	cr_assert_eq(in->file_bytes, len);
+	cr_assert_eq(in->stream_bytes, s[0].len + s[1].len + s[2].len);
+	cr_assert_str_eq(in->source_uuid, "");
+	/* the set itself is no vGPU */
+	cr_assert_eq(mvgpu_image_check(img, NULL, NULL, NULL), -EISDIR);
+	cr_assert(strstr(mvgpu_last_error(ctx), "a set of 3 vGPUs"), "%s", mvgpu_last_error(ctx));
+	cr_assert_eq(mvgpu_image_extract(img, 1, NULL, &st), -EISDIR);
+	cr_assert_null(mvgpu_image_vgpu(img, 3));
+	for (i = 0; i < 3; i++) {
+		one = mvgpu_image_vgpu(img, i);
+		cr_assert_not_null(one);
+		cr_assert_str_eq(mvgpu_image_get_info(one)->source_uuid, SET_UUID[i]);
+		cr_assert_eq(mvgpu_image_get_info(one)->stream_bytes, s[i].len);
+		cr_assert_eq(mvgpu_image_check(one, version_of(0), NULL, NULL), 0, "%u: %s",
+			     i, mvgpu_last_error(ctx));
+		/* each one's stream and framebuffer, as a restore would have them */
+		out = memfd_create("out", MFD_CLOEXEC);
+		cr_assert_eq(mvgpu_image_extract(one, out, NULL, &st), 0, "%s",
+			     mvgpu_last_error(ctx));
+		back = malloc(s[i].len);
+		cr_assert_eq(pread(out, back, s[i].len, 0), (ssize_t)s[i].len);
+		cr_assert_eq(memcmp(back, s[i].buf, s[i].len), 0, "vGPU %u's stream", i);
+		close(out);
+		cr_assert_eq(mvgpu_image_read_fb(one, 0, back, s[i].len < FB_SIZE ?
+						 s[i].len : FB_SIZE), 0);
+		cr_assert_eq(memcmp(back, s[i].fb, s[i].len < FB_SIZE ? s[i].len : FB_SIZE), 0);
+		free(back);
+		/* its section, cut out, is a plain image (an older mvgpu's) */
+		sec = all + mvgpu_image_get_info(one)->offset;
+		slen = (size_t)(mvgpu_image_get_info(one)->header_bytes +
+				mvgpu_image_get_info(one)->payload_bytes);
+		spit(path_in("cut.img"), sec, slen);
+		cr_assert_eq(check_file(path_in("cut.img"), NULL), 0, "%s",
+			     mvgpu_last_error(ctx));
+	}
+	mvgpu_image_close(img);
+	/* a plain image is its own only vGPU */
+	cr_assert_eq(mvgpu_image_open(ctx, path_in("cut.img"), &img), 0);
+	cr_assert_eq(mvgpu_image_get_info(img)->vgpus, 1);
+	cr_assert_eq(mvgpu_image_vgpu(img, 0), img);
+	cr_assert_null(mvgpu_image_vgpu(img, 1));
+	mvgpu_image_close(img);
+	free(all);
+	for (i = 0; i < 3; i++)
+		free_stream(&s[i]);
+}
+
+Test(image, a_damaged_or_truncated_set_is_refused)
+{
+	struct sstream s[2];
+	uint8_t *all;
+	size_t len, hb = IMG_SET_FIXED + 2 * IMG_SET_ENTRY;
+	int ret;
+	unsigned i;
+
+	for (i = 0; i < 2; i++)
+		build_stream(&s[i], 200, 30);
+	make_set(path_in("set.img"), s, 2, &all, &len);
+	cr_assert_eq(check_set_file(path_in("set.img")), 0, "%s", mvgpu_last_error(ctx));
+	/* cut anywhere: in the directory, in a section's header, payload */
+	for (size_t cut = 0; cut < len; cut += cut < hb + 200 ? 1 : len / 89 + 1) {
+		spit(path_in("cut.img"), all, cut);
+		ret = check_set_file(path_in("cut.img"));
+		cr_assert(ret == -ENODATA || ret == -EPROTO || ret == -EBADMSG,
+			  "cut at %zu of %zu: %d %s", cut, len, ret, mvgpu_last_error(ctx));
+	}
+	/* a bit flipped anywhere */
+	for (size_t at = 0; at < len; at += at < hb + 120 ? 1 : len / 173 + 1) {
+		all[at] ^= 0x04;
+		spit(path_in("bad.img"), all, len);
+		all[at] ^= 0x04;
+		ret = check_set_file(path_in("bad.img"));
+		cr_assert(ret == -EBADMSG || ret == -EPROTO || ret == -ENODATA ||
+			  ret == -EPROTONOSUPPORT,
+			  "flip at %zu of %zu: %d %s", at, len, ret, mvgpu_last_error(ctx));
+	}
+	/* bytes after the last vGPU */
+	all = realloc(all, len + 3);
+	memset(all + len, 0, 3);
+	spit(path_in("bad.img"), all, len + 3);
+	cr_assert_eq(check_set_file(path_in("bad.img")), -EBADMSG);
+	cr_assert(strstr(mvgpu_last_error(ctx), "3 unexpected bytes after the last vGPU"),
+		  "%s", mvgpu_last_error(ctx));
+	free(all);
+	for (i = 0; i < 2; i++)
+		free_stream(&s[i]);
+}
+
+/* Directories a writer could have got wrong, checksums right: refused. */
+Test(image, foreign_sets_are_refused)
+{
+	struct img_set_entry e[MVGPU_SESSION_MAX];
+	struct sstream s[2];
+	uint8_t *all, h[IMG_SET_HEADER_MAX];
+	size_t len, sec1;
+	unsigned i, n;
+	char why[256];
+
+	for (i = 0; i < 2; i++)
+		build_stream(&s[i], 50, 0);
+	make_set(path_in("set.img"), s, 2, &all, &len);
+	cr_assert_eq(img_set_decode(all, len, len, e, &n, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(n, 2);
+	sec1 = (size_t)e[1].offset;
+#define REWRITE(expect, what, ...) do {						\
+		struct img_set_entry f[MVGPU_SESSION_MAX];			\
+		memcpy(f, e, sizeof(f));					\
+		__VA_ARGS__;							\
+		cr_assert_eq(img_set_encode(f, 2, all, len), (int)(IMG_SET_FIXED + 2 * IMG_SET_ENTRY)); \
+		spit(path_in("bad.img"), all, len);				\
+		cr_assert_eq(check_set_file(path_in("bad.img")), (expect), "%s: %s", \
+			     (what), mvgpu_last_error(ctx));			\
+		cr_assert(strstr(mvgpu_last_error(ctx), (what)), "%s",	\
+			  mvgpu_last_error(ctx));				\
+	} while (0)
+	REWRITE(-EBADMSG, "in the set twice", snprintf(f[1].uuid, sizeof(f[1].uuid), "%s", SET_UUID[0]));
+	REWRITE(-EBADMSG, "its section saved vGPU " "5e700000-0000-4000-8000-000000000002" ", the set's header says",
+		snprintf(f[1].uuid, sizeof(f[1].uuid), "%s", SET_UUID[2]));
+	REWRITE(-EBADMSG, "vGPU 2's section at", f[1].offset += 8);
+	REWRITE(-EBADMSG, "unexpected bytes after the last vGPU", f[1].bytes -= 8);
+	REWRITE(-ENODATA, "truncated", f[1].bytes += 8);
+	REWRITE(-ENODATA, "vGPU 1 of 2", f[0].bytes = 100, f[1].offset = IMG_SET_FIXED + 2 * IMG_SET_ENTRY + 100,
+		f[1].bytes = len - f[1].offset);
+#undef REWRITE
+	cr_assert_eq(img_set_encode(e, 2, all, len), (int)(IMG_SET_FIXED + 2 * IMG_SET_ENTRY));
+	/* counts no writer makes, with a checksum made right */
+	for (i = 0; i < 3; i++) {
+		static const uint32_t bad[] = { 0, 1, MVGPU_SESSION_MAX + 1 };
+
+		memcpy(h, all, IMG_SET_HEADER_MAX);
+		mvgpu_put_le32(h + 20, bad[i]);
+		mvgpu_put_le32(h + 12, IMG_SET_FIXED + IMG_SET_ENTRY * bad[i]);
+		fix_csum_set(h, IMG_SET_FIXED + IMG_SET_ENTRY * (bad[i] < 17 ? bad[i] : 16));
+		cr_assert_eq(img_set_decode(h, sizeof(h), len, e, &n, why, sizeof(why)),
+			     -EBADMSG, "count %u", bad[i]);
+		cr_assert(strstr(why, "a set of"), "%s", why);
+	}
+	cr_assert_eq(img_set_encode(e, 1, h, sizeof(h)), -EINVAL);
+	cr_assert_eq(img_set_encode(e, MVGPU_SESSION_MAX + 1, h, sizeof(h)), -EINVAL);
+	cr_assert_eq(img_set_encode(e, 2, h, 40), -ENOSPC);
+	/* unknown flags: a newer writer */
+	memcpy(h, all, IMG_SET_FIXED + 2 * IMG_SET_ENTRY);
+	mvgpu_put_le32(h + 16, 8);
+	fix_csum_set(h, IMG_SET_FIXED + 2 * IMG_SET_ENTRY);
+	cr_assert_eq(img_set_decode(h, sizeof(h), len, e, &n, why, sizeof(why)),
+		     -EPROTONOSUPPORT);
+	/* a section that is itself a set */
+	memcpy(all + sec1, all, IMG_SET_FIXED + 2 * IMG_SET_ENTRY);
+	spit(path_in("bad.img"), all, len);
+	cr_assert_eq(check_set_file(path_in("bad.img")), -EPROTONOSUPPORT, "%s",
+		     mvgpu_last_error(ctx));
+	cr_assert(strstr(mvgpu_last_error(ctx), "vGPU 2 of 2"), "%s", mvgpu_last_error(ctx));
+	free(all);
+	for (i = 0; i < 2; i++)
+		free_stream(&s[i]);
+}
+
+/* mvgpu inspect lists a set's vGPUs; restore wants as many UUIDs. */
+Test(image, inspect_and_restore_of_a_set)
+{
+	static struct run r;
+	struct sstream s[3];
+	uint8_t *all, *png;
+	size_t len, plen;
+	unsigned i;
+
+	for (i = 0; i < 3; i++)
+		build_stream(&s[i], 100 + 10 * i, 5);
+	make_set(path_in("set.img"), s, 3, &all, &len);
+	CLI(&r, "inspect", path_in("set.img"));
+	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.out, ": valid, a set of 3 vGPUs saved together\n"), "%s", r.out);
+	cr_assert(strstr(r.out, "\nformat       2.0, "), "%s", r.out);
+	cr_assert(strstr(r.out, "\nvgpu         2 of 3, at byte "), "%s", r.out);
+	cr_assert(strstr(r.out, "from vGPU " "5e700000-0000-4000-8000-000000000003"), "%s", r.out);
+	cr_assert(strstr(r.out, "mvgpu-64M (index 0)"), "%s", r.out);
+	CLI(&r, "--json", "inspect", path_in("set.img"));
+	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
+	cr_assert(json_valid(r.out, strlen(r.out)), "%s", r.out);
+	cr_assert(strstr(r.out, "\"vgpus\": 3"), "%s", r.out);
+	cr_assert(strstr(r.out, "\"vgpu\": 3"), "%s", r.out);
+	cr_assert(strstr(r.out, "\"source_uuid\": \"5e700000-0000-4000-8000-000000000002\""), "%s", r.out);
+	/* a picture of one of them */
+	CLI(&r, "inspect", path_in("set.img"), "--png", path_in("p.png"));
+	cr_assert_eq(r.code, 2, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "holds 3 vGPUs: --png needs --vgpu 1..3"), "%s", r.err);
+	CLI(&r, "inspect", path_in("set.img"), "--png", path_in("p.png"), "--vgpu", "4");
+	cr_assert_eq(r.code, 2, "%s%s", r.out, r.err);
+	CLI(&r, "inspect", path_in("set.img"), "--png", path_in("p.png"), "--vgpu", "2");
+	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
+	png = slurp(path_in("p.png"), &plen);
+	cr_assert_eq(memcmp(png, "\x89PNG\r\n\x1a\n", 8), 0);
+	free(png);
+	/* a damaged vGPU is named */
+	all[len - 20] ^= 1;
+	spit(path_in("bad.img"), all, len);
+	CLI(&r, "inspect", path_in("bad.img"));
+	cr_assert_eq(r.code, 1, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "is not a valid image: vGPU 3 of 3: "), "%s", r.err);
+	/* restoring: one UUID for each vGPU, in order */
+	CLI(&r, "restore", "11111111-1111-4111-8111-111111111111,22222222-2222-4222-8222-222222222222",
+	    path_in("set.img"));
+	cr_assert_eq(r.code, 2, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "holds 3 vGPUs (saved from " "5e700000-0000-4000-8000-000000000001" ", "),
+		  "%s", r.err);
+	cr_assert(strstr(r.err, "give 3 target UUIDs, one for each in that order, not 2"), "%s", r.err);
+	CLI(&r, "restore", "11111111-1111-4111-8111-111111111111,11111111-1111-4111-8111-111111111111",
+	    path_in("set.img"));
+	cr_assert_eq(r.code, 2, "%s%s", r.out, r.err);
+	cr_assert(strstr(r.err, "is given twice"), "%s", r.err);
+	free(all);
+	for (i = 0; i < 3; i++)
+		free_stream(&s[i]);
 }

@@ -35,6 +35,7 @@
 #include "mvgpu_wire.h"
 #include "net.h"
 #include "transfer.h"
+#include "wire_peer.h"
 
 #ifndef MVGPU_TEST_CLI
 #define MVGPU_TEST_CLI "build/asan/bin/mvgpu"
@@ -66,86 +67,6 @@ static uint64_t now_ms(void)
 }
 
 /* ---- a peer played by hand ---------------------------------------------- */
-
-/* One whole message (header + payload) of @type at @out; its length. */
-static size_t msg_of(uint8_t *out, unsigned type, uint64_t seq,
-		     const void *payload, uint32_t len)
-{
-	cr_assert_eq(mvgpu_wire_encode_hdr(out, type, 0, 0, seq, payload, len), 0);
-	if (len)
-		memcpy(out + MVGPU_WIRE_HDR, payload, len);
-	return MVGPU_WIRE_HDR + len;
-}
-
-/* A source's HELLO for vGPU @uuid of @type (64 MiB framebuffer). */
-static size_t hello_of(uint8_t *out, const char *uuid, const char *type)
-{
-	struct mvgpu_wire_hello h = { .major = MVGPU_WIRE_MAJOR,
-				      .minor = MVGPU_WIRE_MINOR,
-				      .fb_size = 64ull << 20 };
-	uint8_t p[MVGPU_WIRE_CTRL_MAX];
-	int n;
-
-	snprintf(h.source_uuid, sizeof(h.source_uuid), "%s", uuid);
-	snprintf(h.type, sizeof(h.type), "%s", type);
-	snprintf(h.host, sizeof(h.host), "test-source");
-	snprintf(h.version, sizeof(h.version), "mvgpu-migration-version=1 type=%s", type);
-	n = mvgpu_wire_encode_hello(&h, p, sizeof(p));
-	cr_assert_gt(n, 0);
-	return msg_of(out, MVGPU_WIRE_HELLO, 0, p, (uint32_t)n);
-}
-
-static void send_bytes(int fd, const void *p, size_t len)
-{
-	cr_assert_eq(send(fd, p, len, MSG_NOSIGNAL), (ssize_t)len);
-}
-
-/* Read one message from @fd within @ms; its type, or -1. */
-static int read_msg(int fd, unsigned ms, uint8_t *payload, size_t cap,
-		    struct mvgpu_wire_hdr *h)
-{
-	uint8_t hdr[MVGPU_WIRE_HDR];
-	size_t got = 0, want = sizeof(hdr);
-	uint8_t *dst = hdr;
-	int phase = 0;
-
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-
-		if (got == want) {
-			if (phase)
-				return (int)h->type;
-			if (mvgpu_wire_decode_hdr(hdr, h, NULL, 0) || h->length > cap)
-				return -1;
-			phase = 1;
-			got = 0;
-			want = h->length;
-			dst = payload;
-			continue;
-		}
-		if (poll(&p, 1, (int)ms) != 1)
-			return -1;
-		n = read(fd, dst + got, want - got);
-		if (n <= 0)
-			return -1;
-		got += (size_t)n;
-	}
-}
-
-/* The ERROR text a receiver sent on @fd ("" if it sent none). */
-static void read_error(int fd, char *text, size_t len)
-{
-	uint8_t p[MVGPU_WIRE_CTRL_MAX];
-	struct mvgpu_wire_hdr h;
-	struct mvgpu_wire_error e;
-
-	text[0] = '\0';
-	if (read_msg(fd, 5000, p, sizeof(p), &h) != MVGPU_WIRE_ERROR)
-		return;
-	cr_assert_eq(mvgpu_wire_decode_error(p, h.length, &e, NULL, 0), 0);
-	snprintf(text, len, "%s", e.text);
-}
 
 /* Wait until the other end has read everything sent on @fd. */
 static void wait_drained(int fd)
@@ -201,8 +122,8 @@ Test(net, two_receivers_in_one_process_keep_their_own_messages)
 {
 	uint8_t ha[MVGPU_WIRE_HDR + MVGPU_WIRE_CTRL_MAX];
 	uint8_t hb[MVGPU_WIRE_HDR + MVGPU_WIRE_CTRL_MAX];
-	size_t la = hello_of(ha, UA, "mvgpu-64M");
-	size_t lb = hello_of(hb, UB, "mvgpu-256M");
+	size_t la = wire_hello(ha, 0, MVGPU_WIRE_MINOR_ONE, UA, "mvgpu-64M");
+	size_t lb = wire_hello(hb, 0, MVGPU_WIRE_MINOR_ONE, UB, "mvgpu-256M");
 	size_t half = MVGPU_WIRE_HDR + (la - MVGPU_WIRE_HDR) / 2;
 	struct rcv a = { 0 }, b = { 0 };
 	int sa[2], sb[2];
@@ -214,12 +135,12 @@ Test(net, two_receivers_in_one_process_keep_their_own_messages)
 	a.sock = sa[1];
 	b.sock = sb[1];
 	cr_assert_eq(pthread_create(&ta, NULL, receive_thread, &a), 0);
-	send_bytes(sa[0], ha, half);
+	wire_send(sa[0], ha, half);
 	wait_drained(sa[0]);		/* A holds half its HELLO */
 	cr_assert_eq(pthread_create(&tb, NULL, receive_thread, &b), 0);
-	send_bytes(sb[0], hb, lb);
+	wire_send(sb[0], hb, lb);
 	cr_assert_eq(pthread_join(tb, NULL), 0);
-	send_bytes(sa[0], ha + half, la - half);
+	wire_send(sa[0], ha + half, la - half);
 	cr_assert_eq(pthread_join(ta, NULL), 0);
 
 	cr_assert_eq(b.ret, -ENOENT, "B: %d %s", b.ret, b.err);
@@ -227,9 +148,9 @@ Test(net, two_receivers_in_one_process_keep_their_own_messages)
 	cr_assert_eq(a.ret, -ENOENT, "A: %d %s", a.ret, a.err);
 	cr_assert(strstr(a.err, "has no vGPU " UA), "A: %s", a.err);
 	cr_assert(strstr(a.err, "mvgpu-64M"), "A: %s", a.err);
-	read_error(sa[0], text, sizeof(text));
+	wire_read_error(sa[0], text, sizeof(text));
 	cr_assert(strstr(text, UA), "A's source was told: '%s'", text);
-	read_error(sb[0], text, sizeof(text));
+	wire_read_error(sb[0], text, sizeof(text));
 	cr_assert(strstr(text, UB), "B's source was told: '%s'", text);
 	close(sa[0]);
 	close(sa[1]);
@@ -334,7 +255,7 @@ static void *fake_agent_thread(void *arg)
 		n = mvgpu_wire_encode_agent(&hello, p, sizeof(p));
 		cr_assert_gt(n, 0);
 		/* (a helper that refused the agent first may be gone) */
-		sendmsg_fds(fd, msg, msg_of(msg, MVGPU_WIRE_AGENT, 0, p, (uint32_t)n),
+		sendmsg_fds(fd, msg, wire_msg(msg, MVGPU_WIRE_AGENT, 0, p, (uint32_t)n),
 			    a->fds, a->nfd);
 	}
 	/* hold the connection until the helper hangs up */
@@ -418,7 +339,7 @@ Test(net, fds_passed_where_none_is_due_are_refused_and_closed)
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 	r.sock = sv[1];
 	cr_assert_eq(pthread_create(&t, NULL, receive_thread, &r), 0);
-	send_with_fds(sv[0], h, hello_of(h, UA, "mvgpu-64M"), pr.wr, 1);
+	send_with_fds(sv[0], h, wire_hello(h, 0, MVGPU_WIRE_MINOR_ONE, UA, "mvgpu-64M"), pr.wr, 1);
 	cr_assert_eq(pthread_join(t, NULL), 0);
 	cr_assert_eq(r.ret, -EBADMSG, "%d %s", r.ret, r.err);
 	cr_assert(strstr(r.err, "passed 1 file descriptor with one message where none is due"),
@@ -811,6 +732,26 @@ static int dial(const char *path)
 	return fd;
 }
 
+/* `mvgpu receive --listen unix:DIR/r.sock --timeout 5` and @more (NULL
+ * ended, at most 4), listening: its socket in @path (a new @dir). */
+static void receive_child(struct child *c, char dir[40], char path[80],
+			  const char *const *more)
+{
+	const char *argv[12] = { "receive", "--listen", NULL, "--timeout", "5" };
+	char addr[100];
+	int n = 5;
+
+	sock_dir(dir, 40);
+	snprintf(path, 80, "%s/r.sock", dir);
+	snprintf(addr, sizeof(addr), "unix:%s", path);
+	argv[2] = addr;
+	while (more && *more && n < 9)
+		argv[n++] = *more++;
+	argv[n] = NULL;
+	child_start(c, argv);
+	child_says(c, "listening on", 10000);
+}
+
 /*
  * A source asks for a vGPU the target does not have: the target says
  * nothing changed there, and the command it suggests to the source
@@ -819,21 +760,16 @@ static int dial(const char *path)
 Test(net, a_refused_receive_says_what_is_true_and_hints_a_working_command)
 {
 	uint8_t h[MVGPU_WIRE_HDR + MVGPU_WIRE_CTRL_MAX];
-	char dir[40], path[80], addr[100], text[MVGPU_WIRE_MSG_MAX], *hint, *end;
+	char dir[40], path[80], text[MVGPU_WIRE_MSG_MAX], *hint, *end;
 	const char *argv[16];
 	struct child c;
 	int fd, n = 0;
 
 	fake_std(F);
-	sock_dir(dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/r.sock", dir);
-	snprintf(addr, sizeof(addr), "unix:%s", path);
-	child_start(&c, (const char *const[]){ "receive", "--listen", addr,
-					       "--timeout", "5", NULL });
-	child_says(&c, "listening on", 10000);
+	receive_child(&c, dir, path, NULL);
 	fd = dial(path);
-	send_bytes(fd, h, hello_of(h, UA, "mvgpu-64M"));
-	read_error(fd, text, sizeof(text));
+	wire_send(fd, h, wire_hello(h, 0, MVGPU_WIRE_MINOR_ONE, UA, "mvgpu-64M"));
+	wire_read_error(fd, text, sizeof(text));
 	close(fd);
 	cr_assert_eq(child_wait(&c, 10000), 1, "%s", c.e);
 	cr_assert(strstr(c.e, "has no vGPU " UA), "%s", c.e);
@@ -855,6 +791,45 @@ Test(net, a_refused_receive_says_what_is_true_and_hints_a_working_command)
 	hint = fake_created(F, "0000:00:04.0", "mvgpu-64M");
 	cr_assert_str_eq(hint, UA);
 	free(hint);
+	child_free(&c);
+	rm_dir(dir);
+}
+
+/*
+ * A session of two vGPUs the target does not have: the refusal names the
+ * first, before anything changed, on both sides.
+ */
+Test(net, a_refused_session_names_the_vgpu)
+{
+	uint8_t h[MVGPU_WIRE_HDR + MVGPU_WIRE_CTRL_MAX];
+	char dir[40], path[80], text[MVGPU_WIRE_MSG_MAX];
+	struct child c;
+	int fd;
+
+	fake_std(F);
+	receive_child(&c, dir, path, NULL);
+	fd = dial(path);
+	wire_send(fd, h, wire_session(h, 2));
+	wire_send(fd, h, wire_hello(h, 1, MVGPU_WIRE_MINOR, UA, "mvgpu-64M"));
+	wire_send(fd, h, wire_hello(h, 2, MVGPU_WIRE_MINOR, UB, "mvgpu-256M"));
+	wire_read_error(fd, text, sizeof(text));
+	close(fd);
+	cr_assert_eq(child_wait(&c, 10000), 1, "%s", c.e);
+	cr_assert(strstr(c.e, "vGPU " UA " (1 of 2): the target has no vGPU " UA), "%s", c.e);
+	cr_assert(strstr(c.e, "; nothing changed here"), "%s", c.e);
+	cr_assert(strstr(text, "vGPU " UA " (1 of 2): the target has no vGPU " UA), "%s", text);
+	child_free(&c);
+
+	rm_dir(dir);
+
+	/* --uuid serves two: a session of another size is refused */
+	receive_child(&c, dir, path, (const char *const[]){ "--uuid", UA "," UB, NULL });
+	fd = dial(path);
+	wire_send(fd, h, wire_hello(h, 0, MVGPU_WIRE_MINOR_ONE, UA, "mvgpu-64M"));
+	wire_read_error(fd, text, sizeof(text));
+	close(fd);
+	cr_assert_eq(child_wait(&c, 10000), 1, "%s", c.e);
+	cr_assert(strstr(text, "the source sends one vGPU; this receiver serves 2"), "%s", text);
 	child_free(&c);
 	rm_dir(dir);
 }
@@ -980,7 +955,7 @@ Test(net, a_silent_source_in_the_handshake_is_cancelled_and_told)
 	cancel_done(&cn);
 	cr_assert_eq(r.ret, -ECANCELED, "%d %s", r.ret, r.err);
 	cr_assert_lt(r.ms, 1500);
-	read_error(sv[0], text, sizeof(text));
+	wire_read_error(sv[0], text, sizeof(text));
 	cr_assert(strstr(text, "interrupted"), "the source was told: '%s'", text);
 	close(sv[0]);
 	close(sv[1]);
@@ -1054,7 +1029,7 @@ Test(net, the_receive_command_stops_on_sigterm_and_sigint)
 	cr_assert_lt(now_ms() - t0, 2000);
 	cr_assert(strstr(c.e, "interrupted"), "%s", c.e);
 	cr_assert(strstr(c.e, "nothing changed here"), "%s", c.e);
-	read_error(fd, text, sizeof(text));
+	wire_read_error(fd, text, sizeof(text));
 	cr_assert(strstr(text, "interrupted"), "the source was told: '%s'", text);
 	close(fd);
 	child_free(&c);
@@ -1114,33 +1089,33 @@ static void *fake_target_thread(void *arg)
 	struct linger lg = { 1, 0 };
 	int n;
 
-	t->got_commit = read_msg(t->fd, 5000, p, sizeof(p), &h) == MVGPU_WIRE_COMMIT;
+	t->got_commit = wire_read(t->fd, 5000, p, sizeof(p), &h) == MVGPU_WIRE_COMMIT;
 	switch (t->ans) {
 	case ANS_COMMITTED:
 		mvgpu_wire_encode_ns(1234, p, 8);
-		send_bytes(t->fd, msg, msg_of(msg, MVGPU_WIRE_COMMITTED, 0, p, 8));
+		wire_send(t->fd, msg, wire_msg(msg, MVGPU_WIRE_COMMITTED, 0, p, 8));
 		break;
 	case ANS_ERROR:
 		snprintf(e.text, sizeof(e.text), "the vGPU could not start; reset here");
 		n = mvgpu_wire_encode_error(&e, msg + MVGPU_WIRE_HDR, sizeof(msg) - MVGPU_WIRE_HDR);
 		cr_assert_gt(n, 0);
-		send_bytes(t->fd, msg, msg_of(msg, MVGPU_WIRE_ERROR, 0,
+		wire_send(t->fd, msg, wire_msg(msg, MVGPU_WIRE_ERROR, 0,
 					      msg + MVGPU_WIRE_HDR, (uint32_t)n));
 		break;
 	case ANS_BAD_ERROR:	/* an ERROR whose checksum does not hold */
 		snprintf(e.text, sizeof(e.text), "x");
 		n = mvgpu_wire_encode_error(&e, msg + MVGPU_WIRE_HDR, sizeof(msg) - MVGPU_WIRE_HDR);
-		msg_of(msg, MVGPU_WIRE_ERROR, 0, msg + MVGPU_WIRE_HDR, (uint32_t)n);
+		wire_msg(msg, MVGPU_WIRE_ERROR, 0, msg + MVGPU_WIRE_HDR, (uint32_t)n);
 		msg[MVGPU_WIRE_HDR + 8] ^= 1;
-		send_bytes(t->fd, msg, MVGPU_WIRE_HDR + (size_t)n);
+		wire_send(t->fd, msg, MVGPU_WIRE_HDR + (size_t)n);
 		break;
 	case ANS_OTHER:		/* a valid message, not an answer */
 		mvgpu_wire_encode_ns(1, p, 8);
-		send_bytes(t->fd, msg, msg_of(msg, MVGPU_WIRE_LOADED, 0, p, 8));
+		wire_send(t->fd, msg, wire_msg(msg, MVGPU_WIRE_LOADED, 0, p, 8));
 		break;
 	case ANS_GARBAGE:
 		memset(msg, 'Z', MVGPU_WIRE_HDR);
-		send_bytes(t->fd, msg, MVGPU_WIRE_HDR);
+		wire_send(t->fd, msg, MVGPU_WIRE_HDR);
 		break;
 	case ANS_RESET:
 		setsockopt(t->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));

@@ -12,6 +12,7 @@
 
 #include "json_check.h"
 #include "output.h"
+#include "progress.h"
 
 static char *buf;
 static size_t len;
@@ -125,6 +126,32 @@ Test(json, document_structure)
 		"  \"empty\": [],\n"
 		"  \"no\": false\n"
 		"}\n");
+	cr_assert(json_valid(buf, len));
+}
+
+/* A JSON line (progress.c) with a session's array of vGPUs: one line. */
+Test(json, lines_nest)
+{
+	struct jline j;
+
+	jl_begin(&j, mem);
+	jl_str(&j, "event", "done");
+	jl_arr_begin(&j, "vgpus");
+	jl_obj_begin(&j, NULL);
+	jl_str(&j, "uuid", "a");
+	jl_u64(&j, "passes", 2);
+	jl_obj_end(&j);
+	jl_obj_begin(&j, NULL);
+	jl_bool(&j, "created", 1);
+	jl_obj_end(&j);
+	jl_arr_end(&j);
+	jl_arr_begin(&j, "none");
+	jl_arr_end(&j);
+	jl_num(&j, "seconds", 1.5);
+	jl_end(&j);
+	cr_assert_str_eq(out(), "{\"event\": \"done\", \"vgpus\": [{\"uuid\": \"a\", "
+			 "\"passes\": 2}, {\"created\": true}], \"none\": [], "
+			 "\"seconds\": 1.5}\n");
 	cr_assert(json_valid(buf, len));
 }
 

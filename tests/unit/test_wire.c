@@ -4,7 +4,9 @@
  * migration data path of userspace/lib/transfer.c (io_uring + lz4 worker
  * + framing) between two threads over a socket: framebuffer-like content
  * arrives byte-exact, compresses, travels raw when it cannot; a flipped
- * byte, a cut connection and bytes after the end are each refused.
+ * byte, a cut connection and bytes after the end are each refused; a
+ * session's streams (STREAM) each reach their own fd, and its hostile
+ * framings are refused.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +19,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -24,6 +27,7 @@
 #include "mvgpu.h"
 #include "mvgpu_wire.h"
 #include "transfer.h"
+#include "wire_peer.h"
 
 /* ---- codec ----------------------------------------------------------------- */
 
@@ -41,6 +45,7 @@ Test(wire, header_round_trip)
 		MVGPU_WIRE_LOADED, MVGPU_WIRE_COMMITTED, MVGPU_WIRE_ERROR,
 		MVGPU_WIRE_AGENT, MVGPU_WIRE_PAUSE, MVGPU_WIRE_PAUSED,
 		MVGPU_WIRE_RESUME, MVGPU_WIRE_RELEASE, MVGPU_WIRE_START,
+		MVGPU_WIRE_SESSION, MVGPU_WIRE_STREAM,
 	};
 	uint8_t h[MVGPU_WIRE_HDR], payload[100];
 	struct mvgpu_wire_hdr d;
@@ -228,6 +233,78 @@ Test(wire, error_end_agent_kind)
 	cr_assert_eq(mvgpu_wire_decode_kind(buf, MVGPU_WIRE_NAME_LEN, kind, NULL, 0), -EBADMSG);
 	memset(buf, 0, MVGPU_WIRE_NAME_LEN);	/* no kind, but bytes */
 	cr_assert_eq(mvgpu_wire_decode_kind(buf, MVGPU_WIRE_NAME_LEN + 1, kind, NULL, 0), -EBADMSG);
+}
+
+Test(wire, session_and_stream)
+{
+	struct mvgpu_wire_session ss = { .major = MVGPU_WIRE_MAJOR,
+					 .minor = MVGPU_WIRE_MINOR, .count = 3 }, s2;
+	uint8_t buf[MVGPU_WIRE_CTRL_MAX];
+	char why[160];
+	__u32 idx;
+	int n, i;
+
+	n = mvgpu_wire_encode_session(&ss, buf, sizeof(buf));
+	cr_assert_eq(n, 16);
+	cr_assert_eq(mvgpu_wire_decode_session(buf, (size_t)n, &s2, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(memcmp(&ss, &s2, sizeof(ss)), 0);
+	for (i = 0; i < n; i++)
+		cr_assert_eq(mvgpu_wire_decode_session(buf, (size_t)i, &s2, NULL, 0),
+			     -EBADMSG, "%d bytes", i);
+	cr_assert_eq(mvgpu_wire_decode_session(buf, (size_t)n + 1, &s2, NULL, 0), -EBADMSG);
+	/* hostile counts: none, one (travels without SESSION), too many */
+	for (i = 0; i < 6; i++) {
+		static const __u32 bad[] = { 0, 1, MVGPU_WIRE_VGPUS_MAX + 1,
+					     1000, 0x80000000u, 0xffffffffu };
+
+		mvgpu_put_le32(buf + 8, bad[i]);
+		cr_assert_eq(mvgpu_wire_decode_session(buf, (size_t)n, &s2, why, sizeof(why)),
+			     -EBADMSG, "count %u", bad[i]);
+		cr_assert(strstr(why, "vGPUs (2 to 16)"), "%s", why);
+	}
+	mvgpu_put_le32(buf + 8, MVGPU_WIRE_VGPUS_MAX);
+	cr_assert_eq(mvgpu_wire_decode_session(buf, (size_t)n, &s2, NULL, 0), 0);
+	cr_assert_eq(s2.count, MVGPU_WIRE_VGPUS_MAX);
+	mvgpu_put_le32(buf + 4, 1);	/* a flag nobody knows */
+	cr_assert_eq(mvgpu_wire_decode_session(buf, (size_t)n, &s2, why, sizeof(why)), -EBADMSG);
+	cr_assert(strstr(why, "unknown flags"), "%s", why);
+	mvgpu_put_le32(buf + 4, 0);
+	mvgpu_put_le32(buf + 12, 7);	/* reserved */
+	cr_assert_eq(mvgpu_wire_decode_session(buf, (size_t)n, &s2, NULL, 0), -EBADMSG);
+	/* another major: only the versions, for the message */
+	mvgpu_put_le16(buf, 2);
+	cr_assert_eq(mvgpu_wire_decode_session(buf, 4, &s2, NULL, 0), 0);
+	cr_assert_eq(s2.major, 2);
+	/* what never encodes */
+	ss.count = 1;
+	cr_assert_eq(mvgpu_wire_encode_session(&ss, buf, sizeof(buf)), -EINVAL);
+	ss.count = MVGPU_WIRE_VGPUS_MAX + 1;
+	cr_assert_eq(mvgpu_wire_encode_session(&ss, buf, sizeof(buf)), -EINVAL);
+	ss.count = 2;
+	ss.flags = 4;
+	cr_assert_eq(mvgpu_wire_encode_session(&ss, buf, sizeof(buf)), -EINVAL);
+	ss.flags = 0;
+	cr_assert_eq(mvgpu_wire_encode_session(&ss, buf, 15), -ENOSPC);
+
+	n = mvgpu_wire_encode_stream(2, buf, sizeof(buf));
+	cr_assert_eq(n, 8);
+	cr_assert_eq(mvgpu_wire_decode_stream(buf, (size_t)n, 3, &idx, NULL, 0), 0);
+	cr_assert_eq(idx, 2);
+	/* an index the session does not have */
+	cr_assert_eq(mvgpu_wire_decode_stream(buf, (size_t)n, 2, &idx, why, sizeof(why)), -EBADMSG);
+	cr_assert(strstr(why, "vGPU 2 of a session of 2"), "%s", why);
+	mvgpu_put_le32(buf, 0xffffffffu);
+	cr_assert_eq(mvgpu_wire_decode_stream(buf, (size_t)n, MVGPU_WIRE_VGPUS_MAX, &idx,
+					      NULL, 0), -EBADMSG);
+	mvgpu_put_le32(buf, 1);
+	for (i = 0; i < 12; i++)
+		if (i != n)
+			cr_assert_eq(mvgpu_wire_decode_stream(buf, (size_t)i, 3, &idx, NULL, 0),
+				     -EBADMSG, "%d bytes", i);
+	mvgpu_put_le32(buf + 4, 1);
+	cr_assert_eq(mvgpu_wire_decode_stream(buf, (size_t)n, 3, &idx, NULL, 0), -EBADMSG);
+	cr_assert_eq(mvgpu_wire_encode_stream(MVGPU_WIRE_VGPUS_MAX, buf, sizeof(buf)), -EINVAL);
+	cr_assert_eq(mvgpu_wire_encode_stream(0, buf, 7), -ENOSPC);
 }
 
 /* ---- the data path, two threads, one socket ---------------------------------- */
@@ -556,4 +633,216 @@ Test(wire_path, bytes_after_the_end_are_refused)
 	cr_assert(strstr(r.err, "64 unexpected bytes after the source's END"), "%s", r.err);
 	free(got);
 	free(data);
+}
+
+/* ---- a session's data phase ------------------------------------------------- */
+
+/* The bytes a session's source sends in its data phase, built by hand. */
+struct sbuf {
+	uint8_t *p;
+	size_t len, cap;
+	uint64_t seq;
+	uint64_t bytes[4], msgs[4];	/* per stream, for END */
+	unsigned cur;
+};
+
+static uint8_t *sb_room(struct sbuf *b, size_t n)
+{
+	if (b->cap - b->len < n) {
+		b->cap = (b->len + n) * 2;
+		b->p = realloc(b->p, b->cap);
+		cr_assert_not_null(b->p);
+	}
+	return b->p + b->len;
+}
+
+static void sb_stream(struct sbuf *b, unsigned i)
+{
+	uint8_t p[8];
+
+	cr_assert_eq(mvgpu_wire_encode_stream(i, p, sizeof(p)), 8);
+	b->len += wire_msg(sb_room(b, MVGPU_WIRE_HDR + 8), MVGPU_WIRE_STREAM,
+			   b->seq++, p, 8);
+	b->cur = i;
+}
+
+/* @len bytes of @d as raw DATA messages of at most 1 MiB. */
+static void sb_data(struct sbuf *b, const uint8_t *d, size_t len)
+{
+	while (len) {
+		uint32_t n = len < MVGPU_WIRE_DATA_RAW_MAX ? (uint32_t)len :
+			     MVGPU_WIRE_DATA_RAW_MAX;
+		uint8_t *m = sb_room(b, MVGPU_WIRE_HDR + n);
+
+		memcpy(m + MVGPU_WIRE_HDR, d, n);
+		cr_assert_eq(mvgpu_wire_encode_hdr(m, MVGPU_WIRE_DATA, 0, n, b->seq++,
+						   m + MVGPU_WIRE_HDR, n), 0);
+		b->len += MVGPU_WIRE_HDR + n;
+		b->bytes[b->cur] += n;
+		b->msgs[b->cur]++;
+		d += n;
+		len -= n;
+	}
+}
+
+static void sb_end(struct sbuf *b)
+{
+	struct mvgpu_wire_end e = { .stream_bytes = b->bytes[b->cur],
+				    .data_msgs = b->msgs[b->cur] };
+	uint8_t p[64];
+	int n = mvgpu_wire_encode_end(&e, p, sizeof(p));
+
+	b->len += wire_msg(sb_room(b, MVGPU_WIRE_HDR + (size_t)n), MVGPU_WIRE_END,
+			   b->seq++, p, (uint32_t)n);
+}
+
+struct feeder {
+	int fd;
+	const struct sbuf *b;
+};
+
+static void *feed_thread(void *arg)
+{
+	struct feeder *f = arg;
+	size_t o = 0;
+
+	while (o < f->b->len) {
+		ssize_t n = send(f->fd, f->b->p + o, f->b->len - o, MSG_NOSIGNAL);
+
+		if (n <= 0)
+			break;
+		o += (size_t)n;
+	}
+	shutdown(f->fd, SHUT_WR);
+	return NULL;
+}
+
+/* Receive @b as a session of @n streams (n 1: xf_stream_recv()); each
+ * stream's bytes in @got[i] (malloc'd, @glen[i]); the error in @err. */
+static int session_recv(const struct sbuf *b, unsigned n, uint8_t **got,
+			size_t *glen, char *err)
+{
+	struct feeder f = { .b = b };
+	uint64_t sb[4] = { 0 }, wire = 0;
+	int sv[2], fds[4], ret;
+	mvgpu_ctx *ctx;
+	pthread_t th;
+	unsigned i;
+
+	cr_assert_eq(mvgpu_ctx_create(&ctx, NULL), 0);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	f.fd = sv[0];
+	for (i = 0; i < n; i++)
+		fds[i] = memfd_create("out", MFD_CLOEXEC);
+	pthread_create(&th, NULL, feed_thread, &f);
+	if (n == 1)
+		ret = xf_stream_recv(ctx, sv[1], fds[0], &sb[0], &wire);
+	else
+		ret = xf_session_recv(ctx, sv[1], fds, n, sb, &wire);
+	snprintf(err, 512, "%s", mvgpu_last_error(ctx));
+	shutdown(sv[1], SHUT_RDWR);
+	pthread_join(th, NULL);
+	for (i = 0; i < n; i++) {
+		struct stat st;
+
+		cr_assert_eq(fstat(fds[i], &st), 0);
+		glen[i] = (size_t)st.st_size;
+		got[i] = malloc(glen[i] + 1);
+		cr_assert_eq(pread(fds[i], got[i], glen[i], 0), (ssize_t)glen[i]);
+		if (!ret)
+			cr_assert_eq(sb[i], glen[i]);
+		close(fds[i]);
+	}
+	close(sv[0]);
+	close(sv[1]);
+	mvgpu_ctx_free(ctx);
+	return ret;
+}
+
+Test(wire_path, a_session_s_streams_each_reach_their_fd)
+{
+	size_t len[3] = { (3u << 20) + 77, 1u << 20, 12345 }, glen[3];
+	uint8_t *d[3], *got[3];
+	struct sbuf b = { 0 };
+	char err[512];
+	unsigned i;
+
+	for (i = 0; i < 3; i++)
+		d[i] = fb_like(len[i], 30 + 20 * i);
+	/* pre-copy passes of each, then each one's rest and END, out of
+	 * order */
+	sb_stream(&b, 0);
+	sb_data(&b, d[0], 2u << 20);
+	sb_stream(&b, 1);
+	sb_data(&b, d[1], 1000);
+	sb_stream(&b, 2);
+	sb_data(&b, d[2], len[2]);
+	sb_end(&b);
+	sb_stream(&b, 0);
+	sb_data(&b, d[0] + (2u << 20), len[0] - (2u << 20));
+	sb_end(&b);
+	sb_stream(&b, 1);
+	sb_data(&b, d[1] + 1000, len[1] - 1000);
+	sb_end(&b);
+	cr_assert_eq(session_recv(&b, 3, got, glen, err), 0, "%s", err);
+	for (i = 0; i < 3; i++) {
+		cr_assert_eq(glen[i], len[i], "stream %u", i);
+		cr_assert_eq(memcmp(got[i], d[i], len[i]), 0, "stream %u", i);
+		free(got[i]);
+		free(d[i]);
+	}
+	free(b.p);
+}
+
+/* The framings a hostile session source may send, each refused. */
+Test(wire_path, a_session_s_hostile_framings_are_refused)
+{
+	static const struct {
+		const char *what, *steps, *why;
+		unsigned n;
+		int err;
+	} cases[] = {
+		{ "DATA before a STREAM", "d", "without naming its vGPU (STREAM)", 2, -EPROTO },
+		{ "STREAM past the session", "3", "STREAM for vGPU 3 of a session of 3", 3, -EBADMSG },
+		{ "a stream reopened after its END", "0de0d", "more of vGPU 0's stream after its END", 2, -EPROTO },
+		{ "STREAM in a one-vGPU migration", "0de", "STREAM outside a session", 1, -EPROTO },
+		{ "an END whose counts lie", "0dE", "stream bytes in", 2, -EBADMSG },
+		{ "STATE twice", "0ss", "STATE message out of turn", 2, -EPROTO },
+		{ "one END short", "0de1d", "before the end of the stream", 2, -ENODATA },
+		{ "bytes after the last END", "0de1dex", "unexpected bytes after the source's END", 2, -EPROTO },
+	};
+	static uint8_t d[5000];
+	uint8_t *got[4];
+	size_t glen[4], i, k;
+	char err[512];
+
+	memset(d, 0x5a, sizeof(d));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sbuf b = { 0 };
+		uint8_t p[MVGPU_WIRE_NAME_LEN + 4] = "kind";
+
+		for (k = 0; cases[i].steps[k]; k++) {
+			char c = cases[i].steps[k];
+
+			if (c >= '0' && c <= '9')
+				sb_stream(&b, (unsigned)(c - '0'));
+			else if (c == 'd')
+				sb_data(&b, d, sizeof(d));
+			else if (c == 'e')
+				sb_end(&b);
+			else if (c == 'E')
+				b.bytes[b.cur]++, sb_end(&b);
+			else if (c == 's')
+				b.len += wire_msg(sb_room(&b, MVGPU_WIRE_HDR + sizeof(p)),
+						  MVGPU_WIRE_STATE, b.seq++, p, sizeof(p));
+			else if (c == 'x')
+				memset(sb_room(&b, 9), 'x', 9), b.len += 9;
+		}
+		cr_assert_eq(session_recv(&b, cases[i].n, got, glen, err), cases[i].err,
+			     "%s: %s", cases[i].what, err);
+		cr_assert(strstr(err, cases[i].why), "%s: %s", cases[i].what, err);
+		for (k = 0; k < cases[i].n; k++)
+			free(got[k]);
+		free(b.p);
+	}
 }

@@ -126,6 +126,19 @@ int cli_usage(struct cli *cli, const char *fmt, ...)
 /* cli_usage() for a malformed UUID @s, saying what one looks like. */
 int cli_bad_uuid(struct cli *cli, const char *s);
 
+/* The UUIDs of the @nvals values @vals (a repeated --uuid), each one or
+ * more separated by commas: *@uuids (*@n of them) point into *@buf
+ * (free() both, also on failure).  @return 0, or EXIT_USAGE after saying
+ * which is not one. */
+int cli_split_uuids(struct cli *cli, const char *const *vals, int nvals,
+		    char **buf, const char ***uuids, size_t *n);
+/* The vGPUs of one operation: UUID[,UUID...] in @arg, canonical in @out
+ * (MVGPU_SESSION_MAX of them), *@n.  @what names the argument in the
+ * messages.  @return 0, or EXIT_USAGE after saying why (not a UUID, one
+ * twice, too many). */
+int cli_uuid_set(struct cli *cli, const char *arg, const char *what,
+		 char (*out)[MVGPU_UUID_LEN], size_t *n);
+
 /* Comma-separated known type ids (of @parent, or of all parents; in
  * framebuffer order) or parents into @buf; "" if none. */
 void cli_known_types(struct cli *cli, const char *parent, char *buf,

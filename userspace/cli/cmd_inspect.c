@@ -1,7 +1,8 @@
 /*
- * cmd_inspect.c - `mvgpu inspect FILE [--png OUT.png] [--mode WxH]`:
- * validate an image without a kernel (proto's decoder) and say what is in
- * it; optionally render the displayed framebuffer area as a PNG.
+ * cmd_inspect.c - `mvgpu inspect FILE [--png OUT.png [--mode WxH]
+ * [--vgpu N]]`: validate an image without a kernel (proto's decoder) and
+ * say what is in it - each vGPU of a set; optionally render the
+ * displayed framebuffer area (of a set's vGPU N) as a PNG.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -217,8 +218,9 @@ static void print_json_ecc(struct json *j, const mvgpu_image_summary *s)
 	json_obj_end(j);
 }
 
+/* One vGPU's image: a plain image (@count 1), or vGPU @i of a set. */
 static void print_text(const char *file, const mvgpu_image_info *in,
-		       const mvgpu_image_summary *s)
+		       const mvgpu_image_summary *s, unsigned i, unsigned count)
 {
 	char sz[32], when[64] = "?";
 	time_t t = (time_t)in->created;
@@ -227,9 +229,14 @@ static void print_text(const char *file, const mvgpu_image_info *in,
 
 	if (gmtime_r(&t, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
-	printf("%-12s ", "image");
-	fput_sanitized(file, stdout);
-	printf(": valid\n");
+	if (count > 1) {
+		printf("\n%-12s %u of %u, at byte %" PRIu64 ": valid\n", "vgpu", i + 1,
+		       count, in->offset);
+	} else {
+		printf("%-12s ", "image");
+		fput_sanitized(file, stdout);
+		printf(": valid\n");
+	}
 	printf("%-12s %u.%u, %" PRIu64 " bytes: %" PRIu64 "-byte stream as a %" PRIu64 "-byte lz4 frame (ratio %.1f)\n",
 	       "format", in->major, in->minor, in->file_bytes, in->stream_bytes,
 	       in->payload_bytes,
@@ -280,96 +287,145 @@ static void print_text(const char *file, const mvgpu_image_info *in,
 	print_text_ecc(s);
 }
 
-static void print_json(const char *file, const mvgpu_image_info *in,
+/* One vGPU's image: its header, the source, pages, ... as members of
+ * the current object. */
+static void print_json_vgpu(struct json *j, const mvgpu_image_info *in,
+			    const mvgpu_image_summary *s)
+{
+	unsigned c;
+
+	json_obj_begin(j, "image");
+	json_u64(j, "format_major", in->major);
+	json_u64(j, "format_minor", in->minor);
+	json_u64(j, "file_bytes", in->file_bytes);
+	json_u64(j, "stream_bytes", in->stream_bytes);
+	json_u64(j, "payload_bytes", in->payload_bytes);
+	json_int(j, "created", in->created);
+	json_str(j, "source_uuid", in->source_uuid[0] ? in->source_uuid : NULL);
+	json_bool(j, "precopy", !!(in->flags & MVGPU_IMAGE_F_PRECOPY));
+	json_u64(j, "passes", in->passes);
+	json_str(j, "migration_version", in->migration_version);
+	json_obj_end(j);
+	json_obj_begin(j, "source");
+	json_str(j, "type", s->type);
+	json_u64(j, "type_index", s->type_index);
+	json_str(j, "driver", s->driver);
+	json_u64(j, "stream_major", s->stream_major);
+	json_u64(j, "stream_minor", s->stream_minor);
+	json_u64(j, "abi_major", s->abi_major);
+	json_u64(j, "abi_minor", s->abi_minor);
+	json_u64(j, "fb_size", s->fb_size);
+	json_u64(j, "features", s->features);
+	json_str(j, "ecc", ecc_name(s->ecc_mode));	/* null: not recorded */
+	json_obj_end(j);
+	json_obj_begin(j, "pages");
+	json_u64(j, "total", s->fb_pages);
+	json_u64(j, "data", s->pages_data);
+	json_u64(j, "zero", s->pages_zero);
+	json_u64(j, "unsent", s->pages_unsent);
+	json_u64(j, "page_records", s->page_records);
+	json_u64(j, "zero_records", s->zero_records);
+	json_obj_end(j);
+	json_obj_begin(j, "display");
+	json_u64(j, "width", s->disp.width);
+	json_u64(j, "height", s->disp.height);
+	json_u64(j, "stride", s->disp.stride);
+	json_u64(j, "format", s->disp.format);
+	json_u64(j, "offset", s->disp.offset);
+	json_bool(j, "enabled", !!s->disp.enable);
+	json_obj_end(j);
+	json_obj_begin(j, "interrupts");
+	json_u64(j, "status", s->intr_status);
+	json_u64(j, "mask", s->intr_mask);
+	json_u64(j, "scratch", s->scratch);
+	json_str(j, "kind", irq_name(s->irq_kind));
+	json_u64(j, "flags", s->irq_flags);
+	json_obj_end(j);
+	json_arr_begin(j, "channels");
+	for (c = 0; c < MVGPU_NUM_CHANNELS; c++) {
+		json_obj_begin(j, NULL);
+		json_u64(j, "index", c);
+		json_bool(j, "enabled", s->ch[c].ctrl & 1);
+		json_u64(j, "ring_base", s->ch[c].ring_base);
+		json_u64(j, "ring_size", s->ch[c].ring_size);
+		json_u64(j, "get", s->ch[c].get);
+		json_u64(j, "put", s->ch[c].put);
+		json_u64(j, "fence", s->ch[c].fence);
+		json_str(j, "error", mvgpu_err_name(s->ch[c].error));
+		json_u64(j, "error_get", s->ch[c].error_get);
+		json_u64(j, "cmd_done", s->ch[c].cmd_done);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	print_json_ecc(j, s);
+}
+
+/* The document: one vGPU's image, or a set's and each of its vGPUs'. */
+static void print_json(const char *file, mvgpu_image *img,
 		       const mvgpu_image_summary *s, const char *png)
 {
+	const mvgpu_image_info *in = mvgpu_image_get_info(img);
 	struct json j;
-	unsigned c;
+	unsigned i;
 
 	json_init(&j, stdout);
 	json_obj_begin(&j, NULL);
 	json_bool(&j, "ok", 1);
 	json_str(&j, "file", file);
-	json_obj_begin(&j, "image");
-	json_u64(&j, "format_major", in->major);
-	json_u64(&j, "format_minor", in->minor);
-	json_u64(&j, "file_bytes", in->file_bytes);
-	json_u64(&j, "stream_bytes", in->stream_bytes);
-	json_u64(&j, "payload_bytes", in->payload_bytes);
-	json_int(&j, "created", in->created);
-	json_str(&j, "source_uuid", in->source_uuid[0] ? in->source_uuid : NULL);
-	json_bool(&j, "precopy", !!(in->flags & MVGPU_IMAGE_F_PRECOPY));
-	json_u64(&j, "passes", in->passes);
-	json_str(&j, "migration_version", in->migration_version);
-	json_obj_end(&j);
-	json_obj_begin(&j, "source");
-	json_str(&j, "type", s->type);
-	json_u64(&j, "type_index", s->type_index);
-	json_str(&j, "driver", s->driver);
-	json_u64(&j, "stream_major", s->stream_major);
-	json_u64(&j, "stream_minor", s->stream_minor);
-	json_u64(&j, "abi_major", s->abi_major);
-	json_u64(&j, "abi_minor", s->abi_minor);
-	json_u64(&j, "fb_size", s->fb_size);
-	json_u64(&j, "features", s->features);
-	json_str(&j, "ecc", ecc_name(s->ecc_mode));	/* null: not recorded */
-	json_obj_end(&j);
-	json_obj_begin(&j, "pages");
-	json_u64(&j, "total", s->fb_pages);
-	json_u64(&j, "data", s->pages_data);
-	json_u64(&j, "zero", s->pages_zero);
-	json_u64(&j, "unsent", s->pages_unsent);
-	json_u64(&j, "page_records", s->page_records);
-	json_u64(&j, "zero_records", s->zero_records);
-	json_obj_end(&j);
-	json_obj_begin(&j, "display");
-	json_u64(&j, "width", s->disp.width);
-	json_u64(&j, "height", s->disp.height);
-	json_u64(&j, "stride", s->disp.stride);
-	json_u64(&j, "format", s->disp.format);
-	json_u64(&j, "offset", s->disp.offset);
-	json_bool(&j, "enabled", !!s->disp.enable);
-	json_obj_end(&j);
-	json_obj_begin(&j, "interrupts");
-	json_u64(&j, "status", s->intr_status);
-	json_u64(&j, "mask", s->intr_mask);
-	json_u64(&j, "scratch", s->scratch);
-	json_str(&j, "kind", irq_name(s->irq_kind));
-	json_u64(&j, "flags", s->irq_flags);
-	json_obj_end(&j);
-	json_arr_begin(&j, "channels");
-	for (c = 0; c < MVGPU_NUM_CHANNELS; c++) {
-		json_obj_begin(&j, NULL);
-		json_u64(&j, "index", c);
-		json_bool(&j, "enabled", s->ch[c].ctrl & 1);
-		json_u64(&j, "ring_base", s->ch[c].ring_base);
-		json_u64(&j, "ring_size", s->ch[c].ring_size);
-		json_u64(&j, "get", s->ch[c].get);
-		json_u64(&j, "put", s->ch[c].put);
-		json_u64(&j, "fence", s->ch[c].fence);
-		json_str(&j, "error", mvgpu_err_name(s->ch[c].error));
-		json_u64(&j, "error_get", s->ch[c].error_get);
-		json_u64(&j, "cmd_done", s->ch[c].cmd_done);
+	if (in->vgpus == 1) {
+		print_json_vgpu(&j, in, s);
+	} else {
+		json_obj_begin(&j, "image");
+		json_u64(&j, "format_major", in->major);
+		json_u64(&j, "format_minor", in->minor);
+		json_u64(&j, "file_bytes", in->file_bytes);
+		json_u64(&j, "stream_bytes", in->stream_bytes);
+		json_u64(&j, "payload_bytes", in->payload_bytes);
+		json_u64(&j, "vgpus", in->vgpus);
 		json_obj_end(&j);
+		json_arr_begin(&j, "vgpus");
+		for (i = 0; i < in->vgpus; i++) {
+			json_obj_begin(&j, NULL);
+			json_u64(&j, "vgpu", i + 1);
+			json_u64(&j, "offset", mvgpu_image_get_info(mvgpu_image_vgpu(img, i))->offset);
+			print_json_vgpu(&j, mvgpu_image_get_info(mvgpu_image_vgpu(img, i)), &s[i]);
+			json_obj_end(&j);
+		}
+		json_arr_end(&j);
 	}
-	json_arr_end(&j);
-	print_json_ecc(&j, s);
 	json_str(&j, "png", png);
 	json_obj_end(&j);
 	json_end(&j);
 }
 
+/* A set's own lines, before each of its vGPUs'. */
+static void print_text_set(const char *file, const mvgpu_image_info *in)
+{
+	printf("%-12s ", "image");
+	fput_sanitized(file, stdout);
+	printf(": valid, a set of %u vGPUs saved together\n", in->vgpus);
+	printf("%-12s %u.%u, %" PRIu64 " bytes: %u images, %" PRIu64 " stream bytes as %" PRIu64 " lz4 bytes (ratio %.1f)\n",
+	       "format", in->major, in->minor, in->file_bytes, in->vgpus,
+	       in->stream_bytes, in->payload_bytes,
+	       in->payload_bytes ? (double)in->stream_bytes / (double)in->payload_bytes : 0);
+}
+
 int cmd_inspect(struct cli *cli, int argc, char **argv)
 {
-	const char *png = NULL, *mode = NULL, *pos[1];
+	const char *png = NULL, *mode = NULL, *vgpu_s = NULL, *pos[1];
 	const struct cli_opt opts[] = {
 		{ "png", 0, 1, &png, NULL },
 		{ "mode", 0, 1, &mode, NULL },
+		{ "vgpu", 0, 1, &vgpu_s, NULL },
 		{ NULL, 0, 0, NULL, NULL }
 	};
-	mvgpu_image_summary s;
+	mvgpu_image_summary s[MVGPU_SESSION_MAX];
+	const mvgpu_image_info *in;
+	unsigned long k = 1;
 	mvgpu_image *img;
 	mvgpu_ctx *ctx;
+	unsigned i;
+	char *end;
 	int n, ret;
 
 	ret = cli_parse(cli, argc, argv, opts, pos, 1, &n);
@@ -385,6 +441,14 @@ int cmd_inspect(struct cli *cli, int argc, char **argv)
 		return cli_usage(cli, "--png needs a file name");
 	if (mode && !png)
 		return cli_usage(cli, "--mode only applies with --png");
+	if (vgpu_s && !png)
+		return cli_usage(cli, "--vgpu only applies with --png");
+	if (vgpu_s) {
+		k = strtoul(vgpu_s, &end, 10);
+		if (*vgpu_s < '1' || *vgpu_s > '9' || *end || k > MVGPU_SESSION_MAX)
+			return cli_usage(cli, "--vgpu: expected a vGPU's number in the image (1, 2, ...), got '%s'",
+					 vgpu_s);
+	}
 	ctx = cli_ctx(cli);
 	if (!ctx)
 		return EXIT_FAIL;
@@ -392,25 +456,38 @@ int cmd_inspect(struct cli *cli, int argc, char **argv)
 	if (ret)
 		return cli_fail(cli, EXIT_FAIL, ret, "%s: %s", pos[0],
 				mvgpu_last_error(ctx));
-	ret = mvgpu_image_check(img, NULL, &s, NULL);
+	in = mvgpu_image_get_info(img);
+	if (png && in->vgpus > 1 && !vgpu_s)
+		ret = cli_usage(cli, "%s holds %u vGPUs: --png needs --vgpu 1..%u",
+				pos[0], in->vgpus, in->vgpus);
+	else if (k > in->vgpus)
+		ret = cli_usage(cli, "--vgpu %lu: %s holds %u vGPU%s", k, pos[0],
+				in->vgpus, in->vgpus == 1 ? "" : "s");
+	for (i = 0; !ret && i < in->vgpus; i++) {
+		ret = mvgpu_image_check(mvgpu_image_vgpu(img, i), NULL, &s[i], NULL);
+		if (ret && in->vgpus > 1)
+			ret = cli_fail(cli, EXIT_FAIL, ret, "%s is not a valid image: vGPU %u of %u: %s",
+				       pos[0], i + 1, in->vgpus, mvgpu_last_error(ctx));
+		else if (ret)
+			ret = cli_fail(cli, EXIT_FAIL, ret, "%s is not a valid image: %s",
+				       pos[0], mvgpu_last_error(ctx));
+	}
+	if (!ret && png)
+		ret = render(cli, ctx, mvgpu_image_vgpu(img, (unsigned)k - 1), &s[k - 1],
+			     png, mode, pos[0]);
 	if (ret) {
-		ret = cli_fail(cli, EXIT_FAIL, ret, "%s is not a valid image: %s",
-			       pos[0], mvgpu_last_error(ctx));
 		mvgpu_image_close(img);
 		return ret;
 	}
-	if (png) {
-		ret = render(cli, ctx, img, &s, png, mode, pos[0]);
-		if (ret) {
-			mvgpu_image_close(img);
-			return ret;
-		}
-	}
 	if (cli->json) {
-		print_json(pos[0], mvgpu_image_get_info(img), &s, png);
+		print_json(pos[0], img, s, png);
 		cli->doc_written = 1;
 	} else {
-		print_text(pos[0], mvgpu_image_get_info(img), &s);
+		if (in->vgpus > 1)
+			print_text_set(pos[0], in);
+		for (i = 0; i < in->vgpus; i++)
+			print_text(pos[0], mvgpu_image_get_info(mvgpu_image_vgpu(img, i)),
+				   &s[i], i, in->vgpus);
 		if (png) {
 			printf("%-12s ", "png");
 			fput_sanitized(png, stdout);

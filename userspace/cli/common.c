@@ -302,3 +302,62 @@ int cli_bad_uuid(struct cli *cli, const char *s)
 			 "invalid UUID '%s': expected 8-4-4-4-12 hex digits such as 123e4567-e89b-12d3-a456-426614174000",
 			 s);
 }
+
+int cli_split_uuids(struct cli *cli, const char *const *vals, int nvals,
+		       char **buf, const char ***uuids, size_t *n)
+{
+	char canon[MVGPU_UUID_LEN], *rest, *one;
+	size_t len = 0, max = 1;
+	int i;
+
+	*buf = NULL;
+	*uuids = NULL;
+	*n = 0;
+	if (!nvals)
+		return 0;
+	for (i = 0; i < nvals; i++)
+		len += strlen(vals[i]) + 1;
+	*buf = calloc(1, len);	/* "" */
+	if (!*buf)
+		return cli_fail(cli, EXIT_FAIL, -ENOMEM, "out of memory");
+	for (i = 0; i < nvals; i++) {
+		if (i)
+			strcat(*buf, ",");
+		strcat(*buf, vals[i]);
+	}
+	for (rest = *buf; *rest; rest++)
+		max += *rest == ',';
+	*uuids = calloc(max, sizeof(**uuids));
+	if (!*uuids)
+		return cli_fail(cli, EXIT_FAIL, -ENOMEM, "out of memory");
+	for (rest = *buf; (one = strsep(&rest, ","));) {
+		if (mvgpu_uuid_canonical(one, canon) < 0)
+			return cli_bad_uuid(cli, one);
+		(*uuids)[(*n)++] = one;
+	}
+	return 0;
+}
+
+int cli_uuid_set(struct cli *cli, const char *arg, const char *what,
+		 char (*out)[MVGPU_UUID_LEN], size_t *n)
+{
+	const char **uuids;
+	size_t i, j;
+	char *buf;
+	int ret;
+
+	ret = cli_split_uuids(cli, &arg, 1, &buf, &uuids, n);
+	if (!ret && *n > MVGPU_SESSION_MAX)
+		ret = cli_usage(cli, "%s: at most %u vGPUs at once, got %zu", what,
+				MVGPU_SESSION_MAX, *n);
+	for (i = 0; !ret && i < *n; i++) {
+		mvgpu_uuid_canonical(uuids[i], out[i]);
+		for (j = 0; j < i; j++)
+			if (!strcmp(out[i], out[j]))
+				ret = cli_usage(cli, "%s: vGPU %s is given twice", what,
+						out[i]);
+	}
+	free(uuids);
+	free(buf);
+	return ret;
+}

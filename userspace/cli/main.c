@@ -47,8 +47,10 @@ const struct cli_cmd cli_commands[] = {
 	  "process. The console shows what is drawn (display mode up to\n"
 	  "1024x768, XRGB8888). Exit 0 if every check passed; 1 with the first\n"
 	  "mismatch (offset, expected, got) or device error otherwise.\n" },
-	{ "save", cmd_save, "UUID FILE [--no-precopy]",
+	{ "save", cmd_save, "UUID[,UUID...] FILE [--no-precopy]",
 	  "save a vGPU's whole state to an image file; the vGPU runs on",
+	  "  UUID[,UUID...]  the vGPU, or several (at most 16, a VM's) saved\n"
+	  "                together: one stop for all, one image (a set)\n"
 	  "  --no-precopy  stop the vGPU at once instead of copying while it\n"
 	  "                runs (pre-copy passes, then a short stop-copy)\n"
 	  "\n"
@@ -60,16 +62,23 @@ const struct cli_cmd cli_commands[] = {
 	  "On a terminal a progress line shows on stderr; --json prints one\n"
 	  "JSON object per line (events, then a summary with bytes, ratio,\n"
 	  "time, passes and downtime). See docs/save-restore.md.\n" },
-	{ "restore", cmd_restore, "UUID FILE",
+	{ "restore", cmd_restore, "UUID[,UUID...] FILE",
 	  "load an image into a vGPU of the same type",
 	  "The whole image is decoded and checked here first (checksums, every\n"
 	  "record, compatibility with the vGPU's migration_version); a damaged,\n"
 	  "truncated or incompatible image is refused with the vGPU unchanged.\n"
+	  "An image of several vGPUs (saved together) takes as many UUIDs, one\n"
+	  "for each in the order 'mvgpu inspect' lists them (another number is a\n"
+	  "usage error); all are loaded and run, or none: a refusal of one\n"
+	  "resets every vGPU it had reached.\n"
 	  "--json prints one JSON object per line, as 'mvgpu save' does.\n" },
 	{ "migrate", cmd_migrate,
-	  "UUID HOST:PORT [--target-uuid U] [--passes N] [--timeout S] [--tls-creds DIR | --insecure]",
-	  "move a running vGPU to another host ('mvgpu receive' runs there)",
-	  "  --target-uuid U         the vGPU on the target (default: the same UUID)\n"
+	  "UUID[,UUID...] HOST:PORT [--target-uuid U[,U...]] [--passes N] [--timeout S] [--tls-creds DIR | --insecure]",
+	  "move running vGPUs to another host ('mvgpu receive' runs there)",
+	  "  UUID[,UUID...]          the vGPU, or several (at most 16) that move\n"
+	  "                          together: one connection, one stop, one commit\n"
+	  "  --target-uuid U[,U...]  the vGPU(s) on the target, one for each UUID in\n"
+	  "                          the same order (default: the same UUIDs)\n"
 	  "  --passes N              pre-copy passes at most (default 8)\n"
 	  "  --switchover-bytes B    stop once a pass leaves at most B dirty bytes\n"
 	  "                          (default 1048576)\n"
@@ -103,15 +112,23 @@ const struct cli_cmd cli_commands[] = {
 	  "target, so it stays stopped here and its workload lets it go. Only the\n"
 	  "target can say which side runs it: 'mvgpu status UUID' there says\n"
 	  "'runs here' (the migration took effect) or 'does not run here' (start\n"
-	  "the workload again on the source). See docs/wire-protocol.md.\n" },
+	  "the workload again on the source). See docs/wire-protocol.md.\n"
+	  "\n"
+	  "Several vGPUs (a VM's, with peer-to-peer links between them) move as\n"
+	  "one: the target checks every one before anything stops; pre-copy\n"
+	  "passes go round them while they run; then all stop at once, the\n"
+	  "target loads all and runs all at the commit, or none - on any failure\n"
+	  "every one runs here again; in doubt none does (exit 3). The summary\n"
+	  "has each vGPU's bytes and passes and the totals.\n" },
 	{ "receive", cmd_receive,
-	  "--listen ADDR [--uuid U] [--create] [--timeout S] [--tls-creds DIR | --insecure]",
+	  "--listen ADDR [--uuid U[,U...]] [--create] [--timeout S] [--tls-creds DIR | --insecure]",
 	  "take one migration in ('mvgpu migrate' on the source)",
 	  "  --listen ADDR           :PORT, HOST:PORT, [IPV6]:PORT or unix:PATH\n"
-	  "  --uuid U                the vGPU to load (default: the source's UUID);\n"
-	  "                          if a workload waits on it ('mvgpu exercise\n"
+	  "  --uuid U[,U...]         the vGPU(s) to load, one for each of the source's\n"
+	  "                          in its order (default: the source's UUIDs); if a\n"
+	  "                          workload waits on one ('mvgpu exercise\n"
 	  "                          --incoming'), it continues once loaded\n"
-	  "  --create                create the vGPU (the source's type) if missing\n"
+	  "  --create                create each missing vGPU (the source's type)\n"
 	  "  --timeout S             a silent source fails it after S seconds\n"
 	  "  --accept-timeout S      give up if nobody connects in S seconds\n"
 	  "  --tls-creds DIR         TLS credentials (QEMU's tls-creds-x509 layout:\n"
@@ -127,7 +144,13 @@ const struct cli_cmd cli_commands[] = {
 	  "refused before loading, reset if it had begun to load (what it held\n"
 	  "before is gone), removed if it was created for the migration; the\n"
 	  "message says which. ^C or SIGTERM stops it at once in any phase\n"
-	  "before the commit, and the source is told.\n" },
+	  "before the commit, and the source is told.\n"
+	  "\n"
+	  "A migration of several vGPUs ('mvgpu migrate U1,U2 ...') comes in\n"
+	  "whole: every vGPU is checked and opened before any is loaded; all run\n"
+	  "at the commit, or none - on any failure each of them here runs nothing\n"
+	  "of the source's, and the message says what became of each. With\n"
+	  "--uuid, a migration of another number of vGPUs is refused.\n" },
 	{ "status", cmd_status, "[-q UUID] [--interval MS] | UUID [--timeout S]",
 	  "show GPUs and vGPUs (as nvidia-smi), or whether a vGPU runs here",
 	  "  -q, --query UUID  one vGPU and its parent in detail (nvidia-smi -q)\n"
@@ -171,13 +194,17 @@ const struct cli_cmd cli_commands[] = {
 	  "GPU's CPU and NUMA affinity; then what each GPU is, and the legend.\n"
 	  "--json: {\"gpus\": [...], \"matrix\": [[...], ...], \"warnings\": [...]}.\n"
 	  "See docs/topo.md. Exit 0, or 1 with no mvgpu parent or no such vGPU.\n" },
-	{ "inspect", cmd_inspect, "FILE [--png OUT.png [--mode WxH]]",
+	{ "inspect", cmd_inspect, "FILE [--png OUT.png [--mode WxH] [--vgpu N]]",
 	  "check an image without a kernel and show what it holds",
 	  "  --png OUT.png  render the displayed framebuffer area (the display\n"
 	  "                 registers in the image: size, stride, offset,\n"
 	  "                 XRGB8888) as a PNG\n"
 	  "  --mode WxH     render WxH pixels from framebuffer offset 0 instead\n"
-	  "                 (for images whose display is off)\n" },
+	  "                 (for images whose display is off)\n"
+	  "  --vgpu N       an image of several vGPUs: render its N-th\n"
+	  "\n"
+	  "An image of several vGPUs (mvgpu save U1,U2 ...) is checked whole and\n"
+	  "shown vGPU after vGPU, in order; --json: \"vgpus\": [...].\n" },
 	{ "help", cmd_help, "[COMMAND]", "show this help, or a command's", NULL },
 	{ "version", cmd_version, "", "print the version (same as --version)",
 	  NULL },

@@ -62,16 +62,54 @@ void human_bytes(uint64_t n, char *buf, size_t len)
 void jl_begin(struct jline *j, FILE *f)
 {
 	j->f = f;
-	j->n = 0;
+	j->depth = 0;
+	j->n[0] = 0;
 	fputc('{', f);
 }
 
 static void jl_key(struct jline *j, const char *key)
 {
-	if (j->n++)
+	if (j->n[j->depth]++)
 		fputs(", ", j->f);
+	if (!key)
+		return;
 	json_write_string(j->f, key);
 	fputs(": ", j->f);
+}
+
+static void jl_open(struct jline *j, const char *key, char c)
+{
+	jl_key(j, key);
+	fputc(c, j->f);
+	if (j->depth < JL_DEPTH - 1)
+		j->n[++j->depth] = 0;
+}
+
+static void jl_close(struct jline *j, char c)
+{
+	fputc(c, j->f);
+	if (j->depth)
+		j->depth--;
+}
+
+void jl_obj_begin(struct jline *j, const char *key)
+{
+	jl_open(j, key, '{');
+}
+
+void jl_obj_end(struct jline *j)
+{
+	jl_close(j, '}');
+}
+
+void jl_arr_begin(struct jline *j, const char *key)
+{
+	jl_open(j, key, '[');
+}
+
+void jl_arr_end(struct jline *j)
+{
+	jl_close(j, ']');
 }
 
 void jl_str(struct jline *j, const char *key, const char *v)
@@ -143,7 +181,10 @@ static void draw(struct progress *p, const mvgpu_image_event *ev)
 	fprintf(stderr, "\r\033[K%s: %s: %s%s stream, %s %s, %.0f MB/s",
 		p->action, ev->phase ? ev->phase : "", s, t, f, p->bytes_word,
 		rate);
-	if (ev->pass)
+	if (ev->pass && ev->vgpus > 1)
+		fprintf(stderr, ", vGPU %u/%u pass %u", ev->vgpu + 1, ev->vgpus,
+			ev->pass);
+	else if (ev->pass)
 		fprintf(stderr, ", pass %u", ev->pass);
 	if (ev->pass && p->rate > 0 && ev->phase && !strcmp(ev->phase, "pre-copy"))
 		fprintf(stderr, ", est. downtime %.0f ms",
@@ -160,8 +201,16 @@ void progress_event(void *opaque, const mvgpu_image_event *ev)
 
 	if (ev->elapsed_ns && ev->stream_bytes)
 		p->rate = (double)ev->stream_bytes / ((double)ev->elapsed_ns / 1e9);
-	if (ev->kind == MVGPU_IMAGE_EV_PASS)
+	if (ev->kind == MVGPU_IMAGE_EV_PASS && ev->vgpus > 1 &&
+	    ev->vgpu < MVGPU_SESSION_MAX) {
+		unsigned i;
+
+		p->dirty_of[ev->vgpu] = ev->dirty_bytes;
+		for (i = 0, p->dirty = 0; i < ev->vgpus && i < MVGPU_SESSION_MAX; i++)
+			p->dirty += p->dirty_of[i];
+	} else if (ev->kind == MVGPU_IMAGE_EV_PASS) {
 		p->dirty = ev->dirty_bytes;
+	}
 	if (p->cli->json) {
 		/* events always; periodic progress at most every second */
 		if (ev->kind == MVGPU_IMAGE_EV_PROGRESS &&
@@ -172,6 +221,12 @@ void progress_event(void *opaque, const mvgpu_image_event *ev)
 		jl_str(&j, "event", ev->name);
 		jl_str(&j, "action", p->action);
 		jl_str(&j, "phase", ev->phase);
+		if (ev->vgpus > 1 && (ev->kind == MVGPU_IMAGE_EV_PASS ||
+				      ev->kind == MVGPU_IMAGE_EV_LOADED)) {
+			jl_u64(&j, "vgpu", ev->vgpu);
+			if (ev->vgpu < p->nuuids)
+				jl_str(&j, "uuid", p->uuids[ev->vgpu]);
+		}
 		if (ev->pass)
 			jl_u64(&j, "pass", ev->pass);
 		jl_u64(&j, "stream_bytes", ev->stream_bytes);
@@ -183,7 +238,7 @@ void progress_event(void *opaque, const mvgpu_image_event *ev)
 			jl_u64(&j, "dirty_bytes", ev->dirty_bytes);
 			if (p->rate > 0)
 				jl_num(&j, "est_downtime_ms",
-				       (double)ev->dirty_bytes / p->rate * 1e3);
+				       (double)p->dirty / p->rate * 1e3);
 		}
 		if (ev->kind == MVGPU_IMAGE_EV_STOP)
 			jl_u64(&j, "estimate_bytes", ev->estimate_bytes);

@@ -27,8 +27,13 @@ struct progress {
 	int line;		/* a progress line is on the terminal */
 	uint64_t last_ns;	/* last line or JSON progress event */
 	const char *bytes_word;	/* "file" (default) or "wire" */
-	uint64_t dirty;		/* after the last pre-copy pass */
+	uint64_t dirty;		/* after the last pre-copy pass (of all) */
 	double rate;		/* stream bytes per second so far */
+	/* several vGPUs at once: their UUIDs, which events name ("vgpu",
+	 * "uuid"), and each one's dirty bytes */
+	const char (*uuids)[MVGPU_UUID_LEN];
+	unsigned nuuids;
+	uint64_t dirty_of[MVGPU_SESSION_MAX];
 };
 
 void progress_init(struct progress *p, struct cli *cli, const char *action);
@@ -37,13 +42,21 @@ void progress_event(void *opaque, const mvgpu_image_event *ev);
 /* Clear the terminal line (before a message or the summary). */
 void progress_end(struct progress *p);
 
-/* A compact JSON object on one line. */
+/* A compact JSON object on one line (objects and arrays nest a few
+ * levels: in an array, values take a NULL key). */
+#define JL_DEPTH 4
+
 struct jline {
 	FILE *f;
-	int n;
+	int depth;
+	int n[JL_DEPTH];	/* members written at each level */
 };
 
 void jl_begin(struct jline *j, FILE *f);
+void jl_obj_begin(struct jline *j, const char *key);
+void jl_obj_end(struct jline *j);
+void jl_arr_begin(struct jline *j, const char *key);
+void jl_arr_end(struct jline *j);
 void jl_str(struct jline *j, const char *key, const char *v);
 void jl_u64(struct jline *j, const char *key, uint64_t v);
 void jl_num(struct jline *j, const char *key, double v);

@@ -1116,6 +1116,7 @@ int mvgpu_restore(mvgpu_dev *dev, int in, uint64_t *bytes);
 
 #define MVGPU_IMAGE_MAJOR        1
 #define MVGPU_IMAGE_MINOR        0
+#define MVGPU_IMAGE_SET_MAJOR    2      /* a set: several vGPUs saved together */
 #define MVGPU_IMAGE_VERSION_MAX  1024   /* migration_version, with the NUL */
 
 #define MVGPU_IMAGE_F_PRECOPY    (1u << 0)  /* saved with pre-copy passes */
@@ -1135,6 +1136,11 @@ typedef struct {
 	char     source_uuid[MVGPU_UUID_LEN];  /* "" if not recorded */
 	/* the source's migration_version (docs/compatibility.md), no newline */
 	char     migration_version[MVGPU_IMAGE_VERSION_MAX];
+	/* the vGPUs in the file: 1, or a set's (format 2: then the sizes are
+	 * its sections' sums, passes and created their largest, no UUID and
+	 * no migration_version - each section has its own) */
+	unsigned vgpus;
+	uint64_t offset;             /* a set's section: where it starts */
 } mvgpu_image_info;
 
 /* Progress events, given to mvgpu_image_opts.event on the calling thread. */
@@ -1162,6 +1168,11 @@ typedef struct {
 	uint64_t dirty_bytes;    /* PASS: dirty bytes the vGPU reports */
 	uint64_t estimate_bytes; /* STOP: stop-copy bytes the vGPU predicts */
 	uint64_t elapsed_ns;     /* since the operation started */
+	/* several vGPUs at once (a migration session, an image of a set):
+	 * how many (0 or 1: one), and which one a PASS, LOADED ... is about
+	 * (an index; stream_bytes and file_bytes are the totals of all) */
+	unsigned vgpus;
+	unsigned vgpu;
 } mvgpu_image_event;
 
 typedef struct {
@@ -1274,6 +1285,14 @@ int mvgpu_image_open(mvgpu_ctx *ctx, const char *path, mvgpu_image **out);
 /*! mvgpu_image_close() : NULL is a no-op. */
 void mvgpu_image_close(mvgpu_image *img);
 
+/*! mvgpu_image_vgpu() :
+ *  The @i-th vGPU of @img: of a set (format 2), the image of its section -
+ *  a whole format-1 image, checked, extracted, restored like any - valid
+ *  until @img is closed (do not close it); of a plain image, @img itself
+ *  (@i 0).  The per-vGPU calls below refuse a set itself (-EISDIR).
+ *  @return the image, or NULL (no such vGPU). */
+mvgpu_image *mvgpu_image_vgpu(mvgpu_image *img, unsigned i);
+
 /*! mvgpu_image_get_info() : @return the header; valid until close. */
 const mvgpu_image_info *mvgpu_image_get_info(const mvgpu_image *img);
 
@@ -1315,6 +1334,37 @@ int mvgpu_image_restore(mvgpu_image *img, mvgpu_dev *dev,
 			const mvgpu_image_opts *opts,
 			mvgpu_image_stats *stats);
 
+/*! mvgpu_image_save_n() :
+ *  Save the @n RUNNING vGPUs @devs (1..MVGPU_SESSION_MAX, none twice)
+ *  together, consistently, into one image at @path: a set (format 2) of
+ *  one format-1 image each, in this order (@n 1: mvgpu_image_save()).
+ *  Pre-copy passes go round them while they run (as mvgpu_migrate_n());
+ *  then one stop for all: every vGPU quiet (PRE_COPY_P2P), every vGPU
+ *  stopped, each one's rest read; then all RUNNING again (the downtime).
+ *  The file is written atomically, as by mvgpu_image_save(): each section
+ *  first into a temporary file of its own (so the vGPUs' streams can
+ *  interleave), then the set, renamed over @path.  On failure no file
+ *  is left and every vGPU runs on with its state intact.
+ *  @stats  the totals; @each  may be NULL, else @n entries.
+ *  @return 0 or -errno. */
+int mvgpu_image_save_n(mvgpu_dev *const *devs, unsigned n, const char *path,
+		       const mvgpu_image_opts *opts, mvgpu_image_stats *stats,
+		       mvgpu_image_stats *each);
+
+/*! mvgpu_image_restore_n() :
+ *  Restore every vGPU of @img into @devs, the i-th into @devs[i] (@n must
+ *  be the image's count: -EINVAL otherwise; a plain image takes one),
+ *  all or none: each section is decoded natively against its target's
+ *  migration_version first - on any failure there no vGPU is touched
+ *  (the message names the vGPU) - then every vGPU RESUMING, each stream
+ *  fed, every vGPU RESUMING -> STOP, then all running (RUNNING_P2P
+ *  first).  Should the kernel refuse any of them, every vGPU touched is
+ *  reset.  The vGPUs must all be open here (a guest's peers too).
+ *  @return 0 or -errno. */
+int mvgpu_image_restore_n(mvgpu_image *img, mvgpu_dev *const *devs,
+			  unsigned n, const mvgpu_image_opts *opts,
+			  mvgpu_image_stats *stats, mvgpu_image_stats *each);
+
 /*=====================================================================
  *  Live migration between hosts (mvgpu migrate / mvgpu receive)
  *=====================================================================
@@ -1332,6 +1382,7 @@ int mvgpu_image_restore(mvgpu_image *img, mvgpu_dev *dev,
  * bytes on the wire). */
 
 #define MVGPU_STATE_KIND_MAX 32	/* a workload state's kind, with the NUL */
+#define MVGPU_SESSION_MAX 16	/* vGPUs migrated together over one connection */
 
 /*
  * How a migration connection is secured (docs/wire-protocol.md,
@@ -1419,6 +1470,40 @@ typedef struct {
 int mvgpu_migrate(mvgpu_dev *dev, int sock, const mvgpu_migrate_opts *opts,
 		  mvgpu_migrate_stats *stats);
 
+/* One vGPU of a session (mvgpu_migrate_n()). */
+typedef struct {
+	mvgpu_dev *dev;              /* RUNNING, as for mvgpu_migrate() */
+	const char *target_uuid;     /* NULL: the same UUID on the target */
+	/* its workload's hooks, as mvgpu_migrate_opts.pause and .resume,
+	 * called with @opaque (NULL: no workload) */
+	int (*pause)(void *opaque, char kind[MVGPU_STATE_KIND_MAX],
+		     void **state, size_t *len);
+	void (*resume)(void *opaque);
+	void *opaque;
+} mvgpu_migrate_vgpu;
+
+/*! mvgpu_migrate_n() :
+ *  Migrate the @n vGPUs @v (1..MVGPU_SESSION_MAX, no UUID twice, no target
+ *  twice) together, through one connection: the target checks every one
+ *  before anything stops; pre-copy passes go round them while they run
+ *  (pass 1 of each, then another of each that has more than
+ *  switchover_bytes dirty, at most max_passes rounds); then one stop for
+ *  all (every workload paused, every vGPU stopped, then each one's rest);
+ *  the target loads them all and runs all or none.  On success all run on
+ *  the target; on failure all are RUNNING here again with their state
+ *  (each workload resumed); in doubt (stats->in_doubt) all stay stopped.
+ *  With @n 1 this is mvgpu_migrate(), and on the wire a 1.0 migration.
+ *  @opts  as for mvgpu_migrate(); its target_uuid, pause, resume are not
+ *         used (they are @v's); events carry vgpus = @n and vgpu.
+ *  @stats the session: target_host, in_doubt, downtime, times, peer; the
+ *         bytes and passes summed (passes: rounds).
+ *  @each  may be NULL; else @n entries, each vGPU's own part (target_uuid,
+ *         target_version, created, passes, bytes).
+ *  @return 0 or -errno as mvgpu_migrate(); -EINVAL for a bad set. */
+int mvgpu_migrate_n(const mvgpu_migrate_vgpu *v, unsigned n, int sock,
+		    const mvgpu_migrate_opts *opts, mvgpu_migrate_stats *stats,
+		    mvgpu_migrate_stats *each);
+
 typedef struct {
 	const char *uuid;            /* NULL: the UUID the source names */
 	int create;                  /* create a missing vGPU of its type */
@@ -1431,6 +1516,15 @@ typedef struct {
 	 * the source is told); NULL: the context's */
 	const volatile sig_atomic_t *cancel;
 	const mvgpu_net_security *security;	/* NULL: TLS, the defaults */
+	/* mvgpu_receive_n(): the vGPUs here for the source's, in its order,
+	 * each as @uuid and @dev above (which then do not apply); a session
+	 * of another size is refused.  0: each vGPU the source names (or
+	 * created, @create), any number up to the call's @max */
+	unsigned ntargets;
+	const struct mvgpu_receive_target {
+		const char *uuid;    /* NULL: the UUID the source names */
+		mvgpu_dev *dev;      /* open already (a workload's), or NULL */
+	} *targets;
 } mvgpu_receive_opts;
 
 typedef struct {
@@ -1473,6 +1567,23 @@ typedef struct {
  *  @return 0 or -errno (details: mvgpu_last_error()). */
 int mvgpu_receive(mvgpu_ctx *ctx, int sock, const mvgpu_receive_opts *opts,
 		  mvgpu_receive_result *res);
+
+/*! mvgpu_receive_n() :
+ *  Take one migration of up to @max vGPUs (1..MVGPU_SESSION_MAX; a larger
+ *  session is refused before anything stopped): one vGPU, or a session
+ *  (mvgpu_migrate_n()).  Every vGPU of it is checked, as mvgpu_receive()
+ *  checks one, and opened before any is loaded (a guest's peers must be
+ *  open in one process); the refusal of one names it.  All are loaded,
+ *  then all run at the commit, or none: on any failure every one of
+ *  them runs nothing of the source's (each untouched, dropped, reset or
+ *  removed, as mvgpu_receive() says).
+ *  @res  @max entries: each vGPU's result, in the source's order (the
+ *        session's fields - source_host, peer_dn, elapsed - in each);
+ *        free() each state.
+ *  @n    the vGPUs of the migration (also on failure: as far as known).
+ *  @return 0 or -errno (details: mvgpu_last_error()). */
+int mvgpu_receive_n(mvgpu_ctx *ctx, int sock, const mvgpu_receive_opts *opts,
+		    mvgpu_receive_result *res, unsigned max, unsigned *n);
 
 /*! mvgpu_net_connect() / mvgpu_net_listen() / mvgpu_net_accept() :
  *  Sockets for the above.  Addresses: "HOST:PORT", "[IPV6]:PORT",

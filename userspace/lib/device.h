@@ -11,7 +11,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/vfio.h>
+
 #include "internal.h"
+
+/* 6.2+ uAPI that Debian 12's 6.1 headers lack (values from 6.12). */
+#ifndef VFIO_MIGRATION_PRE_COPY
+#define VFIO_MIGRATION_PRE_COPY (1 << 2)
+#endif
+#ifndef VFIO_MIG_GET_PRECOPY_INFO
+struct vfio_precopy_info {
+	__u32 argsz;
+	__u32 flags;
+	__aligned_u64 initial_bytes;
+	__aligned_u64 dirty_bytes;
+};
+#define VFIO_MIG_GET_PRECOPY_INFO _IO(VFIO_TYPE, VFIO_BASE + 21)
+#endif
+#ifndef VFIO_DEVICE_FEATURE_MIG_DATA_SIZE
+struct vfio_device_feature_mig_data_size {
+	__aligned_u64 stop_copy_length;
+};
+#define VFIO_DEVICE_FEATURE_MIG_DATA_SIZE 9
+#endif
 
 #define MVGPU__NUM_REGIONS	9	/* VFIO_PCI_NUM_REGIONS */
 #define MVGPU__NUM_IRQS		5	/* VFIO_PCI_NUM_IRQS */

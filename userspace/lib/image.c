@@ -35,13 +35,6 @@
 #include "pagemap.h"
 #include "uring_io.h"
 
-struct mvgpu_image {
-	mvgpu_ctx *ctx;
-	int fd;
-	char path[PATH_MAX];
-	mvgpu_image_info info;
-};
-
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -63,7 +56,7 @@ static int valid_version_chars(const char *s, size_t n)
 }
 
 /* A migration_version string we accept in a header or from sysfs. */
-static int parse_version(const char *s, size_t n,
+int img_parse_version(const char *s, size_t n,
 			 struct mvgpu_compat_info *info, char *why,
 			 size_t whylen)
 {
@@ -163,7 +156,7 @@ int img_header_decode(const uint8_t *buf, size_t len, uint64_t file_bytes,
 	for (i = IMG_FIXED + vlen; i < hb; i++)
 		if (buf[i])
 			return BAD(-EBADMSG, "header damaged: non-zero padding");
-	if (parse_version((const char *)buf + IMG_FIXED, vlen, &ci, w, sizeof(w)))
+	if (img_parse_version((const char *)buf + IMG_FIXED, vlen, &ci, w, sizeof(w)))
 		return BAD(-EBADMSG, "the source migration_version is malformed: %s", w);
 	stream = mvgpu_get_le64(buf + 24);
 	payload = mvgpu_get_le64(buf + 32);
@@ -225,41 +218,7 @@ int mvgpu_vgpu_migration_version(mvgpu_ctx *ctx, const char *uuid, char *buf,
 
 /* ---- one operation: shared state of the callbacks ------------------------ */
 
-struct job {
-	mvgpu_ctx *ctx;
-	mvgpu_image_opts o;
-	uint64_t t0;
-	const char *phase;
-	bool stream_is_in;	/* the source is the stream (save) */
-	uint64_t stream_total;
-
-	/* lz4 */
-	LZ4F_cctx *cctx;
-	LZ4F_dctx *dctx;
-	LZ4F_preferences_t prefs;
-	bool begun, frame_done, info_checked;
-	uint64_t produced;	/* decompressed so far */
-	uint64_t limit;		/* decompressed bytes the header announces */
-
-	/* save from a vGPU */
-	mvgpu_dev *dev;
-	int data_fd;
-	unsigned passes;
-	bool stopped, resumed;
-	uint64_t t_stop, t_resumed, precopy_bytes;
-	int resume_err;
-
-	/* decoding */
-	struct mvgpu_dec *dec;
-	struct mvgpu_state st;
-	mvgpu_image_summary *sum;
-	struct pagemap pagemap;	/* each page's last record */
-	uint64_t fb_pages;
-	uint8_t *fb_buf;	/* mvgpu_image_read_fb() */
-	uint64_t fb_off, fb_len;
-};
-
-static void job_init(struct job *j, mvgpu_ctx *ctx, const mvgpu_image_opts *o)
+void img_job_init(struct img_job *j, mvgpu_ctx *ctx, const mvgpu_image_opts *o)
 {
 	memset(j, 0, sizeof(*j));
 	j->ctx = ctx;
@@ -276,9 +235,12 @@ static void job_init(struct job *j, mvgpu_ctx *ctx, const mvgpu_image_opts *o)
 	j->t0 = now_ns();
 }
 
-static void emit(struct job *j, struct uio *u, int kind, const char *name)
+void img_emit(struct img_job *j, struct uio *u, int kind, const char *name,
+	      uint64_t dirty, uint64_t est)
 {
-	mvgpu_image_event ev = { .kind = kind, .name = name, .phase = j->phase };
+	mvgpu_image_event ev = { .kind = kind, .name = name, .phase = j->phase,
+				 .dirty_bytes = dirty, .estimate_bytes = est,
+				 .vgpus = j->vgpus, .vgpu = j->vgpu };
 	const struct uio_counts *c = u ? uio_counts(u) : NULL;
 
 	if (!j->o.event)
@@ -286,8 +248,8 @@ static void emit(struct job *j, struct uio *u, int kind, const char *name)
 	ev.pass = j->passes;
 	ev.stream_total = j->stream_total;
 	if (c) {
-		ev.stream_bytes = j->stream_is_in ? c->in_bytes : c->out_bytes;
-		ev.file_bytes = j->stream_is_in ? c->out_bytes : c->in_bytes;
+		ev.stream_bytes = j->base_in + (j->stream_is_in ? c->in_bytes : c->out_bytes);
+		ev.file_bytes = j->base_out + (j->stream_is_in ? c->out_bytes : c->in_bytes);
 	} else {
 		ev.stream_bytes = j->stream_total;
 	}
@@ -295,9 +257,9 @@ static void emit(struct job *j, struct uio *u, int kind, const char *name)
 	j->o.event(j->o.opaque, &ev);
 }
 
-static void on_tick(struct uio *u, void *opaque)
+void img_tick(struct uio *u, void *opaque)
 {
-	emit(opaque, u, MVGPU_IMAGE_EV_PROGRESS, "progress");
+	img_emit(opaque, u, MVGPU_IMAGE_EV_PROGRESS, "progress", 0, 0);
 }
 
 /* ---- lz4 on the worker thread -------------------------------------------- */
@@ -307,10 +269,10 @@ static int lz4_fail(struct uio *u, int err, const char *what, size_t code)
 	return uio_fail(u, err, "%s: lz4: %s", what, LZ4F_getErrorName(code));
 }
 
-static int xf_compress(struct uio *u, void *opaque, const void *in, size_t len,
+int img_compress(struct uio *u, void *opaque, const void *in, size_t len,
 		       bool last)
 {
-	struct job *j = opaque;
+	struct img_job *j = opaque;
 	size_t avail, n;
 	void *p;
 
@@ -333,7 +295,7 @@ static int xf_compress(struct uio *u, void *opaque, const void *in, size_t len,
 			return lz4_fail(u, -EIO, "compressing", n);
 		uio_out_commit(u, n);
 	}
-	if (last) {
+	if (last && !j->keep_open) {
 		p = uio_out_reserve(u, LZ4F_compressBound(0, &j->prefs), &avail);
 		if (!p)
 			return -ECANCELED;
@@ -368,7 +330,7 @@ static int lz4_damage(struct uio *u, size_t code)
  * that call: every image small enough for one call went unchecked.)
  * Return: 0 (checked, or not all there yet) or -EBADMSG.
  */
-static int check_frame_info(struct uio *u, struct job *j, const uint8_t **src,
+static int check_frame_info(struct uio *u, struct img_job *j, const uint8_t **src,
 			    size_t *len)
 {
 	LZ4F_frameInfo_t fi;
@@ -391,10 +353,10 @@ static int check_frame_info(struct uio *u, struct job *j, const uint8_t **src,
 	return 0;
 }
 
-static int xf_decompress(struct uio *u, void *opaque, const void *in,
+static int img_decompress(struct uio *u, void *opaque, const void *in,
 			 size_t len, bool last)
 {
-	struct job *j = opaque;
+	struct img_job *j = opaque;
 	const uint8_t *src = in;
 	bool more = len > 0;
 
@@ -449,7 +411,7 @@ static int xf_decompress(struct uio *u, void *opaque, const void *in,
 	return 0;
 }
 
-static int lz4_compress_init(struct job *j)
+int img_lz4_init(struct img_job *j)
 {
 	if (LZ4F_isError(LZ4F_createCompressionContext(&j->cctx, LZ4F_VERSION)))
 		return -ENOMEM;
@@ -463,7 +425,7 @@ static int lz4_compress_init(struct job *j)
 	return 0;
 }
 
-static void job_free(struct job *j)
+void img_job_free(struct img_job *j)
 {
 	LZ4F_freeCompressionContext(j->cctx);
 	LZ4F_freeDecompressionContext(j->dctx);
@@ -476,14 +438,7 @@ static void job_free(struct job *j)
 
 /* ---- the output file: temporary, then renamed ------------------------------ */
 
-struct outfile {
-	int fd, dirfd;
-	char base[NAME_MAX + 1];
-	char tmp[NAME_MAX + 1];	/* linked temporary name, "" if none */
-	bool anonymous;		/* O_TMPFILE: no name until committed */
-};
-
-static int out_open(mvgpu_ctx *ctx, const char *path, struct outfile *of)
+int img_out_open(mvgpu_ctx *ctx, const char *path, struct img_out *of)
 {
 	char dir[PATH_MAX];
 	const char *slash, *base;
@@ -548,7 +503,7 @@ fail:
 			  strerror(err));
 }
 
-static void out_abort(struct outfile *of)
+void img_out_abort(struct img_out *of)
 {
 	if (of->fd >= 0)
 		close(of->fd);
@@ -560,7 +515,7 @@ static void out_abort(struct outfile *of)
 	of->tmp[0] = '\0';
 }
 
-static int out_commit(mvgpu_ctx *ctx, struct outfile *of)
+int img_out_commit(mvgpu_ctx *ctx, struct img_out *of)
 {
 	char proc[64];
 	int err, i;
@@ -613,26 +568,29 @@ static int out_commit(mvgpu_ctx *ctx, struct outfile *of)
 
 /* ---- saving ----------------------------------------------------------------- */
 
+int img_pass_done(struct uio *u, struct img_job *j, uint64_t *initial,
+		  uint64_t *dirty)
+{
+	int ret;
+
+	j->passes++;
+	ret = mvgpu_mig_precopy_info(j->data_fd, initial, dirty);
+	if (ret)
+		return uio_fail(u, ret, "pre-copy info: %s", strerror(-ret));
+	img_emit(j, u, MVGPU_IMAGE_EV_PASS, "pass", *dirty, 0);
+	return 0;
+}
+
 static int save_pause(struct uio *u, void *opaque)
 {
-	struct job *j = opaque;
-	mvgpu_image_event ev;
+	struct img_job *j = opaque;
 	uint64_t initial, dirty, est = 0;
 	int ret;
 
 	/* the end of a pre-copy pass: mvgpu_save()'s decision */
-	j->passes++;
-	ret = mvgpu_mig_precopy_info(j->data_fd, &initial, &dirty);
+	ret = img_pass_done(u, j, &initial, &dirty);
 	if (ret)
-		return uio_fail(u, ret, "pre-copy info: %s", strerror(-ret));
-	if (j->o.event) {
-		ev = (mvgpu_image_event){ .kind = MVGPU_IMAGE_EV_PASS,
-			.name = "pass", .phase = j->phase, .pass = j->passes,
-			.stream_bytes = uio_counts(u)->in_bytes,
-			.file_bytes = uio_counts(u)->out_bytes,
-			.dirty_bytes = dirty, .elapsed_ns = now_ns() - j->t0 };
-		j->o.event(j->o.opaque, &ev);
-	}
+		return ret;
 	if (dirty > j->o.switchover_bytes && j->passes < j->o.max_passes) {
 		uio_pause_after(u, initial + dirty);	/* the next pass */
 		return 0;
@@ -645,21 +603,14 @@ static int save_pause(struct uio *u, void *opaque)
 		return uio_fail(u, ret, "%s", mvgpu_last_error(j->ctx));
 	j->stopped = true;
 	j->phase = "stop-copy";
-	if (j->o.event) {
-		ev = (mvgpu_image_event){ .kind = MVGPU_IMAGE_EV_STOP,
-			.name = "stop-copy", .phase = j->phase, .pass = j->passes,
-			.stream_bytes = uio_counts(u)->in_bytes,
-			.file_bytes = uio_counts(u)->out_bytes,
-			.estimate_bytes = est, .elapsed_ns = now_ns() - j->t0 };
-		j->o.event(j->o.opaque, &ev);
-	}
+	img_emit(j, u, MVGPU_IMAGE_EV_STOP, "stop-copy", 0, est);
 	return 0;
 }
 
 /* The last byte is read: the vGPU may run again at once. */
 static int save_source_end(struct uio *u, void *opaque)
 {
-	struct job *j = opaque;
+	struct img_job *j = opaque;
 	int ret;
 
 	if (!j->dev)
@@ -676,27 +627,27 @@ static int save_source_end(struct uio *u, void *opaque)
 	j->resumed = true;
 	j->t_resumed = now_ns();
 	j->phase = "finishing";
-	emit(j, u, MVGPU_IMAGE_EV_RESUMED, "resumed");
+	img_emit(j, u, MVGPU_IMAGE_EV_RESUMED, "resumed", 0, 0);
 	return 0;
 }
 
 static const struct uio_ops save_ops = {
-	.transform = xf_compress,
+	.transform = img_compress,
 	.pause = save_pause,
 	.source_end = save_source_end,
-	.tick = on_tick,
+	.tick = img_tick,
 };
 
 /*
  * Stream from @in_fd into the file @path; the header goes in last, at
  * offset 0, once the sizes are known.  @info has the version string.
  */
-static int write_image(struct job *j, int in_fd, struct outfile *out,
+static int write_image(struct img_job *j, int in_fd, struct img_out *out,
 		       mvgpu_image_info *info, mvgpu_image_stats *st)
 {
 	uint8_t hdr[IMG_HEADER_MAX];
 	struct uio_counts c = { 0 };
-	struct outfile of = *out;
+	struct img_out of = *out;
 	char why[UIO_WHY_MAX];
 	struct uio_cfg cfg;
 	int hb, ret;
@@ -704,9 +655,9 @@ static int write_image(struct job *j, int in_fd, struct outfile *out,
 	out->fd = out->dirfd = -1;	/* ours now */
 	out->tmp[0] = '\0';
 	hb = img_header_encode(info, hdr, sizeof(hdr));
-	ret = hb < 0 ? -EINVAL : lz4_compress_init(j);
+	ret = hb < 0 ? -EINVAL : img_lz4_init(j);
 	if (ret) {
-		out_abort(&of);
+		img_out_abort(&of);
 		return mvgpu__err(j->ctx, ret, ret == -EINVAL ?
 				  "invalid migration_version for the header" :
 				  "lz4: out of memory");
@@ -725,7 +676,7 @@ static int write_image(struct job *j, int in_fd, struct outfile *out,
 	st->stream_bytes = c.in_bytes;
 	st->registered = c.registered;
 	if (ret) {
-		out_abort(&of);
+		img_out_abort(&of);
 		if (ret == -ECANCELED)
 			return mvgpu__err(j->ctx, ret, "interrupted");
 		return mvgpu__err(j->ctx, ret, "%s", why);
@@ -737,20 +688,20 @@ static int write_image(struct job *j, int in_fd, struct outfile *out,
 	errno = EIO;
 	if (pwrite(of.fd, hdr, (size_t)hb, 0) != hb) {
 		ret = -errno;
-		out_abort(&of);
+		img_out_abort(&of);
 		return mvgpu__err(j->ctx, ret, "writing the image header: %s",
 				  strerror(-ret));
 	}
-	ret = out_commit(j->ctx, &of);
+	ret = img_out_commit(j->ctx, &of);
 	if (ret) {
-		out_abort(&of);
+		img_out_abort(&of);
 		return ret;
 	}
 	st->file_bytes = (uint64_t)hb + c.out_bytes;
 	return 0;
 }
 
-static void save_finish_stats(struct job *j, mvgpu_image_stats *st)
+static void save_finish_stats(struct img_job *j, mvgpu_image_stats *st)
 {
 	st->passes = j->passes;
 	st->precopy_bytes = j->stopped ? j->precopy_bytes : 0;
@@ -771,17 +722,17 @@ int mvgpu_image_save(mvgpu_dev *dev, const char *path,
 	mvgpu_image_info info = { 0 };
 	struct mvgpu_compat_info ci;
 	char why[MVGPU_COMPAT_WHY_MAX];
-	struct outfile of = { .fd = -1, .dirfd = -1 };
-	struct job j;
+	struct img_out of = { .fd = -1, .dirfd = -1 };
+	struct img_job j;
 	int ret;
 
-	job_init(&j, ctx, opts);
+	img_job_init(&j, ctx, opts);
 	j.dev = dev;
 	ret = mvgpu_vgpu_migration_version(ctx, di->uuid, info.migration_version,
 					   sizeof(info.migration_version));
 	if (ret < 0)
 		goto out;
-	if (parse_version(info.migration_version, (size_t)ret, &ci, why,
+	if (img_parse_version(info.migration_version, (size_t)ret, &ci, why,
 			  sizeof(why))) {
 		ret = mvgpu__err(ctx, -EPROTO, "the vGPU's migration_version is malformed: %s",
 				 why);
@@ -791,7 +742,7 @@ int mvgpu_image_save(mvgpu_dev *dev, const char *path,
 	info.created = (int64_t)time(NULL);
 	info.flags = j.o.precopy ? MVGPU_IMAGE_F_PRECOPY : 0;
 	/* a file we cannot create fails before the vGPU is touched */
-	ret = out_open(ctx, path, &of);
+	ret = img_out_open(ctx, path, &of);
 	if (ret)
 		goto out;
 
@@ -828,9 +779,9 @@ int mvgpu_image_save(mvgpu_dev *dev, const char *path,
 			mvgpu__err(ctx, ret, "%s", keep);
 	}
 out:
-	out_abort(&of);		/* no-op once write_image() took it */
+	img_out_abort(&of);		/* no-op once write_image() took it */
 	save_finish_stats(&j, &st);
-	job_free(&j);
+	img_job_free(&j);
 	if (stats)
 		*stats = st;
 	return ret;
@@ -844,31 +795,31 @@ int mvgpu_image_write(mvgpu_ctx *ctx, int stream_fd, const char *path,
 	mvgpu_image_info info = { 0 };
 	struct mvgpu_compat_info ci;
 	char why[MVGPU_COMPAT_WHY_MAX];
-	struct outfile of;
-	struct job j;
+	struct img_out of;
+	struct img_job j;
 	size_t n;
 	int ret;
 
-	job_init(&j, ctx, opts);
+	img_job_init(&j, ctx, opts);
 	j.o.precopy = 0;
 	j.phase = "writing";
 	n = migration_version ? strlen(migration_version) : 0;
 	while (n && migration_version[n - 1] == '\n')
 		n--;
 	if (!n || n >= sizeof(info.migration_version) ||
-	    parse_version(migration_version, n, &ci, why, sizeof(why))) {
+	    img_parse_version(migration_version, n, &ci, why, sizeof(why))) {
 		ret = mvgpu__err(ctx, -EINVAL, "invalid migration_version: %s",
 				 n ? why : "empty");
 		goto out;
 	}
 	memcpy(info.migration_version, migration_version, n);
 	info.created = (int64_t)time(NULL);
-	ret = out_open(ctx, path, &of);
+	ret = img_out_open(ctx, path, &of);
 	if (!ret)
 		ret = write_image(&j, stream_fd, &of, &info, &st);
 out:
 	save_finish_stats(&j, &st);
-	job_free(&j);
+	img_job_free(&j);
 	if (stats)
 		*stats = st;
 	return ret;
@@ -915,16 +866,22 @@ int mvgpu_image_open(mvgpu_ctx *ctx, const char *path, mvgpu_image **out)
 		close(fd);
 		return -ENOMEM;
 	}
-	ret = img_header_decode(hdr, (size_t)n, (uint64_t)sb.st_size, &img->info,
-				why, sizeof(why));
-	if (ret) {
-		close(fd);
-		free(img);
-		return mvgpu__err(ctx, ret, "%s", why);
-	}
 	img->ctx = ctx;
 	img->fd = fd;
 	snprintf(img->path, sizeof(img->path), "%s", path);
+	if (n >= 10 && !memcmp(hdr, IMG_MAGIC, 8) &&
+	    mvgpu_get_le16(hdr + 8) == IMG_SET_MAJOR)
+		ret = img_set_open(img, hdr, (size_t)n, (uint64_t)sb.st_size, why,
+				   sizeof(why));
+	else
+		ret = img_header_decode(hdr, (size_t)n, (uint64_t)sb.st_size,
+					&img->info, why, sizeof(why));
+	if (ret) {
+		mvgpu_image_close(img);
+		return mvgpu__err(ctx, ret, "%s", why);
+	}
+	if (!img->sub)
+		img->info.vgpus = 1;
 	*out = img;
 	return 0;
 }
@@ -934,7 +891,23 @@ void mvgpu_image_close(mvgpu_image *img)
 	if (!img)
 		return;
 	close(img->fd);
+	free(img->sub);
 	free(img);
+}
+
+mvgpu_image *mvgpu_image_vgpu(mvgpu_image *img, unsigned i)
+{
+	if (!img || i >= img->info.vgpus)
+		return NULL;
+	return img->sub ? &img->sub[i] : img;
+}
+
+/* The per-vGPU calls on a set itself: say how to name one. */
+static int refuse_set(mvgpu_image *img)
+{
+	return mvgpu__err(img->ctx, -EISDIR,
+			  "%s holds a set of %u vGPUs saved together: name one (mvgpu_image_vgpu())",
+			  img->path, img->info.vgpus);
 }
 
 const mvgpu_image_info *mvgpu_image_get_info(const mvgpu_image *img)
@@ -950,7 +923,7 @@ static size_t chunk_for(uint64_t bytes)
 }
 
 /* Run the payload through lz4 into @dst (an fd, or the decoder when -1). */
-static int read_payload(mvgpu_image *img, struct job *j, int dst_fd,
+static int read_payload(mvgpu_image *img, struct img_job *j, int dst_fd,
 			const struct uio_ops *ops, struct uio_counts *c)
 {
 	char why[UIO_WHY_MAX];
@@ -963,7 +936,7 @@ static int read_payload(mvgpu_image *img, struct job *j, int dst_fd,
 	j->stream_total = img->info.stream_bytes;
 	j->stream_is_in = false;
 	cfg = (struct uio_cfg){
-		.src = { .fd = img->fd, .off = img->info.header_bytes,
+		.src = { .fd = img->fd, .off = (int64_t)(img->base + img->info.header_bytes),
 			 .len = img->info.payload_bytes },
 		.dst = { .fd = dst_fd, .off = -1 },
 		/* small images, small buffers */
@@ -980,7 +953,7 @@ static int read_payload(mvgpu_image *img, struct job *j, int dst_fd,
 }
 
 /* Decoder callbacks: the framebuffer map and the read_fb() window. */
-static void fb_window(struct job *j, uint64_t first, uint64_t count,
+static void fb_window(struct img_job *j, uint64_t first, uint64_t count,
 		      const void *data)
 {
 	uint64_t s = first * MVGPU_STREAM_PAGE_SIZE;
@@ -1003,7 +976,7 @@ static void fb_window(struct job *j, uint64_t first, uint64_t count,
 
 static int dec_page(void *ctx, __u64 index, const void *data)
 {
-	struct job *j = ctx;
+	struct img_job *j = ctx;
 
 	pagemap_page(&j->pagemap, index);
 	if (j->sum)
@@ -1014,7 +987,7 @@ static int dec_page(void *ctx, __u64 index, const void *data)
 
 static int dec_zero(void *ctx, __u64 first, __u64 count)
 {
-	struct job *j = ctx;
+	struct img_job *j = ctx;
 
 	pagemap_zero(&j->pagemap, first, count);
 	if (j->sum)
@@ -1025,7 +998,7 @@ static int dec_zero(void *ctx, __u64 first, __u64 count)
 
 static int dec_hint(void *ctx, __u64 bytes, __u64 pages)
 {
-	struct job *j = ctx;
+	struct img_job *j = ctx;
 
 	(void)bytes;
 	(void)pages;
@@ -1041,7 +1014,7 @@ static const struct mvgpu_dec_ops dec_ops = {
 static int consume_decode(struct uio *u, void *opaque, const void *buf,
 			  size_t len)
 {
-	struct job *j = opaque;
+	struct img_job *j = opaque;
 	int ret = mvgpu_dec_push(j->dec, buf, len);
 
 	if (ret)
@@ -1052,12 +1025,12 @@ static int consume_decode(struct uio *u, void *opaque, const void *buf,
 }
 
 static const struct uio_ops check_ops = {
-	.transform = xf_decompress,
+	.transform = img_decompress,
 	.consume = consume_decode,
-	.tick = on_tick,
+	.tick = img_tick,
 };
 
-static void fill_summary(struct job *j, mvgpu_image_summary *s)
+static void fill_summary(struct img_job *j, mvgpu_image_summary *s)
 {
 	const struct mvgpu_compat_info *r = mvgpu_dec_remote(j->dec);
 	const struct mvgpu_state *st = &j->st;
@@ -1129,11 +1102,11 @@ static int target_info(mvgpu_image *img, const char *version,
 
 	while (n && v[n - 1] == '\n')
 		n--;
-	if (parse_version(v, n, local, why, sizeof(why)))
+	if (img_parse_version(v, n, local, why, sizeof(why)))
 		return mvgpu__err(img->ctx, -EINVAL,
 				  "the target's migration_version is malformed: %s", why);
 	/* parsed when the image was opened */
-	parse_version(img->info.migration_version,
+	img_parse_version(img->info.migration_version,
 		      strlen(img->info.migration_version), &remote, why, sizeof(why));
 	if (mvgpu_compat_check(local, &remote, why, sizeof(why)))
 		return mvgpu__err(img->ctx, -EINVAL,
@@ -1143,7 +1116,7 @@ static int target_info(mvgpu_image *img, const char *version,
 }
 
 /* Decode the whole image into @j's decoder; the caller sets the capture. */
-static int decode(mvgpu_image *img, struct job *j, const char *version)
+int img_decode(mvgpu_image *img, struct img_job *j, const char *version)
 {
 	struct mvgpu_compat_info local;
 	struct uio_counts c;
@@ -1188,13 +1161,15 @@ int mvgpu_image_check(mvgpu_image *img, const char *target_version,
 		      mvgpu_image_summary *sum, const mvgpu_image_opts *opts)
 {
 	mvgpu_image_summary s;
-	struct job j;
+	struct img_job j;
 	int ret;
 
-	job_init(&j, img->ctx, opts);
+	if (img->sub)
+		return refuse_set(img);
+	img_job_init(&j, img->ctx, opts);
 	memset(&s, 0, sizeof(s));
 	j.sum = &s;
-	ret = decode(img, &j, target_version);
+	ret = img_decode(img, &j, target_version);
 	if (!ret) {
 		struct mvgpu_compat_info ci;
 		char why[MVGPU_COMPAT_WHY_MAX];
@@ -1202,15 +1177,15 @@ int mvgpu_image_check(mvgpu_image *img, const char *target_version,
 		fill_summary(&j, &s);
 		/* no PLAT (a stream 1.0 source): what the header says, if */
 		if (!s.ecc_mode &&
-		    !parse_version(img->info.migration_version,
+		    !img_parse_version(img->info.migration_version,
 				   strlen(img->info.migration_version), &ci,
 				   why, sizeof(why)))
 			s.ecc_mode = ci.ecc;
 		if (sum)
 			*sum = s;
-		emit(&j, NULL, MVGPU_IMAGE_EV_VALIDATED, "validated");
+		img_emit(&j, NULL, MVGPU_IMAGE_EV_VALIDATED, "validated", 0, 0);
 	}
-	job_free(&j);
+	img_job_free(&j);
 	return ret;
 }
 
@@ -1218,75 +1193,102 @@ int mvgpu_image_read_fb(mvgpu_image *img, uint64_t off, void *buf, size_t len)
 {
 	struct mvgpu_compat_info ci;
 	char why[MVGPU_COMPAT_WHY_MAX];
-	struct job j;
+	struct img_job j;
 	int ret;
 
-	parse_version(img->info.migration_version,
+	if (img->sub)
+		return refuse_set(img);
+	img_parse_version(img->info.migration_version,
 		      strlen(img->info.migration_version), &ci, why, sizeof(why));
 	if (off > ci.fb_size || len > ci.fb_size - off)
 		return mvgpu__err(img->ctx, -EINVAL,
 				  "range %" PRIu64 "+%zu is outside the %" PRIu64 "-byte framebuffer",
 				  off, len, (uint64_t)ci.fb_size);
 	memset(buf, 0, len);	/* pages never sent are zero */
-	job_init(&j, img->ctx, NULL);
+	img_job_init(&j, img->ctx, NULL);
 	j.fb_buf = buf;
 	j.fb_off = off;
 	j.fb_len = len;
-	ret = decode(img, &j, NULL);
-	job_free(&j);
+	ret = img_decode(img, &j, NULL);
+	img_job_free(&j);
 	return ret;
 }
 
 static const struct uio_ops extract_ops = {
-	.transform = xf_decompress,
-	.tick = on_tick,
+	.transform = img_decompress,
+	.tick = img_tick,
 };
+
+int img_feed(mvgpu_image *img, struct img_job *j, int fd, struct uio_counts *c)
+{
+	j->frame_done = j->info_checked = false;
+	j->produced = 0;
+	return read_payload(img, j, fd, &extract_ops, c);
+}
 
 int mvgpu_image_extract(mvgpu_image *img, int out_fd,
 			const mvgpu_image_opts *opts, mvgpu_image_stats *stats)
 {
 	mvgpu_image_stats st = { 0 };
 	struct uio_counts c = { 0 };
-	struct job j;
+	struct img_job j;
 	int ret;
 
-	job_init(&j, img->ctx, opts);
+	if (img->sub) {
+		if (stats)
+			*stats = st;
+		return refuse_set(img);
+	}
+	img_job_init(&j, img->ctx, opts);
 	j.phase = "extracting";
 	ret = read_payload(img, &j, out_fd, &extract_ops, &c);
 	st.stream_bytes = c.out_bytes;
 	st.file_bytes = img->info.file_bytes;
 	st.registered = c.registered;
 	st.elapsed_ns = now_ns() - j.t0;
-	job_free(&j);
+	img_job_free(&j);
 	if (stats)
 		*stats = st;
 	return ret;
 }
 
+int img_validate(mvgpu_image *img, mvgpu_dev *dev, struct img_job *j)
+{
+	char version[MVGPU_IMAGE_VERSION_MAX];
+	int ret;
+
+	ret = mvgpu_vgpu_migration_version(img->ctx, mvgpu_dev_get_info(dev)->uuid,
+					   version, sizeof(version));
+	if (ret < 0)
+		return ret;
+	ret = img_decode(img, j, version);
+	if (ret)
+		return ret;
+	img_job_free(j);
+	img_emit(j, NULL, MVGPU_IMAGE_EV_VALIDATED, "validated", 0, 0);
+	return 0;
+}
+
 int mvgpu_image_restore(mvgpu_image *img, mvgpu_dev *dev,
 			const mvgpu_image_opts *opts, mvgpu_image_stats *stats)
 {
-	const mvgpu_dev_info *di = mvgpu_dev_get_info(dev);
-	char version[MVGPU_IMAGE_VERSION_MAX];
 	mvgpu_image_stats st = { 0 };
 	struct uio_counts c = { 0 };
-	struct job j;
+	struct img_job j;
 	int ret, data_fd = -1;
 
-	job_init(&j, img->ctx, opts);
+	if (img->sub) {
+		if (stats)
+			*stats = st;
+		return refuse_set(img);
+	}
+	img_job_init(&j, img->ctx, opts);
 	st.file_bytes = img->info.file_bytes;
-	ret = mvgpu_vgpu_migration_version(img->ctx, di->uuid, version,
-					   sizeof(version));
-	if (ret < 0)
-		goto out;
-
 	/* 1: natively, the vGPU untouched */
-	ret = decode(img, &j, version);
+	ret = img_validate(img, dev, &j);
 	st.validate_ns = now_ns() - j.t0;
 	if (ret)
 		goto out;
-	job_free(&j);
-	emit(&j, NULL, MVGPU_IMAGE_EV_VALIDATED, "validated");
 
 	/* 2: into the vGPU; the kernel validates it all again before applying */
 	st.device_touched = 1;
@@ -1301,12 +1303,10 @@ int mvgpu_image_restore(mvgpu_image *img, mvgpu_dev *dev,
 		goto out;
 	}
 	j.phase = "loading";
-	j.frame_done = j.info_checked = false;
-	j.produced = 0;
 	if (data_fd < 0)
 		ret = mvgpu__err(img->ctx, -EPROTO, "the vGPU gave no migration data fd");
 	else
-		ret = read_payload(img, &j, data_fd, &extract_ops, &c);
+		ret = img_feed(img, &j, data_fd, &c);
 	st.stream_bytes = c.out_bytes;
 	st.registered = c.registered;
 	if (!ret)
@@ -1316,7 +1316,7 @@ int mvgpu_image_restore(mvgpu_image *img, mvgpu_dev *dev,
 	if (!ret) {
 		ret = mvgpu_mig_set_state(dev, MVGPU_MIG_RUNNING, NULL);
 		if (!ret)
-			emit(&j, NULL, MVGPU_IMAGE_EV_LOADED, "loaded");
+			img_emit(&j, NULL, MVGPU_IMAGE_EV_LOADED, "loaded", 0, 0);
 	} else {
 		/* RESUMING is left only through a reset */
 		char keep[MVGPU_ERR_MAX];
@@ -1329,7 +1329,7 @@ int mvgpu_image_restore(mvgpu_image *img, mvgpu_dev *dev,
 	}
 out:
 	st.elapsed_ns = now_ns() - j.t0;
-	job_free(&j);
+	img_job_free(&j);
 	if (stats)
 		*stats = st;
 	return ret;

@@ -6,6 +6,7 @@
 
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,6 +29,35 @@ struct mvgpu_ctx {
 /* migration.c: what a pre-copy data fd says it has pending (initial +
  * dirty bytes), the bytes that bound the next pass; 0 when it cannot say. */
 uint64_t mvgpu__pass_bytes(int data_fd);
+
+/*
+ * migration.c: several vGPUs that move together (a migration session, an
+ * image of a set).  mvgpu__quiet_all(): each of the @n vGPUs @devs that
+ * has the quiet states (VFIO_MIGRATION_P2P) to @quiet (RUNNING_P2P or
+ * PRE_COPY_P2P): no peer copy starts any more.  mvgpu__run_all(): every
+ * one to RUNNING - several first all quiet (RUNNING_P2P), then all
+ * running, so that no peer copy meets a peer still stopped; @all: on
+ * past a failure (putting things back).
+ * Return: 0 or the first -errno, *@bad the index of its vGPU.
+ */
+int mvgpu__quiet_all(mvgpu_dev *const *devs, unsigned n, uint32_t quiet,
+		     unsigned *bad);
+int mvgpu__run_all(mvgpu_dev *const *devs, unsigned n, bool all,
+		   unsigned *bad);
+/*
+ * mvgpu__precopy_rounds(): the pre-copy of several vGPUs, the pre-copy
+ * data fds @fds: rounds going round them, each a pass of every vGPU that
+ * needs one - the first round all, later ones those with more than
+ * @switchover bytes pending (initial + dirty) - until a round needs none,
+ * or @max_passes rounds.  @pass(@opaque, i, bytes) runs a pass of vGPU i
+ * of that many bytes.
+ * Return: 0, @pass's -errno (*@bad @n), or pre-copy info's (*@bad its
+ * vGPU).
+ */
+int mvgpu__precopy_rounds(const int *fds, unsigned n, unsigned max_passes,
+			  uint64_t switchover,
+			  int (*pass)(void *opaque, unsigned i, uint64_t bytes),
+			  void *opaque, unsigned *bad);
 
 /* ctx.c: error detail and warnings.  mvgpu__err() records the detail and
  * returns @ret so callers can `return mvgpu__err(ctx, -EBADMSG, ...)`. */

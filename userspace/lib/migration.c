@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -15,26 +16,6 @@
 
 #include "device.h"
 #include "mvgpu.h"
-
-/* 6.2+ uAPI that Debian 12's 6.1 headers lack (values from 6.12). */
-#ifndef VFIO_MIGRATION_PRE_COPY
-#define VFIO_MIGRATION_PRE_COPY (1 << 2)
-#endif
-#ifndef VFIO_MIG_GET_PRECOPY_INFO
-struct vfio_precopy_info {
-	__u32 argsz;
-	__u32 flags;
-	__aligned_u64 initial_bytes;
-	__aligned_u64 dirty_bytes;
-};
-#define VFIO_MIG_GET_PRECOPY_INFO _IO(VFIO_TYPE, VFIO_BASE + 21)
-#endif
-#ifndef VFIO_DEVICE_FEATURE_MIG_DATA_SIZE
-struct vfio_device_feature_mig_data_size {
-	__aligned_u64 stop_copy_length;
-};
-#define VFIO_DEVICE_FEATURE_MIG_DATA_SIZE 9
-#endif
 
 #define MIG_IO_CHUNK (1u << 20)
 
@@ -109,6 +90,87 @@ int mvgpu_mig_set_state(mvgpu_dev *dev, uint32_t state, int *data_fd)
 		*data_fd = b.s.data_fd;
 	else if (b.s.data_fd >= 0)
 		close(b.s.data_fd);
+	return 0;
+}
+
+/* Does @dev have the quiet states (VFIO_MIGRATION_P2P)? */
+static bool has_p2p(mvgpu_dev *dev)
+{
+	uint64_t flags;
+
+	return !mvgpu_mig_flags(dev, &flags) && (flags & VFIO_MIGRATION_P2P);
+}
+
+int mvgpu__quiet_all(mvgpu_dev *const *devs, unsigned n, uint32_t quiet,
+		     unsigned *bad)
+{
+	unsigned i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		if (!has_p2p(devs[i]))
+			continue;
+		ret = mvgpu_mig_set_state(devs[i], quiet, NULL);
+		if (ret) {
+			*bad = i;
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int mvgpu__run_all(mvgpu_dev *const *devs, unsigned n, bool all,
+		   unsigned *bad)
+{
+	unsigned i;
+	int ret, first = 0;
+
+	if (n > 1) {
+		first = mvgpu__quiet_all(devs, n, MVGPU_MIG_RUNNING_P2P, bad);
+		if (first && !all)
+			return first;
+	}
+	for (i = 0; i < n; i++) {
+		ret = mvgpu_mig_set_state(devs[i], MVGPU_MIG_RUNNING, NULL);
+		if (ret && !first) {
+			first = ret;
+			*bad = i;
+		}
+		if (ret && !all)
+			break;
+	}
+	return first;
+}
+
+int mvgpu__precopy_rounds(const int *fds, unsigned n, unsigned max_passes,
+			  uint64_t switchover,
+			  int (*pass)(void *opaque, unsigned i, uint64_t bytes),
+			  void *opaque, unsigned *bad)
+{
+	uint64_t initial = 0, dirty = 0;
+	unsigned i, round;
+	bool ran = true;
+	int ret;
+
+	*bad = n;
+	for (round = 1; ran && round <= max_passes; round++) {
+		ran = false;
+		for (i = 0; i < n; i++) {
+			ret = mvgpu_mig_precopy_info(fds[i], &initial, &dirty);
+			if (ret) {
+				*bad = i;
+				return ret;
+			}
+			/* the first pass always; later ones while it has more
+			 * than the switch-over's worth pending */
+			if (round > 1 && initial + dirty <= switchover)
+				continue;
+			ret = pass(opaque, i, initial + dirty);
+			if (ret)
+				return ret;
+			ran = true;
+		}
+	}
 	return 0;
 }
 

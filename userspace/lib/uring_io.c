@@ -38,6 +38,7 @@ struct ubuf {
 	size_t done;		/* out: bytes written; in (positional): asked */
 	int64_t off;		/* positional: where it goes */
 	unsigned idx;		/* in the registered table */
+	unsigned sink;		/* out, with dst_fds: where it goes */
 	bool busy;		/* an operation on it is in flight */
 	bool ready;		/* in: read complete; out: queued for writing */
 	unsigned zc_pending;	/* out: zero-copy sends whose notification
@@ -70,6 +71,7 @@ struct uio {
 
 	/* the worker's */
 	struct ubuf *cur_out;
+	unsigned cur_sink;	/* uio_out_select() */
 
 	/* the caller's thread's */
 	struct fifo reading;	/* in buffers being read, in stream order */
@@ -88,6 +90,7 @@ struct uio {
 	bool zc;		/* zero-copy sends of big writes (until the
 				 * socket says it cannot) */
 	uint64_t pause_at;	/* in_bytes that ends a pass; 0: none */
+	bool end_source;	/* uio_end_source() from @pause */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -162,6 +165,11 @@ void uio_pause_after(struct uio *u, uint64_t bytes)
 	u->pause_at = bytes ? u->counts.in_bytes + bytes : 0;
 }
 
+void uio_end_source(struct uio *u)
+{
+	u->end_source = true;
+}
+
 /* ---- the worker --------------------------------------------------------- */
 
 void *uio_out_reserve(struct uio *u, size_t need, size_t *avail)
@@ -185,6 +193,7 @@ void *uio_out_reserve(struct uio *u, size_t need, size_t *avail)
 	if (!b)
 		return NULL;
 	b->len = 0;
+	b->sink = u->cur_sink;
 	u->cur_out = b;
 	*avail = b->cap;
 	return b->p;
@@ -193,6 +202,29 @@ void *uio_out_reserve(struct uio *u, size_t need, size_t *avail)
 void uio_out_commit(struct uio *u, size_t n)
 {
 	u->cur_out->len += n;
+}
+
+void uio_out_select(struct uio *u, unsigned i)
+{
+	struct ubuf *b = u->cur_out;
+
+	if (u->cfg->dst_fds ? i >= u->cfg->ndst : i != 0) {
+		uio_fail(u, -EINVAL, "no sink %u", i);
+		return;
+	}
+	if (i == u->cur_sink)
+		return;
+	if (b && b->len) {
+		/* what it holds is the previous sink's */
+		pthread_mutex_lock(&u->lock);
+		fifo_push(&u->out_full, b);
+		pthread_mutex_unlock(&u->lock);
+		wake_main(u);
+		u->cur_out = NULL;
+	} else if (b) {
+		b->sink = i;
+	}
+	u->cur_sink = i;
 }
 
 void uio_end_input(struct uio *u)
@@ -429,6 +461,12 @@ static void give_out_back(struct uio *u, struct ubuf *b)
 	pthread_mutex_unlock(&u->lock);
 }
 
+/* Where an output buffer goes: its sink of a session, or the one sink. */
+static int sink_fd(const struct uio *u, const struct ubuf *b)
+{
+	return u->cfg->dst_fds ? u->cfg->dst_fds[b->sink] : u->cfg->dst.fd;
+}
+
 static int submit_writes(struct uio *u)
 {
 	const struct uio_end *d = &u->cfg->dst;
@@ -448,7 +486,7 @@ static int submit_writes(struct uio *u)
 	}
 	pthread_mutex_unlock(&u->lock);
 
-	if (d->fd < 0) {
+	if (!u->cfg->dst_fds && d->fd < 0) {
 		/* a callback sink: synchronous, in order */
 		while ((b = fifo_pop(&u->writing))) {
 			ret = u->cfg->ops->consume(u, u->cfg->opaque, b->p, b->len);
@@ -472,7 +510,7 @@ static int submit_writes(struct uio *u)
 		}
 		if (b->busy)
 			continue;
-		prep_rw(u, true, d->fd, b, b->p + b->done, b->len - b->done,
+		prep_rw(u, true, sink_fd(u, b), b, b->p + b->done, b->len - b->done,
 			b->off < 0 ? -1 : b->off + (int64_t)b->done,
 			UD(OP_WRITE, buf_index(u, b)));
 	}
@@ -494,6 +532,24 @@ static void retire_writes(struct uio *u)
 			fifo_push(&keep, b);
 	}
 	u->writing = keep;
+}
+
+/* uio_end_source() from @pause: what was read goes to the worker, and
+ * the source has ended. */
+static int end_source_now(struct uio *u)
+{
+	struct ubuf *b = u->seq_in;
+
+	u->end_source = false;
+	u->src_done_reading = true;
+	if (b) {
+		pthread_mutex_lock(&u->lock);
+		fifo_push(b->len ? &u->in_full : &u->in_free, b);
+		pthread_cond_broadcast(&u->cond);
+		pthread_mutex_unlock(&u->lock);
+		u->seq_in = NULL;
+	}
+	return source_ended(u);
 }
 
 static int on_read(struct uio *u, struct ubuf *b, int res)
@@ -523,6 +579,8 @@ static int on_read(struct uio *u, struct ubuf *b, int res)
 			ret = ops->pause(u, u->cfg->opaque);
 			if (ret)
 				return ret;
+			if (u->end_source)
+				return end_source_now(u);
 			return 0;	/* read again from submit_reads() */
 		}
 		if (res < 0)
@@ -554,7 +612,10 @@ static int on_read(struct uio *u, struct ubuf *b, int res)
 		if (u->pause_at && u->counts.in_bytes >= u->pause_at &&
 		    ops->pause) {
 			u->pause_at = 0;	/* the callback re-arms it */
-			return ops->pause(u, u->cfg->opaque);
+			ret = ops->pause(u, u->cfg->opaque);
+			if (!ret && u->end_source)
+				return end_source_now(u);
+			return ret;
 		}
 		return 0;
 	}
@@ -818,8 +879,9 @@ int uio_run(const struct uio_cfg *cfg, struct uio_counts *counts, char *why)
 	{
 		struct stat st;
 
-		u->dst_sock = cfg->dst.fd >= 0 && !fstat(cfg->dst.fd, &st) &&
-			      S_ISSOCK(st.st_mode);
+		int dfd = cfg->dst_fds ? cfg->dst_fds[0] : cfg->dst.fd;
+
+		u->dst_sock = dfd >= 0 && !fstat(dfd, &st) && S_ISSOCK(st.st_mode);
 		u->zc = u->dst_sock && cfg->zc_min;
 	}
 	if (cfg->src.off >= 0 && !cfg->src.len)

@@ -100,6 +100,14 @@ struct uio_cfg {
 	 * by bytes.  0: at -ENOMSG only.
 	 */
 	uint64_t pass_bytes;
+	/*
+	 * Several sequential sinks (the VFIO data fds of a migration
+	 * session): each output buffer goes to dst_fds[i], i as the worker's
+	 * last uio_out_select() said (0 until it says), one write at a time
+	 * in output order; @dst is then not used.  NULL: @dst alone.
+	 */
+	const int *dst_fds;
+	unsigned ndst;
 };
 
 /* What moved, readable from the callbacks and after uio_run(). */
@@ -122,6 +130,14 @@ int uio_run(const struct uio_cfg *cfg, struct uio_counts *counts, char *why);
 /* From @pause: end the next pass after @bytes more (0: at -ENOMSG only). */
 void uio_pause_after(struct uio *u, uint64_t bytes);
 
+/*
+ * From @pause: the source ends here, as if it had reached its end - what
+ * was read goes on to the worker, source_end runs, then the transform's
+ * last call (a migration session reads one pre-copy pass of a vGPU per
+ * run).
+ */
+void uio_end_source(struct uio *u);
+
 /* From the callbacks: the counts so far. */
 const struct uio_counts *uio_counts(const struct uio *u);
 
@@ -133,6 +149,13 @@ const struct uio_counts *uio_counts(const struct uio *u);
 void *uio_out_reserve(struct uio *u, size_t need, size_t *avail);
 /* Worker: @n bytes were written at the reserved pointer. */
 void uio_out_commit(struct uio *u, size_t n);
+
+/*
+ * Worker, with @dst_fds: the output from here on goes to sink @i (below
+ * @ndst); what was committed before goes where it was due.  An @i out of
+ * range fails the pipeline (-EINVAL).
+ */
+void uio_out_select(struct uio *u, unsigned i);
 
 /*
  * Worker: the input it needs has all arrived (e.g. a protocol's last
