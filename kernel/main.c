@@ -40,9 +40,9 @@ MODULE_PARM_DESC(retired_pages_file,
 module_param_named(links, mvgpu_links_param, charp, 0444);
 MODULE_PARM_DESC(links,
 		 "links between parents, \"A-B:N,...\" (parents by sysfs name: 0000:00:04.0, mvgpu0; N 1..12)");
-module_param_named(link_mib_s, mvgpu_link_mib_s, uint, 0444);
+module_param_named(link_mib_s, mvgpu_link_mib_s, uint, 0644);
 MODULE_PARM_DESC(link_mib_s,
-		 "bandwidth of one link in MiB/s for peer copies (default 25600)");
+		 "bandwidth of one link in MiB/s for peer copies (default 25600; writable: the next step uses it)");
 
 static unsigned int virtual_parents;
 module_param(virtual_parents, uint, 0444);

@@ -292,7 +292,7 @@ u32 mvgpu_p2p_step(struct mvgpu_vgpu *vgpu, u32 flags, u64 here, u64 there,
 		return ret == -ENOMEM ? MVGPU_ERR_NOMEM : MVGPU_ERR_PEER;
 	/* the links were busy for len / (links x link_mib_s) */
 	ns = div64_u64(len * NSEC_PER_SEC,
-		       (u64)e->links * max(mvgpu_link_mib_s, 1u) << 20);
+		       (u64)e->links * max(READ_ONCE(mvgpu_link_mib_s), 1u) << 20);
 	now = ktime_get();
 	if (ktime_before(vgpu->p2p_clock, now))
 		vgpu->p2p_clock = now;

@@ -444,3 +444,78 @@ Test(p2p, a_new_peer_table_during_pre_copy_fails_the_save_not_the_source)
 	cr_assert_eq(run(devs[0], &c), 0);
 	unlink("/tmp/p2p-b.img");
 }
+
+static void set_link_rate(const char *mib_s)
+{
+	cr_assert_eq(lab_write_str("/sys/module/mvgpu/parameters/link_mib_s", mib_s), 0);
+}
+
+static void slow_links_teardown(void)
+{
+	set_link_rate("25600");
+}
+
+/*
+ * A rescan while a PEER_COPY runs: the copy's index now names a smaller
+ * vGPU.  The next step finds that vGPU and stops the channel (FB_RANGE)
+ * rather than write past its framebuffer into host memory (found by the
+ * review of this change; before the fix the step wrote past Z's page
+ * array).
+ */
+Test(p2p, a_rescan_during_a_copy_cannot_reach_past_the_new_peer,
+     .fini = slow_links_teardown)
+{
+	static uint32_t src[MIB / 4], mark[MIB / 4], got[MIB / 4];
+	/* sorted: Y's guid bytes come first */
+	const char *uy = "00000001-0000-0000-0000-000000000000";
+	const char *uz = "00000002-0000-0000-0000-000000000000";
+	char ua[37], s[37];
+	mvgpu_dev *a, *y, *z;
+	mvgpu_chan *c;
+	struct mvgpu_cmd cmd[2];
+	uint32_t fence;
+	int tries;
+
+	cr_assert_eq(lab_create(pci, "64M", ua), 0);
+	cr_assert_eq(lab_create_uuid(VPARENT, "256M", uy), 0);
+	cr_assert_eq(lab_create_uuid(VPARENT, "64M", uz), 0);
+	a = open_dev(ua);
+	y = open_dev(uy);
+	z = open_dev(uz);
+	pattern(src, MIB / 4, 5);
+	pattern(mark, MIB / 4, 6);
+	cr_assert_eq(mvgpu_fb_write(a, 0, src, MIB), 0);
+	cr_assert_eq(mvgpu_fb_write(z, 63 * MIB, mark, MIB), 0);
+	cr_assert_eq(mvgpu_reg_write(a, MVGPU_REG_PEER_SCAN, 1), 0);
+	cr_assert_eq(reg(a, MVGPU_REG_PEER_COUNT), 2);
+	cr_assert_eq(mvgpu_reg_write(a, MVGPU_REG_PEER_SEL, 0), 0);
+	uuid_regs(a, MVGPU_REG_PEER_UUID0, s);
+	cr_assert_str_eq(s, uy, "entry 0 is Y");
+
+	/* 8 MiB to Y at 200 MiB over NV2 at 1 MiB/s a link: 4 s */
+	set_link_rate("1");
+	cr_assert_eq(mvgpu_chan_open(a, 0, 4096, &c), 0);
+	cmd[0] = mvgpu_cmd_peer_copy(0, 0, 0, 200 * MIB, 8 * MIB);
+	cr_assert_eq(mvgpu_chan_fence_cmd(c, MVGPU_FENCE_IRQ, &cmd[1], &fence), 0);
+	cr_assert_eq(mvgpu_chan_submit(c, cmd, 2), 0);
+	/* the copy is under way: its first step's bytes are in Y */
+	for (tries = 0; tries < 2000; tries++) {
+		cr_assert_eq(mvgpu_fb_read(y, 200 * MIB, got, 4096), 0);
+		if (!memcmp(got, src, 4096))
+			break;
+		usleep(1000);	/* polling an outcome, bounded */
+	}
+	cr_assert_lt(tries, 2000, "the copy never started");
+	/* Y goes, A rescans: entry 0 is now Z (64 MiB) */
+	close_dev(y);
+	cr_assert_eq(mvgpu_reg_write(a, MVGPU_REG_PEER_SCAN, 1), 0);
+	cr_assert_eq(reg(a, MVGPU_REG_PEER_COUNT), 1);
+	uuid_regs(a, MVGPU_REG_PEER_UUID0, s);
+	cr_assert_str_eq(s, uz);
+	set_link_rate("25600");
+	cr_assert_eq(mvgpu_chan_wait(c, fence, 20000), -EIO);
+	cr_assert_eq(mvgpu_chan_error(c), MVGPU_ERR_FB_RANGE);
+	mvgpu_chan_close(c);
+	cr_assert_eq(mvgpu_fb_read(z, 63 * MIB, got, MIB), 0);
+	cr_assert_eq(memcmp(got, mark, MIB), 0, "Z is unchanged");
+}
