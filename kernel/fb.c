@@ -260,47 +260,11 @@ static int fb_copy_chunk(struct mvgpu_vgpu *from, u64 src,
 }
 
 /**
- * mvgpu_fb_copy() - copy within the framebuffer; ranges may overlap.
- * @vgpu: the vGPU.
- * @src: source offset.
- * @dst: destination offset.
- * @len: bytes; both ranges are inside the framebuffer.
- *
- * Return: 0 or -ENOMEM.
- */
-int mvgpu_fb_copy(struct mvgpu_vgpu *vgpu, u64 src, u64 dst, u64 len)
-{
-	int ret = 0;
-
-	if (dst <= src || dst >= src + len) {
-		u64 pos = 0;
-
-		while (!ret && pos < len) {
-			size_t n = min(fb_chunk(src + pos, len - pos),
-				       fb_chunk(dst + pos, len - pos));
-
-			ret = fb_copy_chunk(vgpu, src + pos, vgpu, dst + pos, n);
-			pos += n;
-		}
-		return ret;
-	}
-
-	/* dst overlaps the tail of src: copy backwards */
-	while (!ret && len) {
-		size_t n = min3(len, offset_in_page(src + len - 1) + 1,
-				offset_in_page(dst + len - 1) + 1);
-
-		len -= n;
-		ret = fb_copy_chunk(vgpu, src + len, vgpu, dst + len, n);
-	}
-	return ret;
-}
-
-/**
  * mvgpu_fb_copy_between() - copy from one vGPU's framebuffer to another's.
  * @from: the source vGPU.
  * @src: source offset.
- * @to: the destination vGPU (another one; marked dirty for migration).
+ * @to: the destination vGPU (marked dirty for migration); @from itself
+ *	for a copy within one framebuffer whose ranges allow copying forwards.
  * @dst: destination offset.
  * @len: bytes; both ranges are inside their framebuffers.
  *
@@ -321,6 +285,33 @@ int mvgpu_fb_copy_between(struct mvgpu_vgpu *from, u64 src,
 
 		ret = fb_copy_chunk(from, src + pos, to, dst + pos, n);
 		pos += n;
+	}
+	return ret;
+}
+
+/**
+ * mvgpu_fb_copy() - copy within the framebuffer; ranges may overlap.
+ * @vgpu: the vGPU.
+ * @src: source offset.
+ * @dst: destination offset.
+ * @len: bytes; both ranges are inside the framebuffer.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int mvgpu_fb_copy(struct mvgpu_vgpu *vgpu, u64 src, u64 dst, u64 len)
+{
+	int ret = 0;
+
+	if (dst <= src || dst >= src + len)	/* forwards is memmove-safe */
+		return mvgpu_fb_copy_between(vgpu, src, vgpu, dst, len);
+
+	/* dst overlaps the tail of src: copy backwards */
+	while (!ret && len) {
+		size_t n = min3(len, offset_in_page(src + len - 1) + 1,
+				offset_in_page(dst + len - 1) + 1);
+
+		len -= n;
+		ret = fb_copy_chunk(vgpu, src + len, vgpu, dst + len, n);
 	}
 	return ret;
 }
